@@ -1,0 +1,90 @@
+package model
+
+import "sort"
+
+// Rollup sums flows (records), packets and bytes.
+type Rollup struct {
+	Flows   uint64
+	Packets uint64
+	Bytes   uint64
+}
+
+func (r *Rollup) add(o Rollup) {
+	r.Flows += o.Flows
+	r.Packets += o.Packets
+	r.Bytes += o.Bytes
+}
+
+// Bucket is one time bucket of rollups, split by action: index 0 holds
+// records without an action (NODATA, SKIPDATA, formats without action),
+// then ActionAccept and ActionReject.
+type Bucket struct {
+	Start    int64 // Unix seconds
+	ByAction [3]Rollup
+}
+
+// Total sums the bucket over all actions.
+func (b *Bucket) Total() Rollup {
+	var t Rollup
+	for _, r := range b.ByAction {
+		t.add(r)
+	}
+	return t
+}
+
+// rollup adds rec to the per-minute rollups. Writer only.
+func (ix *Index) rollup(start int64, rec *Record) {
+	m := start / 60
+	ix.rollMu.Lock()
+	cell := ix.roll[m]
+	if cell == nil {
+		cell = new([3]Rollup)
+		ix.roll[m] = cell
+	}
+	r := &cell[rec.Action]
+	r.Flows++
+	r.Packets += rec.Num[numSlot[FieldPackets]]
+	r.Bytes += rec.Num[numSlot[FieldBytes]]
+	ix.rollMu.Unlock()
+}
+
+// rollups folds the per-minute rollups into buckets of the given size
+// (seconds, rounded up to whole minutes) over [from, to).
+func (ix *Index) rollups(from, to, bucket int64) []Bucket {
+	if bucket < 60 {
+		bucket = 60
+	}
+	bucket = (bucket + 59) / 60 * 60
+	agg := map[int64]*Bucket{}
+	ix.rollMu.Lock()
+	for m, cell := range ix.roll {
+		t := m * 60
+		if t < from || t >= to {
+			continue
+		}
+		k := t - floorMod(t, bucket)
+		b := agg[k]
+		if b == nil {
+			b = &Bucket{Start: k}
+			agg[k] = b
+		}
+		for a := range cell {
+			b.ByAction[a].add(cell[a])
+		}
+	}
+	ix.rollMu.Unlock()
+	out := make([]Bucket, 0, len(agg))
+	for _, b := range agg {
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	return out
+}
+
+func floorMod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
+}
