@@ -206,14 +206,14 @@ func (s *Seg) Uint(f Field, i int) (uint64, bool) {
 		return uint64(c.U8[i]), true
 	case c.U16 != nil:
 		v := c.U16[i]
+		if f != FieldEnd {
+			return uint64(v), true
+		}
 		if v == esc16 {
 			return c.overflow(i), true
 		}
-		if f == FieldEnd {
-			st, _ := s.Uint(FieldStart, i)
-			return st + uint64(v), true
-		}
-		return uint64(v), true
+		st, _ := s.Uint(FieldStart, i)
+		return st + uint64(v), true
 	default:
 		v := c.U32[i]
 		if v == esc32 && f != FieldStart {
@@ -262,7 +262,8 @@ type Snapshot struct {
 	First   uint64 // global id of the first retained row
 	End     uint64 // global id one past the last row
 	Evicted uint64 // rows evicted so far
-	Memory  int64  // bytes used by the index
+	Memory  int64  // bytes used by the index, dictionaries included
+	Dict    int64  // bytes used by the dictionaries (never evicted)
 	Budget  int64  // memory budget in bytes
 
 	// Addrs is the address dictionary shared by every address field; code
@@ -688,6 +689,7 @@ func (ix *Index) Publish() *Snapshot {
 		First:    ix.next,
 		Evicted:  ix.evicted,
 		Memory:   ix.segBytes + ix.dictBytes,
+		Dict:     ix.dictBytes,
 		Budget:   ix.maxMemory,
 		Addrs:    ix.addrDict.vals,
 		Formats:  ix.formats[:len(ix.formats):len(ix.formats)],
