@@ -1,0 +1,663 @@
+package model
+
+import (
+	"fmt"
+	"math/bits"
+	"net/netip"
+	"sort"
+	"strconv"
+)
+
+// denseLimit is the largest key space grouped through plain arrays; larger
+// ones go through a hash map from composite key to group id.
+const denseLimit = 1 << 22
+
+// keyer maps rows to one key component: a code in [0, size), 0 = absent.
+type keyer struct {
+	k    GroupKey
+	size uint64
+
+	prefix []uint32 // address code -> prefix id, for Prefix keys
+	pvals  []netip.Prefix
+
+	bucket0 int64 // time keys: index of the first bucket
+
+	local map[uint64]uint32 // wide numeric keys: value -> code
+	lvals []uint64
+
+	// After the first pass of a multi-key group-by: remap turns a raw code
+	// into a dense one, inv turns it back; n is the dense key space.
+	remap []uint32
+	inv   []uint32
+	n     uint64
+}
+
+func newKeyer(snap *Snapshot, k GroupKey) *keyer {
+	ky := &keyer{k: k}
+	switch {
+	case k.Field.Kind() == KindAddr && k.Prefix > 0:
+		ids := map[netip.Prefix]uint32{}
+		ky.prefix = make([]uint32, len(snap.Addrs))
+		ky.pvals = []netip.Prefix{{}}
+		for c, a := range snap.Addrs {
+			if c == 0 {
+				continue
+			}
+			n := k.Prefix
+			if a.Is6() && n <= 32 {
+				n = 64 // see ParseGroupKey
+			}
+			p, _ := a.Prefix(min(n, a.BitLen()))
+			id, ok := ids[p]
+			if !ok {
+				id = uint32(len(ky.pvals))
+				ids[p] = id
+				ky.pvals = append(ky.pvals, p)
+			}
+			ky.prefix[c] = id
+		}
+		ky.size = uint64(len(ky.pvals))
+	case k.Field.Kind() == KindAddr:
+		ky.size = uint64(len(snap.Addrs))
+	case k.Field.Kind() == KindString:
+		ky.size = uint64(len(snap.Strings(k.Field)))
+	case k.Field.Kind() == KindEnum:
+		ky.size = uint64(len(EnumValues(k.Field)) + 1)
+	case k.Bucket > 0:
+		ky.bucket0 = snap.MinStart / k.Bucket
+		ky.size = uint64(snap.MaxStart/k.Bucket-ky.bucket0) + 2
+	case fieldInfo[k.Field].Max <= 65535:
+		ky.size = fieldInfo[k.Field].Max + 2
+	default:
+		ky.local = map[uint64]uint32{}
+		ky.lvals = []uint64{0}
+		ky.size = 1 << 32
+	}
+	return ky
+}
+
+// codes writes the raw key codes of the rows (rs nil = rows 0..len(out)-1).
+func (ky *keyer) codes(sg *Seg, rs []int32, out []uint32) {
+	f := ky.k.Field
+	row := func(j int) int {
+		if rs == nil {
+			return j
+		}
+		return int(rs[j])
+	}
+	switch f.Kind() {
+	case KindAddr, KindString:
+		cs := sg.Codes(f)
+		switch {
+		case cs == nil:
+			clear(out)
+		case rs == nil && ky.prefix == nil:
+			copy(out, cs[:len(out)])
+		case rs == nil:
+			for j := range out {
+				out[j] = ky.prefix[cs[j]]
+			}
+		default:
+			for j, r := range rs {
+				c := cs[r]
+				if ky.prefix != nil {
+					c = ky.prefix[c]
+				}
+				out[j] = c
+			}
+		}
+	case KindEnum:
+		es := sg.Enum(f)
+		for j := range out {
+			var c uint32
+			if es != nil {
+				c = uint32(es[row(j)])
+			}
+			out[j] = c
+		}
+	default:
+		if col := sg.Num(f); col == nil {
+			clear(out)
+			return
+		} else if ky.k.Bucket == 0 && ky.local == nil && (col.U8 != nil || col.U16 != nil && f != FieldEnd) {
+			// narrow numbers: the value+1 is the code
+			for j := range out {
+				r := j
+				if rs != nil {
+					r = int(rs[j])
+				}
+				if col.Absent != nil && col.Absent[r>>6]&(1<<(uint(r)&63)) != 0 {
+					out[j] = 0
+				} else if col.U8 != nil {
+					out[j] = uint32(col.U8[r]) + 1
+				} else {
+					out[j] = uint32(col.U16[r]) + 1
+				}
+			}
+			return
+		}
+		for j := range out {
+			var c uint32
+			if v, ok := sg.Uint(f, row(j)); ok {
+				switch {
+				case ky.k.Bucket > 0:
+					c = uint32(int64(v)/ky.k.Bucket-ky.bucket0) + 1
+					if uint64(c) >= ky.size { // a row newer than the snapshot's bounds
+						c = uint32(ky.size - 1)
+					}
+				case ky.local != nil:
+					lc, seen := ky.local[v]
+					if !seen {
+						lc = uint32(len(ky.lvals))
+						ky.local[v] = lc
+						ky.lvals = append(ky.lvals, v)
+					}
+					c = lc
+				default:
+					c = uint32(v + 1)
+				}
+			}
+			out[j] = c
+		}
+	}
+}
+
+// value turns a key code back into its printable value.
+func (ky *keyer) value(snap *Snapshot, code uint64) KeyValue {
+	if code == 0 {
+		return KeyValue{Absent: true, Text: "-"}
+	}
+	f := ky.k.Field
+	switch f.Kind() {
+	case KindAddr:
+		if ky.prefix != nil {
+			p := ky.pvals[code]
+			return KeyValue{Text: p.String(), Addr: p}
+		}
+		a := snap.Addrs[code]
+		return KeyValue{Text: a.String(), Addr: netip.PrefixFrom(a, a.BitLen())}
+	case KindString:
+		return KeyValue{Text: snap.Strings(f)[code]}
+	case KindEnum:
+		return KeyValue{Text: EnumString(f, uint8(code)), Num: code}
+	}
+	var v uint64
+	switch {
+	case ky.k.Bucket > 0:
+		t := (int64(code) - 1 + ky.bucket0) * ky.k.Bucket
+		return KeyValue{Text: formatUnix(t), Num: uint64(t)}
+	case ky.local != nil:
+		v = ky.lvals[code]
+	default:
+		v = code - 1
+	}
+	return KeyValue{Text: strconv.FormatUint(v, 10), Num: v}
+}
+
+// grouper accumulates metrics per group id in parallel arrays.
+type grouper struct {
+	keyers  []*keyer
+	radix   []uint64 // composite = sum(code_k * radix_k)
+	dense   bool
+	ids     map[uint64]uint32 // composite -> group id (hash mode)
+	comps   []uint64          // group id -> composite (hash mode)
+	cnt     []uint64
+	byt     []uint64
+	pkt     []uint64
+	rej     []uint64
+	dfields []Field
+	dsets   []map[uint64]struct{} // per distinct metric: (group<<32 | value code)
+	dlocal  []map[uint64]uint32   // per distinct metric on wide numbers: value -> code
+}
+
+// Group runs a group-by over sel (nil = every row of snap).
+//
+// Every key becomes a dense code per row (a dictionary code, an address
+// prefix id, a bucket number, ...). With several keys a first pass keeps
+// only the codes that occur, so the product of the key spaces stays small
+// enough for plain arrays in most cases; otherwise a hash map from the
+// composite key to a group id is used.
+func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
+	if len(q.Keys) == 0 || len(q.Keys) > 4 {
+		return nil, fmt.Errorf("group-by: want 1 to 4 keys, got %d", len(q.Keys))
+	}
+	if len(q.Metrics) == 0 {
+		q.Metrics = []Metric{{Kind: MetricCount, Name: "count"}}
+	}
+	if q.Sort < 0 || q.Sort >= len(q.Metrics) {
+		return nil, fmt.Errorf("group-by: sort metric %d out of range", q.Sort)
+	}
+	if sel == nil {
+		sel = SelectAll(snap)
+	}
+	g := &grouper{}
+	for _, k := range q.Keys {
+		g.keyers = append(g.keyers, newKeyer(snap, k))
+	}
+
+	rows := make([]int32, 0, SegmentRows)
+	raw := make([]uint32, SegmentRows)
+	segRows := func(ss *SegSel) []int32 {
+		if ss.Bits == nil {
+			return nil
+		}
+		return selectedRows(ss, rows[:0])
+	}
+	if len(g.keyers) > 1 || g.keyers[0].local != nil {
+		// Pass 1: find the codes in use, to shrink each key's space.
+		for _, ky := range g.keyers {
+			var used []bool
+			if ky.local == nil {
+				used = make([]bool, ky.size)
+			}
+			for si := range sel.Segs {
+				ss := &sel.Segs[si]
+				rs := segRows(ss)
+				m := ss.Seg.N
+				if rs != nil {
+					m = len(rs)
+				}
+				out := raw[:m]
+				ky.codes(ss.Seg, rs, out)
+				if used != nil {
+					for _, c := range out {
+						used[c] = true
+					}
+				}
+			}
+			if used == nil {
+				ky.n = uint64(len(ky.lvals))
+				continue
+			}
+			ky.remap = make([]uint32, ky.size)
+			for c, u := range used {
+				if u {
+					ky.remap[c] = uint32(len(ky.inv))
+					ky.inv = append(ky.inv, uint32(c))
+				}
+			}
+			ky.n = uint64(len(ky.inv))
+		}
+	} else {
+		g.keyers[0].n = g.keyers[0].size
+	}
+	space := uint64(1)
+	for _, ky := range g.keyers {
+		hi, lo := bits.Mul64(space, max(ky.n, 1))
+		if hi != 0 {
+			return nil, fmt.Errorf("group-by: the key space of %d keys is too large; use fewer or narrower keys", len(q.Keys))
+		}
+		space = lo
+	}
+	g.dense = space <= denseLimit
+
+	need := map[MetricKind]bool{}
+	for _, m := range q.Metrics {
+		need[m.Kind] = true
+		if m.Kind == MetricDistinct {
+			g.dfields = append(g.dfields, m.Field)
+			g.dsets = append(g.dsets, map[uint64]struct{}{})
+			g.dlocal = append(g.dlocal, map[uint64]uint32{})
+		}
+	}
+	need[MetricRejects] = need[MetricRejects] || need[MetricRejectRatio]
+	n := 0
+	if g.dense {
+		n = int(space)
+	} else {
+		g.ids = map[uint64]uint32{}
+	}
+	g.cnt = make([]uint64, n)
+	if need[MetricBytes] {
+		g.byt = make([]uint64, n)
+	}
+	if need[MetricPackets] {
+		g.pkt = make([]uint64, n)
+	}
+	if need[MetricRejects] {
+		g.rej = make([]uint64, n)
+	}
+
+	comp := make([]uint64, SegmentRows)
+	gid := make([]uint32, SegmentRows)
+	for si := range sel.Segs {
+		ss := &sel.Segs[si]
+		sg := ss.Seg
+		rs := segRows(ss)
+		m := sg.N
+		if rs != nil {
+			m = len(rs)
+		}
+		if m == 0 {
+			continue
+		}
+		ids := gid[:m]
+		single := g.keyers[0]
+		if len(g.keyers) == 1 && single.remap == nil && g.dense {
+			if rs == nil && single.prefix == nil && (single.k.Field.Kind() == KindAddr || single.k.Field.Kind() == KindString) && sg.Codes(single.k.Field) != nil {
+				ids = sg.Codes(single.k.Field)[:m] // the hot path: codes are group ids
+			} else {
+				single.codes(sg, rs, ids)
+			}
+		} else {
+			c := comp[:m]
+			clear(c)
+			out := raw[:m]
+			for _, ky := range g.keyers {
+				ky.codes(sg, rs, out)
+				radix := max(ky.n, 1)
+				if ky.remap != nil {
+					for j, v := range out {
+						c[j] = c[j]*radix + uint64(ky.remap[v])
+					}
+				} else {
+					for j, v := range out {
+						c[j] = c[j]*radix + uint64(v)
+					}
+				}
+			}
+			if g.dense {
+				for j, v := range c {
+					ids[j] = uint32(v)
+				}
+			} else {
+				g.lookup(c, ids)
+			}
+		}
+		g.accumulate(sg, rs, ids)
+	}
+	return g.result(snap, q), nil
+}
+
+// selectedRows lists the selected rows of a segment.
+func selectedRows(ss *SegSel, out []int32) []int32 {
+	words := (ss.Seg.N + 63) >> 6
+	for w := 0; w < words; w++ {
+		word := ss.Bits[w]
+		for word != 0 {
+			t := bits.TrailingZeros64(word)
+			i := w*64 + t
+			if i >= ss.Seg.N {
+				break
+			}
+			out = append(out, int32(i))
+			word &= word - 1
+		}
+	}
+	return out
+}
+
+// lookup maps composite keys to group ids, creating groups (hash mode).
+func (g *grouper) lookup(comp []uint64, ids []uint32) {
+	last, lastID := ^uint64(0), uint32(0)
+	for j, c := range comp {
+		if c == last {
+			ids[j] = lastID
+			continue
+		}
+		id, ok := g.ids[c]
+		if !ok {
+			id = uint32(len(g.comps))
+			g.ids[c] = id
+			g.comps = append(g.comps, c)
+			g.cnt = append(g.cnt, 0)
+			if g.byt != nil {
+				g.byt = append(g.byt, 0)
+			}
+			if g.pkt != nil {
+				g.pkt = append(g.pkt, 0)
+			}
+			if g.rej != nil {
+				g.rej = append(g.rej, 0)
+			}
+		}
+		ids[j] = id
+		last, lastID = c, id
+	}
+}
+
+// accumulate adds the rows (rs nil = rows 0..len(ids)-1) to their groups.
+func (g *grouper) accumulate(sg *Seg, rs []int32, ids []uint32) {
+	byt := g.byt
+	if bc := sg.Num(FieldBytes); rs == nil && byt != nil && bc != nil && bc.Over == nil {
+		// the common case, fused: counts and byte sums in one pass
+		vals := bc.U32[:len(ids)]
+		cnt := g.cnt
+		for j, id := range ids {
+			cnt[id]++
+			byt[id] += uint64(vals[j])
+		}
+		byt = nil
+	} else {
+		for _, id := range ids {
+			g.cnt[id]++
+		}
+	}
+	sum := func(dst []uint64, c *NumCol) {
+		if dst == nil || c == nil {
+			return
+		}
+		if rs == nil {
+			vals := c.U32[:len(ids)]
+			for j, id := range ids {
+				v := uint64(vals[j])
+				if v == esc32 {
+					v = c.overflow(j)
+				}
+				dst[id] += v
+			}
+			return
+		}
+		for j, id := range ids {
+			r := int(rs[j])
+			v := uint64(c.U32[r])
+			if v == esc32 {
+				v = c.overflow(r)
+			}
+			dst[id] += v
+		}
+	}
+	sum(byt, sg.Num(FieldBytes))
+	sum(g.pkt, sg.Num(FieldPackets))
+	if act := sg.Enum(FieldAction); g.rej != nil && act != nil {
+		for j, id := range ids {
+			r := j
+			if rs != nil {
+				r = int(rs[j])
+			}
+			if act[r] == uint8(ActionReject) {
+				g.rej[id]++
+			}
+		}
+	}
+	for d, f := range g.dfields {
+		set, local := g.dsets[d], g.dlocal[d]
+		for j, id := range ids {
+			r := j
+			if rs != nil {
+				r = int(rs[j])
+			}
+			v, ok := rowCode(sg, f, r)
+			if !ok {
+				continue
+			}
+			if v > 1<<32-1 {
+				lc, seen := local[v]
+				if !seen {
+					lc = uint32(len(local))
+					local[v] = lc
+				}
+				v = uint64(lc) | 1<<31 // wide values get their own code space
+			}
+			set[uint64(id)<<32|v] = struct{}{}
+		}
+	}
+}
+
+// rowCode returns a comparable code for field f of row i (a dictionary code,
+// enum code or number), and whether it is present.
+func rowCode(sg *Seg, f Field, i int) (uint64, bool) {
+	switch f.Kind() {
+	case KindAddr, KindString:
+		cs := sg.Codes(f)
+		if cs == nil || cs[i] == 0 {
+			return 0, false
+		}
+		return uint64(cs[i]), true
+	case KindEnum:
+		es := sg.Enum(f)
+		if es == nil || es[i] == 0 {
+			return 0, false
+		}
+		return uint64(es[i]), true
+	}
+	return sg.Uint(f, i)
+}
+
+// result ranks the groups and builds the answer.
+func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
+	ngroups := len(g.cnt)
+	distinct := make([][]uint32, len(g.dfields))
+	dtotal := make([]map[uint64]struct{}, len(g.dfields))
+	for d := range g.dfields {
+		distinct[d] = make([]uint32, ngroups)
+		dtotal[d] = map[uint64]struct{}{}
+		for k := range g.dsets[d] {
+			distinct[d][k>>32]++
+			dtotal[d][k&(1<<32-1)] = struct{}{}
+		}
+	}
+	value := func(id int, mi int) float64 {
+		switch m := q.Metrics[mi]; m.Kind {
+		case MetricCount:
+			return float64(g.cnt[id])
+		case MetricBytes:
+			return float64(g.byt[id])
+		case MetricPackets:
+			return float64(g.pkt[id])
+		case MetricRejects:
+			return float64(g.rej[id])
+		case MetricRejectRatio:
+			return float64(g.rej[id]) / float64(g.cnt[id])
+		default:
+			return float64(distinct[distinctIndex(q.Metrics, mi)][id])
+		}
+	}
+	comp := func(id int) uint64 {
+		if g.dense {
+			return uint64(id)
+		}
+		return g.comps[id]
+	}
+
+	res := &GroupResult{Query: q, Totals: make([]float64, len(q.Metrics))}
+	idx := make([]int, 0, 1024)
+	var cnt, byt, pkt, rej uint64
+	for id := 0; id < ngroups; id++ {
+		if g.cnt[id] == 0 {
+			continue
+		}
+		idx = append(idx, id)
+		cnt += g.cnt[id]
+		if g.byt != nil {
+			byt += g.byt[id]
+		}
+		if g.pkt != nil {
+			pkt += g.pkt[id]
+		}
+		if g.rej != nil {
+			rej += g.rej[id]
+		}
+	}
+	res.Groups, res.Count = len(idx), int(cnt)
+	for mi, m := range q.Metrics {
+		switch m.Kind {
+		case MetricCount:
+			res.Totals[mi] = float64(cnt)
+		case MetricBytes:
+			res.Totals[mi] = float64(byt)
+		case MetricPackets:
+			res.Totals[mi] = float64(pkt)
+		case MetricRejects:
+			res.Totals[mi] = float64(rej)
+		case MetricRejectRatio:
+			if cnt > 0 {
+				res.Totals[mi] = float64(rej) / float64(cnt)
+			}
+		case MetricDistinct:
+			res.Totals[mi] = float64(len(dtotal[distinctIndex(q.Metrics, mi)]))
+		}
+	}
+
+	less := func(a, b int) bool { // a ranks before b
+		va, vb := value(a, q.Sort), value(b, q.Sort)
+		if va != vb {
+			if q.Asc {
+				return va < vb
+			}
+			return va > vb
+		}
+		return comp(a) < comp(b)
+	}
+	top := q.Top
+	if top <= 0 || top > len(idx) {
+		top = len(idx)
+	}
+	if top < len(idx)/4 {
+		idx = topN(idx, top, less)
+	} else {
+		sort.Slice(idx, func(i, j int) bool { return less(idx[i], idx[j]) })
+		idx = idx[:top]
+	}
+	for _, id := range idx {
+		row := GroupRow{Key: make([]KeyValue, len(g.keyers)), Vals: make([]float64, len(q.Metrics))}
+		c := comp(id)
+		for k := len(g.keyers) - 1; k >= 0; k-- {
+			ky := g.keyers[k]
+			radix := max(ky.n, 1)
+			code := c % radix
+			if ky.inv != nil {
+				code = uint64(ky.inv[code])
+			}
+			row.Key[k] = ky.value(snap, code)
+			c /= radix
+		}
+		for mi := range q.Metrics {
+			row.Vals[mi] = value(id, mi)
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	return res
+}
+
+func distinctIndex(ms []Metric, mi int) int {
+	n := 0
+	for i := 0; i < mi; i++ {
+		if ms[i].Kind == MetricDistinct {
+			n++
+		}
+	}
+	return n
+}
+
+// rowReader reads bytes, packets and action of rows quickly.
+type rowReader struct {
+	bytes, packets *NumCol
+	action         []uint8
+}
+
+func (r *rowReader) reset(sg *Seg) {
+	r.bytes, r.packets, r.action = sg.Num(FieldBytes), sg.Num(FieldPackets), sg.Enum(FieldAction)
+}
+
+// colSum reads a packets/bytes value for summing; absent rows hold 0.
+func colSum(c *NumCol, i int) uint64 {
+	if c == nil {
+		return 0
+	}
+	v := c.U32[i]
+	if v == esc32 {
+		return c.overflow(i)
+	}
+	return uint64(v)
+}
