@@ -140,7 +140,6 @@ const msThreshold = 99_999_999_999
 // safe for concurrent use; give each goroutine its own (they are cheap).
 type Parser struct {
 	format  *Format
-	toks    [][]byte
 	extra   [][]byte
 	MaxLine int // longest accepted line in bytes; 0 means DefaultMaxLine
 
@@ -165,10 +164,6 @@ func (p *Parser) SetFormat(f *Format) {
 		f = DefaultFormat
 	}
 	p.format = f
-	if cap(p.toks) < len(f.Fields)+1 {
-		p.toks = make([][]byte, len(f.Fields)+1)
-	}
-	p.toks = p.toks[:len(f.Fields)+1]
 	if cap(p.extra) < len(f.Extra) {
 		p.extra = make([][]byte, len(f.Extra))
 	}
@@ -209,57 +204,90 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 	extra := p.extra
 	ei := 0
 
+	// One pass: each token is converted as it is scanned, by its column's
+	// compiled op. The first conversion error is kept, but scanning goes on
+	// so that a wrong field count (the likelier cause) wins.
 	count := 0
 	firstBad := ReasonNone
-	maybeHeader := false
 	i := 0
-	for i < n {
-		c := line[i]
-		if c == ' ' || c == '\t' {
+	for {
+		for i < n && (line[i] == ' ' || line[i] == '\t') {
 			i++
-			continue
 		}
-		j := i
-		digits := false
-		for j < n {
-			c = line[j]
-			if c == ' ' || c == '\t' {
-				break
-			}
-			if c < 0x20 || c == 0x7f {
-				return LineBad, ReasonControl
-			}
-			if c >= '0' && c <= '9' {
-				digits = true
-			}
-			j++
+		if i >= n {
+			break
 		}
-		tok := line[i:j]
-		i = j
-		if count == 0 && headerCheck {
-			maybeHeader = !digits && (tok[0] >= 'a' && tok[0] <= 'z' || tok[0] == '$')
-		}
-		if count >= want || firstBad != ReasonNone || maybeHeader {
+		start := i
+		if count >= want || firstBad != ReasonNone {
+			var r Reason
+			i, r = skipToken(line, i)
+			if r != ReasonNone {
+				return LineBad, r
+			}
 			count++
 			continue
 		}
+		if count == 0 && headerCheck {
+			if c := line[i]; c >= 'a' && c <= 'z' || c == '$' {
+				end, r := skipToken(line, i)
+				if r == ReasonNone && maybeFieldName(line[i:end]) && IsHeaderLine(line) {
+					f, err := ParseFormat(string(line))
+					if err != nil {
+						return LineBad, ReasonHeader
+					}
+					p.SetFormat(f)
+					return LineHeader, ReasonNone
+				}
+			}
+		}
 		op := &ops[count]
 		count++
-		if op.kind == opExtra {
-			extra[ei] = tok
-			ei++
+		// absent
+		if line[i] == '-' && (i+1 == n || line[i+1] == ' ' || line[i+1] == '\t') {
+			i++
+			if op.kind == opExtra {
+				extra[ei] = line[start:i]
+				ei++
+			}
 			continue
-		}
-		if len(tok) == 1 && tok[0] == '-' {
-			continue // absent
 		}
 		var r Reason
 		switch op.kind {
 		case opUint:
-			rec.Num[op.slot], r = parseUint(tok, op.max, op.ms)
+			var v uint64
+			overflow := false
+			for i < n {
+				d := line[i] - '0'
+				if d > 9 {
+					break
+				}
+				if v > (maxU64-uint64(d))/10 {
+					overflow = true
+				}
+				v = v*10 + uint64(d)
+				i++
+			}
+			if i == start || i < n && line[i] != ' ' && line[i] != '\t' {
+				if i, r = skipToken(line, i); r == ReasonNone {
+					r = ReasonNumber
+				}
+				break
+			}
+			if overflow {
+				r = ReasonRange
+				break
+			}
+			if op.ms && v > msThreshold {
+				v /= 1000
+			}
+			if v > op.max {
+				r = ReasonRange
+				break
+			}
+			rec.Num[op.slot] = v
 		case opAddr:
 			var a netip.Addr
-			a, r = parseAddr(tok)
+			a, i, r = scanAddr(line, i)
 			switch op.field {
 			case FieldSrcAddr:
 				rec.SrcAddr = a
@@ -271,30 +299,33 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 				rec.PktDst = a
 			}
 		case opEnum:
-			r = parseEnum(rec, op.field, tok)
+			if i, r = skipToken(line, i); r == ReasonNone {
+				r = parseEnum(rec, op.field, line[start:i])
+			}
+		case opExtra:
+			if i, r = skipToken(line, i); r == ReasonNone {
+				extra[ei] = line[start:i]
+				ei++
+			}
 		default:
-			rec.Str[op.slot] = tok
+			if i, r = skipToken(line, i); r == ReasonNone {
+				rec.Str[op.slot] = line[start:i]
+			}
 		}
 		if r != ReasonNone {
+			if r == ReasonControl {
+				return LineBad, r
+			}
 			firstBad = r
 			p.badCol = count - 1
 			continue
 		}
-		rec.Present |= 1 << op.field
+		if op.kind != opExtra {
+			rec.Present |= 1 << op.field
+		}
 	}
 	if count == 0 {
 		return LineBlank, ReasonNone
-	}
-	if maybeHeader && IsHeaderLine(line) {
-		f, err := ParseFormat(string(line))
-		if err != nil {
-			return LineBad, ReasonHeader
-		}
-		p.SetFormat(f)
-		return LineHeader, ReasonNone
-	}
-	if maybeHeader { // not a header after all: parse it as data
-		return p.parse(line, rec, false)
 	}
 	p.badCount = count
 	if count != want {
@@ -310,13 +341,78 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 	return LineRecord, ReasonNone
 }
 
-func firstNonSpace(b []byte) int {
-	for i, c := range b {
-		if c != ' ' && c != '\t' {
-			return i
+// skipToken returns the end of the token starting at i, or ReasonControl
+// if it holds a control byte.
+func skipToken(line []byte, i int) (int, Reason) {
+	for i < len(line) {
+		c := line[i]
+		if c <= ' ' {
+			if c == ' ' || c == '\t' {
+				break
+			}
+			return i, ReasonControl
+		}
+		if c == 0x7f {
+			return i, ReasonControl
+		}
+		i++
+	}
+	return i, ReasonNone
+}
+
+// maybeFieldName reports whether tok could start a header line: a known
+// field name, or ${...}. Data tokens such as "eni-0a1b" or "unknown" are
+// rejected without a map lookup when they hold digits.
+func maybeFieldName(tok []byte) bool {
+	if len(tok) > 2 && tok[0] == '$' && tok[1] == '{' {
+		return true
+	}
+	for _, c := range tok {
+		if c >= '0' && c <= '9' {
+			return false
 		}
 	}
-	return 0
+	_, ok := lookupFieldBytes(tok)
+	return ok
+}
+
+// scanAddr reads an address token starting at i: dotted-decimal IPv4 on a
+// fast path while scanning, anything else through parseAddr.
+func scanAddr(line []byte, i int) (netip.Addr, int, Reason) {
+	start := i
+	var oct [4]byte
+	k, val, digits := 0, 0, 0
+	n := len(line)
+	for i < n {
+		c := line[i]
+		if d := c - '0'; d <= 9 {
+			if digits == 1 && val == 0 {
+				break // leading zero: let the slow path reject it
+			}
+			val = val*10 + int(d)
+			digits++
+			if val > 255 {
+				break
+			}
+		} else if c == '.' && digits > 0 && k < 3 {
+			oct[k] = byte(val)
+			k++
+			val, digits = 0, 0
+		} else {
+			break
+		}
+		i++
+	}
+	if k == 3 && digits > 0 && val <= 255 && (i == n || line[i] == ' ' || line[i] == '\t') {
+		oct[3] = byte(val)
+		return netip.AddrFrom4(oct), i, ReasonNone
+	}
+	end, r := skipToken(line, start)
+	if r != ReasonNone {
+		return netip.Addr{}, end, r
+	}
+	a, r := parseAddr(line[start:end])
+	return a, end, r
 }
 
 // Error describes the last rejected line as a ParseError. Call it right
@@ -327,8 +423,8 @@ func (p *Parser) Error(line []byte, reason Reason, source, object string, lineNo
 	excerpt := line
 	if p.badCol >= 0 && p.badCol < len(p.format.Names) {
 		e.Field = p.format.Names[p.badCol]
-		if p.badCol < len(p.toks) {
-			excerpt = p.toks[p.badCol]
+		if toks := bytes.Fields(line); p.badCol < len(toks) {
+			excerpt = toks[p.badCol]
 		}
 		if f := p.format.Fields[p.badCol]; reason == ReasonRange && f != FieldUnknown {
 			e.Detail = "max " + strconv.FormatUint(fieldInfo[f].Max, 10)
@@ -345,44 +441,6 @@ func (p *Parser) Error(line []byte, reason Reason, source, object string, lineNo
 	}
 	e.Excerpt = strconv.Quote(string(excerpt))
 	return e
-}
-
-// parseUint reads a base-10 unsigned integer no larger than max. With ms
-// set, values above msThreshold are read as milliseconds and scaled.
-func parseUint(b []byte, max uint64, ms bool) (uint64, Reason) {
-	if len(b) == 0 || len(b) > 20 {
-		if len(b) > 20 && allDigits(b) {
-			return 0, ReasonRange
-		}
-		return 0, ReasonNumber
-	}
-	var v uint64
-	for _, c := range b {
-		d := uint64(c - '0')
-		if d > 9 {
-			return 0, ReasonNumber
-		}
-		if v > (maxU64-d)/10 {
-			return 0, ReasonRange
-		}
-		v = v*10 + d
-	}
-	if ms && v > msThreshold {
-		v /= 1000
-	}
-	if v > max {
-		return 0, ReasonRange
-	}
-	return v, ReasonNone
-}
-
-func allDigits(b []byte) bool {
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // parseAddr reads an IPv4 address (dotted decimal, no leading zeros) on a
