@@ -113,11 +113,13 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)) / int64(len(lines)))
 	b.ResetTimer()
+	cpu := startCPU(b)
 	for i := 0; i < b.N; i++ {
 		if k, r := p.Parse(lines[i%len(lines)], &rec); k != LineRecord {
 			b.Fatal(r)
 		}
 	}
+	cpu.report(1, "cpu-records/s")
 }
 
 func BenchmarkIngest1M(b *testing.B) {
@@ -125,6 +127,7 @@ func BenchmarkIngest1M(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
+	cpu := startCPU(b)
 	for i := 0; i < b.N; i++ {
 		ix := NewIndex(4 << 30)
 		ingestChunks(ix, data)
@@ -134,6 +137,7 @@ func BenchmarkIngest1M(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*1e6/b.Elapsed().Seconds(), "records/s")
+	cpu.report(1e6, "cpu-records/s")
 }
 
 func splitLines(data []byte) [][]byte {
@@ -167,12 +171,14 @@ func BenchmarkTop10BytesBySrcaddr10M(b *testing.B) {
 	q := GroupQuery{Keys: []GroupKey{{Field: FieldSrcAddr}}, Metrics: []Metric{{Kind: MetricBytes}}, Top: 10}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startCPU(b)
 	for i := 0; i < b.N; i++ {
 		res, err := Group(snap, nil, q)
 		if err != nil || len(res.Rows) != 10 {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(0, "")
 	b.ReportMetric(float64(snap.Rows())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 

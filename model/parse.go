@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -255,14 +256,19 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 		switch op.kind {
 		case opUint:
 			var v uint64
-			overflow := false
+			// eight digits at a time while they last, then one at a time
+			for i+8 <= n {
+				chunk := binary.LittleEndian.Uint64(line[i:])
+				if !eightDigits(chunk) {
+					break
+				}
+				v = v*100000000 + parseEight(chunk)
+				i += 8
+			}
 			for i < n {
 				d := line[i] - '0'
 				if d > 9 {
 					break
-				}
-				if v > (maxU64-uint64(d))/10 {
-					overflow = true
 				}
 				v = v*10 + uint64(d)
 				i++
@@ -273,9 +279,12 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 				}
 				break
 			}
-			if overflow {
-				r = ReasonRange
-				break
+			if i-start > 19 { // may have wrapped: check exactly (rare)
+				var err error
+				if v, err = strconv.ParseUint(string(line[start:i]), 10, 64); err != nil {
+					r = ReasonRange
+					break
+				}
 			}
 			if op.ms && v > msThreshold {
 				v /= 1000
@@ -339,6 +348,23 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 		rec.Extra = extra
 	}
 	return LineRecord, ReasonNone
+}
+
+// eightDigits reports whether all eight bytes of a little-endian load are
+// ASCII digits.
+func eightDigits(v uint64) bool {
+	return (v&0xF0F0F0F0F0F0F0F0)|(((v+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
+}
+
+// parseEight converts eight ASCII digits (little-endian load, first digit
+// in the low byte) to their value with three multiplications.
+func parseEight(v uint64) uint64 {
+	const mask = 0x000000FF000000FF
+	const mul1 = 100 + (1000000 << 32)
+	const mul2 = 1 + (10000 << 32)
+	v -= 0x3030303030303030
+	v = v*10 + (v >> 8)
+	return ((v&mask)*mul1 + ((v>>16)&mask)*mul2) >> 32
 }
 
 // skipToken returns the end of the token starting at i, or ReasonControl

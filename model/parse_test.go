@@ -405,3 +405,28 @@ func FuzzParse(f *testing.F) {
 }
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+func TestParseEight(t *testing.T) {
+	for _, s := range []string{"00000000", "12345678", "99999999", "17172360", "00000001", "10000000"} {
+		v := uint64(0)
+		for _, c := range s {
+			v = v*10 + uint64(c-'0')
+		}
+		chunk := uint64(0)
+		for i := 7; i >= 0; i-- {
+			chunk = chunk<<8 | uint64(s[i])
+		}
+		if !eightDigits(chunk) || parseEight(chunk) != v {
+			t.Errorf("%s: %v %d", s, eightDigits(chunk), parseEight(chunk))
+		}
+	}
+	for _, s := range []string{"1234567a", "/2345678", ":2345678", "1234 678", "12345678"[:7] + "\xb9"} {
+		chunk := uint64(0)
+		for i := 7; i >= 0; i-- {
+			chunk = chunk<<8 | uint64(s[i])
+		}
+		if eightDigits(chunk) {
+			t.Errorf("%q taken for digits", s)
+		}
+	}
+}

@@ -1,0 +1,42 @@
+package model
+
+import (
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// threadCPU returns the CPU time used by the calling OS thread. Benchmarks
+// lock their goroutine to a thread and report CPU time per op next to
+// wall time: on this shared 2-core machine wall time swings with other
+// load, CPU time much less.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	const rusageThread = 1 // RUSAGE_THREAD
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuTimer measures the benchmark's own thread CPU time.
+type cpuTimer struct {
+	b     *testing.B
+	start time.Duration
+}
+
+func startCPU(b *testing.B) *cpuTimer {
+	runtime.LockOSThread()
+	return &cpuTimer{b: b, start: threadCPU()}
+}
+
+// report adds a cpu-ns/op metric and, when perOp > 0, a per-item CPU rate.
+func (c *cpuTimer) report(itemsPerOp float64, unit string) {
+	d := threadCPU() - c.start
+	runtime.UnlockOSThread()
+	c.b.ReportMetric(float64(d.Nanoseconds())/float64(c.b.N), "cpu-ns/op")
+	if itemsPerOp > 0 && d > 0 {
+		c.b.ReportMetric(itemsPerOp*float64(c.b.N)/d.Seconds(), unit)
+	}
+}
