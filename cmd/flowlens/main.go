@@ -1,0 +1,106 @@
+// Command flowlens explores AWS VPC Flow Logs: a live TUI over files, S3,
+// CloudWatch Logs and a demo generator, and headless queries for scripts.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Set by the linker (see .goreleaser.yaml): -X main.version=... etc.
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
+// usageError is a command-line mistake: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches a command line and returns the exit status: 0 ok, 1
+// runtime failure, 2 usage or filter syntax error.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var err error
+	switch {
+	case len(args) > 0 && args[0] == "version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case len(args) > 0 && args[0] == "query":
+		err = runQuery(args[1:], stdin, stdout, stderr)
+	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help"):
+		fmt.Fprint(stdout, usageText)
+		return 0
+	default:
+		err = runTUI(args, stdin, stdout, stderr)
+	}
+	if err == nil {
+		return 0
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "flowlens: %s\n", ue.msg)
+		if ue.msg != "" && ue.msg[len(ue.msg)-1] != '\n' {
+			fmt.Fprintln(stderr, "Run 'flowlens help' for usage.")
+		}
+		return 2
+	}
+	fmt.Fprintf(stderr, "flowlens: %v\n", err)
+	return 1
+}
+
+func versionString() string {
+	s := "flowlens " + version
+	if commit != "" {
+		s += " (" + commit
+		if date != "" {
+			s += ", " + date
+		}
+		s += ")"
+	}
+	return s
+}
+
+const usageText = `flowlens: a terminal explorer for AWS VPC Flow Logs
+
+Usage:
+  flowlens demo [--rate N] [--seed N]          TUI over the built-in live generator
+  flowlens [flags] SOURCE...                   TUI over the given sources
+  flowlens query [flags] SOURCE...             print records or groups, then exit (or follow)
+  flowlens version
+
+SOURCE: a file, a quoted glob, a directory, - (stdin), s3://bucket/prefix,
+        cloudwatch://LOG_GROUP (or cw://), demo
+
+Common flags:
+  --filter EXPR          e.g. 'action = REJECT and dstport in (22, 3389)'
+  --since DUR|TIME       e.g. 15m, 2h, 2024-06-01T10:00:00Z
+  --until TIME
+  --log-format FMT       '${version} ${srcaddr} ...' or space-separated names
+  --follow, --no-follow  keep reading new data (default: TUI follows, query does not)
+  --tail N               start N lines before the end of existing files
+  --poll                 poll files instead of using file-system events
+  --max-memory SIZE      index memory budget (default 1GiB)
+  --profile, --region, --endpoint-url, --stream-prefix, --live-tail   AWS sources
+
+Query flags:
+  --group-by KEYS        comma list: srcaddr, dstport, srcaddr/24, hour, ...
+  --metrics LIST         count, bytes, packets, rejects, reject-ratio, distinct(FIELD)
+  --sort METRIC          metric to sort groups by (default: the first)
+  --top N                keep the top N groups
+  --limit N              print at most N records
+  --output FMT           table, jsonl or csv (default: table on a terminal, else jsonl)
+  --interval DUR         with --follow and --group-by: refresh period (default 2s)
+  --explain TARGET       athena, insights or cwl-pattern: print the filter translated
+`

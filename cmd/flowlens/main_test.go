@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the command line in-process and returns stdout, stderr and
+// the exit status.
+func runCmd(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func jsonLines(t *testing.T, s string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("bad JSON line %q: %v", l, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestQueryJSONLContract(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "query", "--output", "jsonl", "../../testdata/default.log")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 10 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	want0 := `{"version":2,"account-id":"111122223333","interface-id":"eni-0a1b2c3d4e5f60718","srcaddr":"10.0.1.25","dstaddr":"10.0.2.140","srcport":51514,"dstport":5432,"protocol":6,"packets":18,"bytes":3120,"start":1717236000,"end":1717236060,"action":"ACCEPT","log-status":"OK"}`
+	if lines[0] != want0 {
+		t.Fatalf("first line:\n got %s\nwant %s", lines[0], want0)
+	}
+	recs := jsonLines(t, out)
+	if recs[5]["srcaddr"] != nil || recs[5]["log-status"] != "NODATA" || recs[5]["packets"] != nil {
+		t.Fatalf("NODATA record: %v", recs[5])
+	}
+}
+
+func TestQueryFormatsAndSources(t *testing.T) {
+	t.Run("v5 header and gzip by magic bytes", func(t *testing.T) {
+		dir := t.TempDir()
+		gz, _ := os.ReadFile("../../testdata/s3-object.log.gz")
+		p := filepath.Join(dir, "no-suffix") // the name says nothing: magic bytes decide
+		os.WriteFile(p, gz, 0o644)
+		out, errOut, code := runCmd(t, "", "query", "--output", "jsonl", p, "../../testdata/v5.log")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		recs := jsonLines(t, out)
+		if len(recs) != 14 {
+			t.Fatalf("%d records", len(recs))
+		}
+		var v5 int
+		for _, r := range recs {
+			if r["version"] == 5.0 {
+				v5++
+				if _, ok := r["traffic-path"]; !ok {
+					t.Fatalf("v5 record without traffic-path: %v", r)
+				}
+			}
+		}
+		if v5 != 4 {
+			t.Fatalf("v5 records %d", v5)
+		}
+	})
+	t.Run("stdin", func(t *testing.T) {
+		data, _ := os.ReadFile("../../testdata/v8.log")
+		out, errOut, code := runCmd(t, string(data), "query", "--output", "jsonl", "-")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		recs := jsonLines(t, out)
+		if len(recs) != 2 || recs[0]["reject-reason"] != "BPA" || recs[1]["reject-reason"] != nil {
+			t.Fatalf("records %v", recs)
+		}
+	})
+	t.Run("log-format flag", func(t *testing.T) {
+		in := "10.0.0.1 10.0.0.2 443 REJECT\n10.0.0.3 10.0.0.2 22 ACCEPT\n"
+		out, errOut, code := runCmd(t, in, "query", "--output", "jsonl", "--log-format", "${srcaddr} ${dstaddr} ${dstport} ${action}", "-")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(out, `{"srcaddr":"10.0.0.1","dstaddr":"10.0.0.2","dstport":443,"action":"REJECT"}`) {
+			t.Fatal(out)
+		}
+	})
+}
+
+func TestQueryGroups(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "query", "--output", "jsonl", "--group-by", "srcaddr", "--metrics", "count,bytes", "--top", "2", "../../testdata/default.log")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	recs := jsonLines(t, out)
+	if len(recs) != 2 {
+		t.Fatalf("groups %v", recs)
+	}
+	// 10.0.1.25 sends 3120+336+142+18400 bytes in 4 records
+	if recs[0]["srcaddr"] != "10.0.1.25" || recs[0]["count"] != 4.0 || recs[0]["bytes"] != 21998.0 {
+		t.Fatalf("top group %v", recs[0])
+	}
+
+	out, _, code = runCmd(t, "", "query", "--output", "csv", "--group-by", "action,dstport", "--metrics", "count", "../../testdata/default.log")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || strings.Join(rows[0], ",") != "action,dstport,count" {
+		t.Fatalf("csv %q %v", out, err)
+	}
+
+	out, _, code = runCmd(t, "", "query", "--output", "jsonl", "--metrics", "count,bytes,distinct(dstaddr)", "../../testdata/default.log")
+	if code != 0 || strings.TrimSpace(out) != `{"count":10,"bytes":37327,"distinct(dstaddr)":8}` {
+		t.Fatalf("totals %q", out)
+	}
+
+	out, _, code = runCmd(t, "", "query", "--output", "table", "--group-by", "srcaddr", "--metrics", "bytes", "--top", "1", "../../testdata/default.log")
+	if code != 0 || !strings.Contains(out, "srcaddr") || !strings.Contains(out, "share") || !strings.Contains(out, "more groups") {
+		t.Fatalf("table %q", out)
+	}
+}
+
+func TestQueryFilterAndTime(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "query", "--output", "jsonl", "--filter", "action = REJECT", "../../testdata/default.log")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if recs := jsonLines(t, out); len(recs) != 1 || recs[0]["dstport"] != 22.0 {
+		t.Fatalf("%v", recs)
+	}
+	out, _, code = runCmd(t, "", "query", "--output", "jsonl", "--since", "2024-06-01T10:03:00Z", "../../testdata/default.log")
+	if recs := jsonLines(t, out); code != 0 || len(recs) != 2 {
+		t.Fatalf("since: %d records", len(recs))
+	}
+	_, errOut, code = runCmd(t, "", "query", "--filter", "dstprt = 22", "../../testdata/default.log")
+	if code != 2 || !strings.Contains(errOut, "^") || !strings.Contains(errOut, "dstport") {
+		t.Fatalf("filter error: exit %d %q", code, errOut)
+	}
+	out, _, code = runCmd(t, "", "query", "--filter", "action = REJECT and dstport = 22", "--explain", "athena")
+	if code != 0 || !strings.Contains(out, "SELECT") || !strings.Contains(out, "22") {
+		t.Fatalf("explain %d %q", code, out)
+	}
+}
+
+func TestQueryBadInput(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "query", "--output", "jsonl", "../../testdata/malformed.log")
+	if code != 0 {
+		t.Fatalf("bad lines must not fail the run: exit %d", code)
+	}
+	if n := len(jsonLines(t, out)); n != 2 {
+		t.Fatalf("%d good records", n)
+	}
+	for _, want := range []string{"malformed.log", "9 bad line(s)", "wrong field count", "malformed.log:2"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.ContainsRune(errOut, 0x1b) {
+		t.Error("escape byte reached stderr")
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"unknown flag", []string{"query", "--nope", "x"}, 2, "flag provided but not defined"},
+		{"no source", []string{"query"}, 2, "no SOURCE"},
+		{"bad output", []string{"query", "--output", "xml", "../../testdata/default.log"}, 2, "table, jsonl or csv"},
+		{"bad group key", []string{"query", "--group-by", "dstprt", "../../testdata/default.log"}, 2, "did you mean dstport?"},
+		{"bad metric", []string{"query", "--metrics", "avg", "../../testdata/default.log"}, 2, "want count"},
+		{"bad since", []string{"query", "--since", "yesterday", "../../testdata/default.log"}, 2, "--since"},
+		{"bad format", []string{"query", "--log-format", "${version", "../../testdata/default.log"}, 2, "--log-format"},
+		{"bad memory", []string{"query", "--max-memory", "lots", "../../testdata/default.log"}, 2, "--max-memory"},
+		{"missing file", []string{"query", "/nonexistent/flows.log"}, 1, "/nonexistent/flows.log"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := runCmd(t, "", tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.msg) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, errOut, tc.code, tc.msg)
+			}
+		})
+	}
+	out, _, code := runCmd(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "flowlens ") {
+		t.Fatalf("version %q", out)
+	}
+}
+
+func TestParseSizeAndTime(t *testing.T) {
+	for in, want := range map[string]int64{"1GiB": 1 << 30, "512MiB": 512 << 20, "2G": 2 << 30, "100MB": 100e6, "1048576": 1 << 20} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v", in, got, err)
+		}
+	}
+	if _, err := parseSize("-1"); err == nil {
+		t.Error("negative size accepted")
+	}
+}

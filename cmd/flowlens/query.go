@@ -1,0 +1,412 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
+)
+
+// queryFlags are the flags of `flowlens query`.
+type queryFlags struct {
+	common
+	groupBy  string
+	metrics  string
+	sortBy   string
+	top      int
+	limit    int
+	output   string
+	interval time.Duration
+	explain  string
+}
+
+func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var q queryFlags
+	fs := flag.NewFlagSet("query", flag.ContinueOnError)
+	q.register(fs)
+	fs.StringVar(&q.groupBy, "group-by", "", "group keys, comma-separated")
+	fs.StringVar(&q.metrics, "metrics", "", "metrics, comma-separated")
+	fs.StringVar(&q.sortBy, "sort", "", "metric to sort groups by")
+	fs.IntVar(&q.top, "top", 0, "keep the top N groups")
+	fs.IntVar(&q.limit, "limit", 0, "print at most N records")
+	fs.StringVar(&q.output, "output", "", "table, jsonl or csv")
+	fs.DurationVar(&q.interval, "interval", 2*time.Second, "refresh period with --follow --group-by")
+	fs.StringVar(&q.explain, "explain", "", "athena, insights or cwl-pattern")
+	specs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+
+	follow := q.follow && !q.noFollow
+	opts, err := q.sourceOptions(follow, now)
+	if err != nil {
+		return err
+	}
+	flt, err := compileFilter(q.filter, opts.Since, opts.Until, now)
+	if err != nil {
+		return err
+	}
+	if q.explain != "" {
+		return explain(stdout, flt, q.explain, opts.Format)
+	}
+	if len(specs) == 0 {
+		return usagef("query: no SOURCE given (a file, a glob, a directory, -, s3://..., cloudwatch://..., demo)")
+	}
+	grp, err := parseGrouping(q.groupBy, q.metrics, q.sortBy, q.top)
+	if err != nil {
+		return err
+	}
+	out := q.output
+	if out == "" {
+		out = "jsonl"
+		if isTerminal(stdout) {
+			out = "table"
+		}
+	}
+	if out != "table" && out != "jsonl" && out != "csv" {
+		return usagef("--output %q: want table, jsonl or csv", out)
+	}
+	if q.limit < 0 || q.top < 0 {
+		return usagef("--limit and --top must not be negative")
+	}
+	budget, err := q.memory()
+	if err != nil {
+		return err
+	}
+	if pat, residual, _ := flt.CWLPattern(opts.Format); pat != "" && hasScheme(specs, "cw://", "cloudwatch://") {
+		_ = residual // the whole filter is still applied locally; the pattern only trims what is fetched
+		opts.FilterPattern = pat
+	}
+	srcs, err := openSources(specs, opts, stdin)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ix := model.NewIndex(budget)
+	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format})
+	runErr := make(chan error, 1)
+	go func() { runErr <- mux.Run(ctx) }()
+
+	w := bufio.NewWriterSize(stdout, 256<<10)
+	defer w.Flush()
+	var snap *model.Snapshot
+	if follow {
+		err = followQuery(ctx, ix, mux, flt, grp, out, q.interval, q.limit, w, stderr)
+		snap = ix.Snapshot()
+	} else {
+		select {
+		case <-mux.Done():
+		case <-ctx.Done():
+		}
+		snap = ix.Snapshot()
+		sel := flt.Eval(snap, nil)
+		if grp != nil {
+			err = printGroups(w, out, snap, sel, *grp, false)
+		} else {
+			err = printRecords(w, out, snap, sel, 0, q.limit, true)
+		}
+	}
+	stop()
+	if ferr := w.Flush(); err == nil && ferr != nil && !isBrokenPipe(ferr) {
+		err = ferr
+	}
+	<-runErr
+	reportBad(stderr, snap)
+	if err != nil {
+		return err
+	}
+	return sourceFailures(mux.Statuses())
+}
+
+// compileFilter compiles --filter, adding the --since/--until range as
+// "the record's interval overlaps the range".
+func compileFilter(expr string, since, until, now time.Time) (*filter.Filter, error) {
+	var parts []string
+	if strings.TrimSpace(expr) != "" {
+		parts = append(parts, "("+expr+")")
+	}
+	if !since.IsZero() {
+		parts = append(parts, "end >= "+since.UTC().Format(time.RFC3339))
+	}
+	if !until.IsZero() {
+		parts = append(parts, "start <= "+until.UTC().Format(time.RFC3339))
+	}
+	full := strings.Join(parts, " and ")
+	f, err := filter.CompileAt(full, now)
+	if err != nil {
+		if fe, ok := err.(*filter.Error); ok && strings.TrimSpace(expr) != "" {
+			// Show the caret under the user's own expression.
+			if _, err2 := filter.CompileAt(expr, now); err2 != nil {
+				if fe2, ok := err2.(*filter.Error); ok {
+					fe = fe2
+				}
+			}
+			return nil, usagef("--filter: %s", fe.Caret())
+		}
+		return nil, usagef("--filter: %v", err)
+	}
+	return f, nil
+}
+
+func explain(w io.Writer, f *filter.Filter, target string, format *model.Format) error {
+	switch target {
+	case "athena":
+		fmt.Fprintln(w, f.Athena("vpc_flow_logs"))
+	case "insights":
+		fmt.Fprintln(w, f.Insights())
+	case "cwl-pattern", "cwl":
+		pat, residual, exact := f.CWLPattern(format)
+		if pat == "" {
+			fmt.Fprintln(w, "# no part of this filter can be expressed as a CloudWatch Logs filter pattern")
+		} else {
+			fmt.Fprintln(w, pat)
+		}
+		if !exact && residual != nil {
+			fmt.Fprintf(w, "# applied locally: %s\n", residual.String())
+		}
+	default:
+		return usagef("--explain %q: want athena, insights or cwl-pattern", target)
+	}
+	return nil
+}
+
+func hasScheme(specs []string, schemes ...string) bool {
+	for _, s := range specs {
+		for _, sc := range schemes {
+			if strings.HasPrefix(s, sc) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// openSources opens every SOURCE; "-" reads stdin (once).
+func openSources(specs []string, opts source.Options, stdin io.Reader) ([]source.Source, error) {
+	var srcs []source.Source
+	stdinUsed := false
+	for _, spec := range specs {
+		if spec == "-" {
+			if stdinUsed {
+				return nil, usagef("- (stdin) given twice")
+			}
+			stdinUsed = true
+			srcs = append(srcs, source.NewStdin(stdin, opts))
+			continue
+		}
+		s, err := source.Open(spec, opts)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", spec, err)
+		}
+		srcs = append(srcs, s)
+	}
+	return srcs, nil
+}
+
+// grouping is a parsed --group-by/--metrics/--sort/--top.
+type grouping = model.GroupQuery
+
+func parseGrouping(groupBy, metrics, sortBy string, top int) (*grouping, error) {
+	if groupBy == "" && metrics == "" {
+		if sortBy != "" || top != 0 {
+			return nil, usagef("--sort and --top need --group-by or --metrics")
+		}
+		return nil, nil
+	}
+	var q grouping
+	for _, k := range splitList(groupBy) {
+		gk, err := model.ParseGroupKey(k)
+		if err != nil {
+			return nil, usagef("--group-by: %v", err)
+		}
+		q.Keys = append(q.Keys, gk)
+	}
+	if len(q.Keys) > 4 {
+		return nil, usagef("--group-by: at most 4 keys")
+	}
+	if metrics == "" {
+		metrics = "count,bytes,packets"
+	}
+	for _, m := range splitList(metrics) {
+		mt, err := model.ParseMetric(m)
+		if err != nil {
+			return nil, usagef("--metrics: %v", err)
+		}
+		q.Metrics = append(q.Metrics, mt)
+	}
+	if sortBy != "" {
+		mt, err := model.ParseMetric(sortBy)
+		if err != nil {
+			return nil, usagef("--sort: %v", err)
+		}
+		q.Sort = -1
+		for i, m := range q.Metrics {
+			if m.Name == mt.Name {
+				q.Sort = i
+			}
+		}
+		if q.Sort < 0 {
+			q.Metrics = append(q.Metrics, mt)
+			q.Sort = len(q.Metrics) - 1
+		}
+	}
+	q.Top = top
+	return &q, nil
+}
+
+// splitList splits a comma list, keeping commas inside parentheses.
+func splitList(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, c := range s {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ',':
+			if depth == 0 {
+				if p := strings.TrimSpace(s[start:i]); p != "" {
+					out = append(out, p)
+				}
+				start = i + 1
+			}
+		}
+	}
+	if p := strings.TrimSpace(s[start:]); p != "" {
+		out = append(out, p)
+	}
+	return out
+}
+
+// followQuery streams matching records (or refreshed group tables) while
+// the sources run, until ctx ends or every source has finished.
+func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filter.Filter, grp *grouping, out string, interval time.Duration, limit int, w *bufio.Writer, stderr io.Writer) error {
+	var sel *model.Selection
+	var printed uint64
+	count := 0
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var latest *model.Snapshot
+	first := true
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-mux.Done():
+			// print what the last publication brought, then stop
+			latest = ix.Snapshot()
+		case snap := <-mux.Updates():
+			latest = snap
+		case <-tick.C:
+			if grp != nil && latest != nil {
+				sel = f.Eval(latest, sel)
+				if err := printGroups(w, out, latest, sel, *grp, true); err != nil {
+					return err
+				}
+				if err := w.Flush(); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if latest == nil {
+			continue
+		}
+		sel = f.Eval(latest, sel)
+		if grp == nil {
+			n, err := printNew(w, out, latest, sel, printed, limit-count, first)
+			if err != nil {
+				return err
+			}
+			first = false
+			count += n
+			printed = latest.End
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			if limit > 0 && count >= limit {
+				return nil
+			}
+		}
+		select {
+		case <-mux.Done():
+			if grp != nil {
+				sel = f.Eval(ix.Snapshot(), sel)
+				return printGroups(w, out, ix.Snapshot(), sel, *grp, false)
+			}
+			if ix.Snapshot().End == printed {
+				return nil
+			}
+		default:
+		}
+	}
+}
+
+// reportBad writes the bad-line counts of every source to stderr.
+func reportBad(w io.Writer, snap *model.Snapshot) {
+	if snap == nil {
+		return
+	}
+	for _, st := range snap.Sources {
+		total := st.BadTotal()
+		if total == 0 {
+			continue
+		}
+		var parts []string
+		for r := model.Reason(1); r < model.NumReasons; r++ {
+			if st.Bad[r] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", st.Bad[r], r))
+			}
+		}
+		sort.Strings(parts)
+		fmt.Fprintf(w, "flowlens: %s: %d bad line(s) skipped (%s)\n", sanitize(st.Name), total, strings.Join(parts, ", "))
+		for i, s := range st.Samples {
+			if i == 3 {
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", sanitize(s.Error()))
+		}
+	}
+}
+
+// sourceFailures turns failed sources into one runtime error.
+func sourceFailures(sts []source.Status) error {
+	var msgs []string
+	for _, st := range sts {
+		if st.State == source.StateFailed {
+			msgs = append(msgs, fmt.Sprintf("%s: %s", st.Name, st.Reason))
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(msgs, "; "))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func isBrokenPipe(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "broken pipe") || err == syscall.EPIPE)
+}
