@@ -34,7 +34,7 @@ type S3 struct {
 	srv *http.Server
 	ln  net.Listener
 
-	mu   sync.Mutex
+	mu       sync.Mutex
 	cut      map[string]int // key -> GETs whose body is cut off half-way
 	deny     map[string]bool
 	throttle int // next requests answered 503 SlowDown
