@@ -194,3 +194,30 @@ func BenchmarkGroupSrcaddr24Dstport10M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPipeline1M is BenchmarkIngest1M through the parallel Pipeline
+// (GOMAXPROCS parsing goroutines, one committer).
+func BenchmarkPipeline1M(b *testing.B) {
+	data := genLines(1_000_000, 1)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ix := NewIndex(4 << 30)
+		p := NewPipeline(ix, 0)
+		const chunk = 256 << 10
+		for off := 0; off < len(data); {
+			end := min(off+chunk, len(data))
+			for end < len(data) && data[end-1] != '\n' {
+				end++
+			}
+			p.Submit(&Batch{Source: "bench", Data: data[off:end]})
+			off = end
+		}
+		p.Close()
+		if s := ix.Publish(); s.Rows() != 1_000_000 {
+			b.Fatal(s.Rows())
+		}
+	}
+	b.ReportMetric(float64(b.N)*1e6/b.Elapsed().Seconds(), "records/s")
+}

@@ -112,8 +112,11 @@ func (ix *Index) Ingest(b *Batch) IngestResult {
 func (ix *Index) ReportError(source, object string, line int64, err error) {
 	stats := &ix.sources[ix.Source(source)]
 	stats.Bad[ReasonSource]++
-	ix.sample(stats, &ParseError{Source: source, Object: object, Line: line, Reason: ReasonSource,
-		Excerpt: strconv.Quote(err.Error())})
+	ix.sample(stats, sourceError(source, object, line, err))
+}
+
+func sourceError(source, object string, line int64, err error) *ParseError {
+	return &ParseError{Source: source, Object: object, Line: line, Reason: ReasonSource, Excerpt: strconv.Quote(err.Error())}
 }
 
 func (ix *Index) sample(stats *SourceStats, e *ParseError) {
