@@ -748,10 +748,11 @@ func (c *segCols) view(n int) *segCols {
 	return &v
 }
 
-// addrDict interns addresses. IPv4 goes through a uint32-keyed map.
+// addrDict interns addresses. IPv4 goes through an open-addressing table
+// of uint32 keys (one cache line per lookup), IPv6 through a map.
 type addrDict struct {
 	vals []netip.Addr
-	m4   map[uint32]uint32
+	t4   u32table
 	m6   map[netip.Addr]uint32
 	last netip.Addr
 	lc   uint32
@@ -759,7 +760,7 @@ type addrDict struct {
 
 func (d *addrDict) init() {
 	d.vals = []netip.Addr{{}}
-	d.m4 = map[uint32]uint32{}
+	d.t4.init(1 << 10)
 	d.m6 = map[netip.Addr]uint32{}
 }
 
@@ -768,17 +769,19 @@ func (d *addrDict) code(a netip.Addr, bytes *int64) uint32 {
 		return d.lc
 	}
 	var c uint32
-	var ok bool
 	if a.Is4() {
 		b := a.As4()
 		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		if c, ok = d.m4[k]; !ok {
+		c = d.t4.get(k)
+		if c == 0 {
 			c = uint32(len(d.vals))
 			d.vals = append(d.vals, a)
-			d.m4[k] = c
-			*bytes += 24 + 24
+			before := len(d.t4.slots)
+			d.t4.put(k, c)
+			*bytes += 24 + int64(len(d.t4.slots)-before)*8 + 16
 		}
 	} else {
+		var ok bool
 		if c, ok = d.m6[a]; !ok {
 			c = uint32(len(d.vals))
 			d.vals = append(d.vals, a)
@@ -788,6 +791,61 @@ func (d *addrDict) code(a netip.Addr, bytes *int64) uint32 {
 	}
 	d.last, d.lc = a, c
 	return c
+}
+
+// u32table maps uint32 keys to non-zero uint32 values with linear probing.
+// A slot holds key<<32 | value; 0 is empty (values are never 0).
+type u32table struct {
+	slots []uint64
+	n     int
+	shift uint
+}
+
+func (t *u32table) init(size int) {
+	t.slots = make([]uint64, size)
+	t.n = 0
+	t.shift = uint(64 - bitsLen(size-1))
+}
+
+func bitsLen(x int) int {
+	n := 0
+	for x > 0 {
+		n++
+		x >>= 1
+	}
+	return n
+}
+
+func (t *u32table) get(k uint32) uint32 {
+	mask := len(t.slots) - 1
+	for i := int((uint64(k) * 0x9E3779B97F4A7C15) >> t.shift); ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return 0
+		}
+		if uint32(s>>32) == k {
+			return uint32(s)
+		}
+	}
+}
+
+func (t *u32table) put(k, v uint32) {
+	if (t.n+1)*2 > len(t.slots) {
+		old := t.slots
+		t.init(len(old) * 2)
+		for _, s := range old {
+			if s != 0 {
+				t.put(uint32(s>>32), uint32(s))
+			}
+		}
+	}
+	mask := len(t.slots) - 1
+	i := int((uint64(k) * 0x9E3779B97F4A7C15) >> t.shift)
+	for t.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = uint64(k)<<32 | uint64(v)
+	t.n++
 }
 
 // strDict interns strings; code 0 is "" (absent).

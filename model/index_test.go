@@ -301,3 +301,26 @@ func TestIndexConcurrentReaders(t *testing.T) {
 	close(done)
 	wg.Wait()
 }
+
+func TestU32Table(t *testing.T) {
+	var tb u32table
+	tb.init(4)
+	want := map[uint32]uint32{}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 1; i <= 100000; i++ {
+		k := r.Uint32()
+		if _, ok := want[k]; ok {
+			continue
+		}
+		want[k] = uint32(i)
+		tb.put(k, uint32(i))
+	}
+	for k, v := range want {
+		if got := tb.get(k); got != v {
+			t.Fatalf("get(%d) = %d, want %d", k, got, v)
+		}
+	}
+	if tb.get(0) != 0 && want[0] == 0 {
+		t.Fatal("missing key found")
+	}
+}
