@@ -90,10 +90,11 @@ type evalCtx struct {
 	extraID []int      // by leaf id, for unknown fields
 	src     [][]bool   // by leaf id, for source leaves: match per source id
 	scratch [][]uint64 // two block buffers per nesting depth, for or
+	maskBuf []uint64   // a leaf's mask when it is also the leaf's output
 }
 
 func (f *Filter) newEvalCtx(snap *model.Snapshot) *evalCtx {
-	ec := &evalCtx{f: f, snap: snap}
+	ec := &evalCtx{f: f, snap: snap, maskBuf: make([]uint64, blockWords)}
 	n := len(f.leaves)
 	ec.code = make([]codeView, n)
 	ec.extraID = make([]int, n)
@@ -206,6 +207,12 @@ func constLeaf(v bool, mask, out []uint64) {
 
 // leaf evaluates one leaf over whole words [w0, w1) of sg.
 func (ec *evalCtx) leaf(l *leaf, sg *model.Seg, w0, w1 int, mask, out []uint64) {
+	if mask != nil && &mask[0] == &out[0] {
+		// kernels write raw words before applying the mask: keep a copy
+		m := ec.maskBuf[:len(out)]
+		copy(m, mask)
+		mask = m
+	}
 	switch l.kind {
 	case lU8:
 		c := sg.Num(l.field)
@@ -339,7 +346,7 @@ func (ec *evalCtx) codes(l *leaf, sg *model.Seg, w0, w1 int, mask, out []uint64)
 				}
 			default:
 				for j, x := range v {
-					m |= (-uint64(x^a) >> 63 & -uint64(x^b) >> 63) << j
+					m |= ((-uint64(x^a) >> 63) & (-uint64(x^b) >> 63)) << j
 				}
 			}
 			out[i] = m

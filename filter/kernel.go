@@ -15,10 +15,10 @@ const (
 	hi8   = 0x8080808080808080
 	lo15  = 0x7fff7fff7fff7fff
 	hi16  = 0x8000800080008000
-	pack8 = 0x0102040810204080                // bit 8i -> bit 56+i
-	pk16  = 1<<56 | 1<<41 | 1<<26 | 1<<11     // bits 16i and 16i+4 -> 56+i, 60+i
-	rep8  = 0x0101010101010101                // replicate a byte
-	rep16 = 0x0001000100010001                // replicate a uint16
+	pack8 = 0x0102040810204080            // bit 8i -> bit 56+i
+	pk16  = 1<<56 | 1<<41 | 1<<26 | 1<<11 // bits 16i and 16i+4 -> 56+i, 60+i
+	rep8  = 0x0101010101010101            // replicate a byte
+	rep16 = 0x0001000100010001            // replicate a uint16
 	all64 = ^uint64(0)
 )
 
