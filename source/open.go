@@ -1,0 +1,33 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// ErrNotSupported is returned by Open for a SOURCE whose kind this build
+// cannot read.
+var ErrNotSupported = errors.New("not supported yet")
+
+// Open maps a SOURCE argument of the command line (DESIGN §3) to a source:
+// `-` is standard input, `demo` the built-in generator, `s3://bucket/prefix`
+// an S3 listing, `cloudwatch://GROUP` or `cw://GROUP` a CloudWatch Logs
+// group, anything else a file path, a (quoted) glob or a directory. A file
+// that is really named "demo" is reached as ./demo.
+func Open(spec string, opts Options) (Source, error) {
+	switch {
+	case spec == "-":
+		return NewStdin(os.Stdin, opts), nil
+	case spec == "demo":
+		return NewDemo(opts), nil
+	case strings.HasPrefix(spec, "s3://"):
+		return nil, fmt.Errorf("%s: S3 sources: %w", spec, ErrNotSupported)
+	case strings.HasPrefix(spec, "cloudwatch://"), strings.HasPrefix(spec, "cw://"):
+		return nil, fmt.Errorf("%s: CloudWatch Logs sources: %w", spec, ErrNotSupported)
+	case strings.Contains(spec, "://"):
+		return nil, fmt.Errorf("%s: unknown kind of source (want a path, a glob, a directory, -, demo, s3://, cloudwatch:// or cw://)", spec)
+	}
+	return NewFile(spec, opts)
+}
