@@ -331,8 +331,8 @@ type demoGen struct {
 	scan  int       // next port-scan target
 
 	edge, web, app, db, cache, lambda, dns, mon, kafka []*demoENI
-	stgNLB, stgWeb, stgDB                                *demoENI
-	stgApp                                              []*demoENI
+	stgNLB, stgWeb, stgDB                              *demoENI
+	stgApp                                             []*demoENI
 }
 
 func newDemoGen(seed uint64, rate float64, t0, since time.Time) *demoGen {

@@ -146,7 +146,7 @@ type fileRun struct {
 	w     *watcher
 	slots map[string]*slot
 	order []*slot
-	open  map[fileID]*slot    // files being read, by identity
+	open  map[fileID]*slot     // files being read, by identity
 	seen  map[fileID]*seenFile // files read and closed, by identity
 	print map[string]*seenFile // the same, by their first headLen bytes
 	dirs  []string             // directories found by the last walk
