@@ -90,7 +90,7 @@ var _ Source = (*CloudWatch)(nil)
 // NewCloudWatchConfig returns a CloudWatch Logs source for a log group
 // (name or ARN).
 func NewCloudWatchConfig(group string, cfg CloudWatchConfig) (*CloudWatch, error) {
-	group = strings.TrimSuffix(strings.TrimPrefix(group, "/"+"/"), "/")
+	group = strings.TrimSpace(group)
 	if group == "" {
 		return nil, fmt.Errorf("cloudwatch: want cloudwatch://LOG_GROUP")
 	}

@@ -72,16 +72,39 @@ func NewCloudWatch(addr string) (*CloudWatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &CloudWatch{Account: "111122223333", Region: "us-east-1", Now: time.Now,
-		groups: map[string][]Event{}, streams: map[string]map[string]bool{}, calls: map[string]int{}, deny: map[string]bool{}}
+	c := NewCloudWatchHandler()
 	c.srv = &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second}
 	c.URL = "http://" + ln.Addr().String()
 	go c.srv.Serve(ln)
 	return c, nil
 }
 
+// NewCloudWatchHandler returns a fake CloudWatch Logs that does not listen:
+// serve it (it is an http.Handler).
+func NewCloudWatchHandler() *CloudWatch {
+	return &CloudWatch{Account: "111122223333", Region: "us-east-1", Now: time.Now,
+		groups: map[string][]Event{}, streams: map[string]map[string]bool{}, calls: map[string]int{}, deny: map[string]bool{}}
+}
+
 // Close stops the server.
-func (c *CloudWatch) Close() { c.srv.Close() }
+func (c *CloudWatch) Close() {
+	if c.srv != nil {
+		c.srv.Close()
+	}
+}
+
+// Both serves S3 and CloudWatch Logs on one endpoint, told apart by the
+// X-Amz-Target header that only the JSON protocol sends, so one
+// --endpoint-url reaches both.
+func Both(s3 *S3, cw *CloudWatch) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_") {
+			cw.ServeHTTP(w, r)
+			return
+		}
+		s3.Handler().ServeHTTP(w, r)
+	})
+}
 
 // CreateGroup adds an empty log group.
 func (c *CloudWatch) CreateGroup(group string) {

@@ -31,8 +31,9 @@ type S3 struct {
 	Lists atomic.Int64 // ListObjectsV2 requests
 	Gets  atomic.Int64 // GetObject requests
 
-	srv *http.Server
-	ln  net.Listener
+	srv     *http.Server
+	ln      net.Listener
+	handler http.Handler
 
 	mu       sync.Mutex
 	cut      map[string]int // key -> GETs whose body is cut off half-way
@@ -46,16 +47,30 @@ func NewS3(addr string) (*S3, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &S3{Backend: s3mem.New(), cut: map[string]int{}, deny: map[string]bool{}, ln: ln}
-	faker := gofakes3.New(s.Backend, gofakes3.WithTimeSkewLimit(0))
-	s.srv = &http.Server{Handler: s.wrap(faker.Server()), ReadHeaderTimeout: 10 * time.Second}
+	s := NewS3Handler()
+	s.ln = ln
+	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	s.URL = "http://" + ln.Addr().String()
 	go s.srv.Serve(ln)
 	return s, nil
 }
 
+// NewS3Handler returns a fake S3 that does not listen: serve its Handler.
+func NewS3Handler() *S3 {
+	s := &S3{Backend: s3mem.New(), cut: map[string]int{}, deny: map[string]bool{}}
+	s.handler = s.wrap(gofakes3.New(s.Backend, gofakes3.WithTimeSkewLimit(0)).Server())
+	return s
+}
+
+// Handler returns the S3 HTTP handler.
+func (s *S3) Handler() http.Handler { return s.handler }
+
 // Close stops the server.
-func (s *S3) Close() { s.srv.Close() }
+func (s *S3) Close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}
 
 // CutBody makes the next n GETs of key send half the body and drop the
 // connection (a transient fault: the client should fetch again).
