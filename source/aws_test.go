@@ -183,3 +183,28 @@ func TestAWSBackoffJitterAndLimiter(t *testing.T) {
 		t.Errorf("11 calls at 5/s took %s of clock, want 2s", got)
 	}
 }
+
+func TestAWSOpen(t *testing.T) {
+	offlineAWS(t)
+	opts := DefaultOptions()
+	opts.Region, opts.EndpointURL = "us-east-1", "http://127.0.0.1:1"
+	opts.Since = time.Unix(1717236000, 0)
+	for spec, want := range map[string]string{
+		"s3://flows/vpc/AWSLogs/": "s3://flows/vpc/AWSLogs",
+		"s3://flows":              "s3://flows/",
+		"cloudwatch:///vpc/flows": "cloudwatch:///vpc/flows",
+		"cw://vpc-flow-logs":      "cloudwatch://vpc-flow-logs",
+	} {
+		src, err := Open(spec, opts)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", spec, err)
+		}
+		if src.Name() != want {
+			t.Errorf("Open(%q).Name() = %q, want %q", spec, src.Name(), want)
+		}
+	}
+	s, _ := Open("s3://flows/", opts)
+	if cfg := s.(*S3).cfg; cfg.PollInterval != time.Minute || !cfg.Since.Equal(opts.Since) {
+		t.Errorf("S3 config from options: poll %s since %s", cfg.PollInterval, cfg.Since)
+	}
+}
