@@ -3,6 +3,7 @@ package source
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -23,9 +24,13 @@ func Open(spec string, opts Options) (Source, error) {
 	case spec == "demo":
 		return NewDemo(opts), nil
 	case strings.HasPrefix(spec, "s3://"):
-		return nil, fmt.Errorf("%s: S3 sources: %w", spec, ErrNotSupported)
+		u, err := url.Parse(spec)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", spec, err)
+		}
+		return NewS3(u, opts)
 	case strings.HasPrefix(spec, "cloudwatch://"), strings.HasPrefix(spec, "cw://"):
-		return nil, fmt.Errorf("%s: CloudWatch Logs sources: %w", spec, ErrNotSupported)
+		return NewCloudWatch(spec[strings.Index(spec, "://")+3:], opts)
 	case strings.Contains(spec, "://"):
 		return nil, fmt.Errorf("%s: unknown kind of source (want a path, a glob, a directory, -, demo, s3://, cloudwatch:// or cw://)", spec)
 	}
