@@ -167,6 +167,10 @@ func (e *AWSError) Error() string {
 	case ErrNotFound:
 		return fmt.Sprintf("%s not found (%s %s); check the name and --region", e.On, e.Op, code)
 	}
+	switch code {
+	case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
+		return fmt.Sprintf("%s is in another region than the one used (%s: %s); set --region or AWS_REGION", e.On, e.Op, brief(e.Err))
+	}
 	return fmt.Sprintf("%s %s: %s", e.On, e.Op, brief(e.Err))
 }
 

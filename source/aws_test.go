@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source/internal/awstest"
 )
 
 // fakeClock is the clock of the AWS tests: Sleep advances Now at once and
@@ -206,5 +208,53 @@ func TestAWSOpen(t *testing.T) {
 	s, _ := Open("s3://flows/", opts)
 	if cfg := s.(*S3).cfg; cfg.PollInterval != time.Minute || !cfg.Since.Equal(opts.Since) {
 		t.Errorf("S3 config from options: poll %s since %s", cfg.PollInterval, cfg.Since)
+	}
+}
+
+// TestAWSEndToEnd opens both kinds of source through Open against one
+// loopback endpoint serving fake S3 and CloudWatch Logs (as the fakeaws dev
+// command does) and ingests what they emit into an index.
+func TestAWSEndToEnd(t *testing.T) {
+	offlineAWS(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	s3srv := awstest.NewS3Handler()
+	cw := awstest.NewCloudWatchHandler()
+	if err := s3srv.Backend.CreateBucket("flowlogs"); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)
+	if _, err := s3srv.Generate(awstest.Fill{Bucket: "flowlogs", Layout: awstest.Layout{Hourly: true}, Account: testAcct,
+		Region: testRegion, FlowLogs: []string{"fl-0aaa"}, From: t0, To: t0.Add(2 * time.Hour), PerObj: 10}); err != nil {
+		t.Fatal(err)
+	}
+	cw.Put("vpc-flow-logs", cwEvents(5, 200, t0, 1)...)
+	srv := httptest.NewServer(awstest.Both(s3srv, cw))
+	defer srv.Close()
+
+	opts := DefaultOptions()
+	opts.Region, opts.EndpointURL = "us-east-1", srv.URL
+	opts.Since, opts.Until = t0, t0.Add(time.Hour)
+	ix := model.NewIndex(0)
+	for spec, want := range map[string]int{"s3://flowlogs/": 10 * 16, "cw://vpc-flow-logs": 200} {
+		src, err := Open(spec, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		err = src.Run(context.Background(), func(b model.Batch) error {
+			n += ix.Ingest(&b).Records
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		// S3: key times 09:45..11:15 exist from 10:00 on = 16 objects.
+		if n != want {
+			t.Errorf("%s: %d records, want %d", spec, n, want)
+		}
+		if st := src.Status(); st.State != StateDone || st.Calls == 0 {
+			t.Errorf("%s: status %s after %d calls", spec, st.State, st.Calls)
+		}
 	}
 }

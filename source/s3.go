@@ -85,6 +85,7 @@ type S3 struct {
 	listed int64                // bytes listed (compressed sizes)
 	read   int64                // compressed bytes read
 	bad    int                  // objects that could not be read whole
+	newest time.Time            // newest key time read, for Status.Lag
 }
 
 var _ Source = (*S3)(nil)

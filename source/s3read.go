@@ -55,7 +55,13 @@ var errTransient = errors.New("object body read failed")
 // readObject fetches and emits one object. Lines emitted before a dropped
 // connection are not emitted again when the object is fetched again.
 func (s *S3) readObject(ctx context.Context, o s3Object, emit func(model.Batch) error) error {
-	s.Update(func(st *Status) { st.Current = o.Key })
+	s.emitMu.Lock()
+	read, listed := s.read, s.listed
+	s.emitMu.Unlock()
+	s.Update(func(st *Status) {
+		st.Current = fmt.Sprintf("%s (%d of %d objects done, %s of %s read)", o.Key, st.ObjectsDone, st.Objects,
+			mib(read), mib(listed))
+	})
 	var done int64 // lines already emitted
 	attempts := s.cfg.AWS.MaxAttempts
 	if attempts <= 0 {
@@ -84,6 +90,15 @@ func (s *S3) readObject(ctx context.Context, o s3Object, emit func(model.Batch) 
 		s.emitMu.Lock()
 		s.read += br.n
 		s.emitMu.Unlock()
+		if err == nil && o.Named {
+			s.emitMu.Lock()
+			if o.Time.After(s.newest) {
+				s.newest = o.Time
+			}
+			lag := s.cfg.AWS.now().Sub(s.newest)
+			s.emitMu.Unlock()
+			s.Update(func(st *Status) { st.Lag = max(lag, 0) })
+		}
 		if err == nil || !errors.Is(err, errTransient) {
 			return err
 		}
@@ -372,4 +387,9 @@ func appendParquetValue(b []byte, v parquet.Value) []byte {
 		return b
 	}
 	return append(b, v.String()...)
+}
+
+// mib formats a byte count for progress messages.
+func mib(n int64) string {
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 }
