@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,10 +75,14 @@ type CloudWatch struct {
 	format  *model.Format // given or guessed; nil until known
 	guessed bool
 	streams map[string]*cwStream
-	seen    map[string]int64 // event id (or content key) -> timestamp (ms)
-	newest  int64            // newest event timestamp seen (ms)
-	dups    uint64           // events dropped as already seen
-	sampled uint64           // live-tail updates that were sampled
+	seen    map[uint64]int64 // hash of event id (or content key) -> timestamp (ms)
+	seed    maphash.Seed
+	// keepFrom (ms): only events this recent are remembered for
+	// de-duplication; older ones cannot come back in a later query.
+	keepFrom int64
+	newest   int64  // newest event timestamp seen (ms)
+	dups     uint64 // events dropped as already seen
+	sampled  uint64 // live-tail updates that were sampled
 }
 
 // cwStream is the provenance state of one log stream.
@@ -96,7 +102,7 @@ func NewCloudWatchConfig(group string, cfg CloudWatchConfig) (*CloudWatch, error
 	}
 	cfg.defaults()
 	c := &CloudWatch{name: "cloudwatch://" + group, group: group, cfg: cfg, format: cfg.Format,
-		streams: map[string]*cwStream{}, seen: map[string]int64{}}
+		streams: map[string]*cwStream{}, seen: map[uint64]int64{}, seed: maphash.MakeSeed(), keepFrom: math.MaxInt64}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	awsCfg, err := c.cfg.AWS.load(ctx)
@@ -155,6 +161,9 @@ func (c *CloudWatch) run(ctx context.Context, emit func(model.Batch) error) erro
 	if end.IsZero() {
 		end = now
 	}
+	if follow {
+		c.setKeepFrom(now.Add(-c.cfg.LookBack - time.Minute))
+	}
 	if err := c.filter(ctx, c.cfg.Since, end, emit); err != nil {
 		return err
 	}
@@ -174,7 +183,7 @@ func (c *CloudWatch) run(ctx context.Context, emit func(model.Batch) error) erro
 		if from.Before(c.cfg.Since) {
 			from = c.cfg.Since
 		}
-		c.prune(from.Add(-time.Minute).UnixMilli())
+		c.setKeepFrom(from.Add(-time.Minute))
 		if err := c.filter(ctx, from, now, emit); err != nil {
 			return err
 		}
@@ -287,13 +296,21 @@ type cwEvent struct {
 	msg    string
 }
 
-// key is what de-duplicates an event: its id, or for live-tail events
-// (which have none) its stream, timestamp and message.
-func (e *cwEvent) key(live bool) string {
+// key is what de-duplicates an event, hashed: its id, or for live-tail
+// events (which have none) its stream, timestamp and message.
+func (e *cwEvent) key(live bool, seed maphash.Seed) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
 	if !live && e.id != "" {
-		return e.id
+		h.WriteString(e.id)
+		return h.Sum64()
 	}
-	return e.stream + "\x00" + strconv.FormatInt(e.ts, 10) + "\x00" + e.msg
+	h.WriteString(e.stream)
+	h.WriteByte(0)
+	h.WriteString(strconv.FormatInt(e.ts, 10))
+	h.WriteByte(0)
+	h.WriteString(e.msg)
+	return h.Sum64()
 }
 
 // emitEvents drops events seen before, guesses the format from the first
@@ -306,12 +323,14 @@ func (c *CloudWatch) emitEvents(evs []cwEvent, emit func(model.Batch) error) err
 	c.mu.Lock()
 	fresh := evs[:0]
 	for _, e := range evs {
-		k := e.key(live)
+		k := e.key(live, c.seed)
 		if _, ok := c.seen[k]; ok {
 			c.dups++
 			continue
 		}
-		c.seen[k] = e.ts
+		if e.ts >= c.keepFrom {
+			c.seen[k] = e.ts
+		}
 		if e.ts > c.newest {
 			c.newest = e.ts
 		}
@@ -397,12 +416,15 @@ func (c *CloudWatch) endStreams(emit func(model.Batch) error) error {
 	return nil
 }
 
-// prune forgets seen events older than t (ms): no query reaches them.
-func (c *CloudWatch) prune(t int64) {
+// setKeepFrom moves the de-duplication horizon to t and forgets events
+// older than it: no later query reaches them.
+func (c *CloudWatch) setKeepFrom(t time.Time) {
+	ms := t.UnixMilli()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.keepFrom = ms
 	for k, ts := range c.seen {
-		if ts < t {
+		if ts < ms {
 			delete(c.seen, k)
 		}
 	}
@@ -445,8 +467,8 @@ func (c *CloudWatch) groupARN(ctx context.Context) (string, error) {
 
 // liveTail follows with StartLiveTail sessions. A session that ends (after
 // 3 hours, SessionTimeoutException, or a dropped connection) is renewed,
-// and the gap is filled with FilterLogEvents from the newest event seen
-// minus the look-back window; events already emitted are dropped.
+// and the gap is filled with FilterLogEvents over the look-back window;
+// events already emitted are dropped.
 func (c *CloudWatch) liveTail(ctx context.Context, emit func(model.Batch) error) error {
 	arn, err := c.groupARN(ctx)
 	if err != nil {
@@ -460,15 +482,12 @@ func (c *CloudWatch) liveTail(ctx context.Context, emit func(model.Batch) error)
 		in.LogEventFilterPattern = aws.String(c.cfg.FilterPattern)
 	}
 	for sessions := 0; ; sessions++ {
+		c.setKeepFrom(c.cfg.AWS.now().Add(-c.cfg.LookBack - time.Minute))
 		if sessions > 0 {
-			c.mu.Lock()
-			newest := c.newest
-			c.mu.Unlock()
-			from := c.cfg.AWS.now().Add(-c.cfg.LookBack)
-			if newest > 0 && time.UnixMilli(newest).Add(-c.cfg.LookBack).Before(from) {
-				from = time.UnixMilli(newest).Add(-c.cfg.LookBack)
-			}
-			if err := c.filter(ctx, from, c.cfg.AWS.now(), emit); err != nil {
+			// Fill the gap between sessions; what the last session
+			// delivered is remembered and dropped.
+			now := c.cfg.AWS.now()
+			if err := c.filter(ctx, now.Add(-c.cfg.LookBack), now, emit); err != nil {
 				return err
 			}
 		}
@@ -507,7 +526,11 @@ func (c *CloudWatch) liveTail(ctx context.Context, emit func(model.Batch) error)
 // session reads one live-tail session until it ends.
 func (c *CloudWatch) session(ctx context.Context, stream *cloudwatchlogs.StartLiveTailEventStream, emit func(model.Batch) error) error {
 	defer stream.Close()
-	for {
+	for updates := 1; ; updates++ {
+		if updates%60 == 0 {
+			// About once a minute: forget what a catch-up cannot reach.
+			c.setKeepFrom(c.cfg.AWS.now().Add(-c.cfg.LookBack - time.Minute))
+		}
 		var ev types.StartLiveTailResponseStream
 		var ok bool
 		select {

@@ -79,6 +79,9 @@ func TestCloudWatchBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkOnce(t, col, 1, 3000)
+	if len(c.seen) != 0 {
+		t.Errorf("a backfill without follow remembered %d event ids", len(c.seen))
+	}
 	st := c.Status()
 	if st.State != StateDone || st.Objects != 150 || st.ObjectsDone != 150 {
 		t.Errorf("status %s, %d/%d streams; want done 150/150", st.State, st.ObjectsDone, st.Objects)
@@ -184,6 +187,11 @@ func TestCloudWatchFollowLate(t *testing.T) {
 	checkOnce(t, col, 1, next-1-8)
 	if c.Duplicates() == 0 {
 		t.Error("no duplicates dropped: the polls did not overlap")
+	}
+	// Only the look-back window (15 min + 1) of ids is remembered: at most
+	// 960 s of the 1 event/s backfill plus what the polls added.
+	if n := len(c.seen); n > 960+20*8 {
+		t.Errorf("%d event ids remembered", n)
 	}
 	t.Logf("%d polls, %d duplicates dropped, %d FilterLogEvents calls", polls, c.Duplicates(), srv.Calls("FilterLogEvents"))
 }
