@@ -73,6 +73,12 @@ func TestCloudWatchBackfill(t *testing.T) {
 	srv.EmptyPages = 3
 	srv.Throttle(6)
 	c := newTestCW(t, srv, clk, CloudWatchConfig{Since: t0, Until: t0.Add(time.Hour)})
+	var waiting []string
+	clk.onSleep = func(time.Duration) {
+		if st := c.Status(); st.State == StateWaiting {
+			waiting = append(waiting, st.Reason)
+		}
+	}
 	col := newCollector()
 	start := clk.Now()
 	if err := c.Run(context.Background(), col.emit); err != nil {
@@ -88,6 +94,9 @@ func TestCloudWatchBackfill(t *testing.T) {
 	}
 	if st.Throttles != 6 || st.Retries != 6 {
 		t.Errorf("throttles %d retries %d, want 6 and 6", st.Throttles, st.Retries)
+	}
+	if len(waiting) < 6 || !strings.Contains(waiting[0], "throttled") {
+		t.Errorf("states while backing off: %q; want 6 waits shown as throttled", waiting)
 	}
 	pages := srv.Calls("FilterLogEvents")
 	if got, want := pages+srv.Calls("DescribeLogStreams"), 3+3000/250+1+6; got != want {
