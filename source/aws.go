@@ -272,15 +272,13 @@ func classify(err error) (errClass, error) {
 	return classFatal, nil
 }
 
-// awsCaller runs AWS calls for one source: it waits for the rate limiter,
-// counts calls, retries throttling and transient errors with capped
+// awsCaller runs AWS calls for one source: it counts calls, retries throttling and transient errors with capped
 // exponential backoff and full jitter, shows the backoff in the source's
 // state, and turns fatal errors into AWSErrors.
 type awsCaller struct {
-	cfg     *AWSConfig
-	box     *StatusBox
-	on      string       // resource for messages
-	limiter *rateLimiter // nil = none
+	cfg *AWSConfig
+	box *StatusBox
+	on  string // resource for messages
 
 	mu         sync.Mutex
 	base       State // the state the source is in when not backing off
@@ -332,11 +330,6 @@ func (c *awsCaller) do(ctx context.Context, op, action string, fn func(ctx conte
 		attempts = 10
 	}
 	for attempt := 0; ; attempt++ {
-		if c.limiter != nil {
-			if err := c.limiter.wait(ctx); err != nil {
-				return err
-			}
-		}
 		c.box.Update(func(st *Status) { st.Calls++ })
 		err := fn(ctx)
 		if err == nil {
