@@ -1,14 +1,99 @@
 package main
 
 import (
+	"context"
+	"flag"
+	"fmt"
 	"io"
+	"log"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/tui"
 )
 
-// runTUI opens the interactive explorer over the given sources (or the
-// demo). It is wired up once the tui package lands.
+// runTUI opens the interactive explorer over the given sources ("demo" is
+// one): `flowlens demo [--rate N] [--seed N]` and `flowlens [flags]
+// SOURCE...`. The TUI follows its sources unless --no-follow is given.
 func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
+	var c common
+	fs := flag.NewFlagSet("flowlens", flag.ContinueOnError)
+	c.register(fs)
+	specs, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(specs) == 0 {
 		return usagef("no SOURCE given; try 'flowlens demo' or 'flowlens help'")
 	}
-	return usagef("the interactive TUI is not built yet; use 'flowlens query'")
+	if !isTerminal(stdout) {
+		return usagef("the explorer needs a terminal; for scripts use 'flowlens query %s'", strings.Join(specs, " "))
+	}
+	now := time.Now()
+	follow := !c.noFollow
+	opts, err := c.sourceOptions(follow, now)
+	if err != nil {
+		return err
+	}
+	if _, err := compileFilter(c.filter, opts.Since, opts.Until, now); err != nil {
+		return err
+	}
+	budget, err := c.memory()
+	if err != nil {
+		return err
+	}
+	var logf func(string, ...any)
+	if c.debugLog != "" {
+		f, err := os.OpenFile(c.debugLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return usagef("--debug-log: %v", err)
+		}
+		defer f.Close()
+		logf = log.New(f, "flowlens ", log.LstdFlags|log.Lmicroseconds).Printf
+		opts.Logf = logf
+	}
+	srcs, err := openSources(specs, opts, stdin)
+	if err != nil {
+		return err
+	}
+	ix := model.NewIndex(budget)
+	if opts.Format != nil {
+		ix.SetDefaultFormat(opts.Format)
+	}
+	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Logf: logf})
+	err = tui.Run(context.Background(), tui.Config{
+		Index:  ix,
+		Feed:   mux,
+		Filter: tuiFilter(c.filter, opts.Since, opts.Until),
+		Follow: true,
+		Title:  strings.Join(specs, " "),
+		Logf:   logf,
+	})
+	if err != nil {
+		return fmt.Errorf("tui: %w", err)
+	}
+	return nil
+}
+
+// tuiFilter is the initial filter expression: --filter with the
+// --since/--until range added the way compileFilter adds it, so the
+// range shows (and can be edited) in the filter bar.
+func tuiFilter(expr string, since, until time.Time) string {
+	var parts []string
+	if strings.TrimSpace(expr) != "" {
+		if since.IsZero() && until.IsZero() {
+			return strings.TrimSpace(expr)
+		}
+		parts = append(parts, "("+strings.TrimSpace(expr)+")")
+	}
+	if !since.IsZero() {
+		parts = append(parts, "end >= "+since.UTC().Format(time.RFC3339))
+	}
+	if !until.IsZero() {
+		parts = append(parts, "start <= "+until.UTC().Format(time.RFC3339))
+	}
+	return strings.Join(parts, " and ")
 }

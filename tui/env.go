@@ -1,0 +1,73 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
+)
+
+// Feed is what the program reads the index from: a *source.Mux, or a
+// stand-in in tests.
+type Feed interface {
+	// Run ingests until ctx ends or every source is done.
+	Run(ctx context.Context) error
+	// Updates delivers published snapshots, newest only.
+	Updates() <-chan *model.Snapshot
+	// Done is closed once every source has returned and all is published.
+	Done() <-chan struct{}
+	// Statuses reports every source's state and counters.
+	Statuses() []source.Status
+}
+
+var _ Feed = (*source.Mux)(nil)
+
+// Config is what Run and NewModel need.
+type Config struct {
+	// Index is the index the Feed writes; its latest snapshot is read
+	// once the Feed is done. Required.
+	Index *model.Index
+	// Feed runs the sources into Index. Required.
+	Feed Feed
+	// Filter is the initial filter expression ("" selects everything).
+	Filter string
+	// Follow starts the Flows table following new records.
+	Follow bool
+	// Now is the clock for relative filter times, the ingest rate and the
+	// sparkline (nil: time.Now). Tests pin it.
+	Now func() time.Time
+	// Title names what is explored in the header ("demo", a path, ...).
+	Title string
+	// NoColor draws with text attributes only. Run also turns it on when
+	// the NO_COLOR environment variable is set.
+	NoColor bool
+	// Logf receives debug logs (nil: discarded). It must not write to the
+	// terminal; cmd points it at the --debug-log file.
+	Logf func(format string, args ...any)
+}
+
+// env is the context the root model shares with its views: theme, keys,
+// clock, and the data of the moment (latest snapshot, the applied filter's
+// selection). Only the root model writes it, in Update.
+type env struct {
+	theme *Theme
+	keys  *KeyMap
+	now   func() time.Time
+	logf  func(format string, args ...any)
+
+	snap    *model.Snapshot  // latest snapshot published
+	sel     *model.Selection // selection of the applied filter
+	selSnap *model.Snapshot  // the snapshot sel was evaluated on
+	expr    string           // the applied filter, canonical
+	pending bool             // a new filter's first result is on its way
+	follow  bool             // the Flows table sticks to the newest record
+	done    bool             // every source has finished
+}
+
+// debugf writes a debug log line if logging is on.
+func (e *env) debugf(format string, args ...any) {
+	if e.logf != nil {
+		e.logf(format, args...)
+	}
+}

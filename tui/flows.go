@@ -1,0 +1,296 @@
+package tui
+
+import (
+	"math/bits"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// Flows is the live table of the selected records, oldest at the top and
+// newest at the bottom. In follow mode the cursor sticks to the newest
+// record; moving it pauses follow and pins it to its record (by global row
+// id, so eviction and new rows never move what is under it). Only the
+// visible rows are ever read.
+type Flows struct {
+	env  *env
+	w, h int
+
+	cursor uint64 // global row id under the cursor when not following
+	line   int    // the cursor's line within the rows area
+
+	formats int  // len(Snapshot.Formats) the columns were fitted for
+	dated   bool // the data spans days: show dates
+	extra   []column
+	cols    []column
+
+	buf   []byte
+	cells []string
+}
+
+// newFlows returns the Flows view.
+func newFlows(e *env) *Flows {
+	return &Flows{env: e, formats: -1}
+}
+
+// Init implements the view contract.
+func (v *Flows) Init() tea.Cmd { return nil }
+
+// SetSize sets the area the table fills, header included.
+func (v *Flows) SetSize(w, h int) {
+	v.w, v.h = w, h
+	v.fit()
+}
+
+// rowsHeight is the number of record lines.
+func (v *Flows) rowsHeight() int { return max(1, v.h-1) }
+
+// fit chooses the columns for the width and the snapshot's formats.
+func (v *Flows) fit() {
+	snap := v.env.snap
+	if snap != nil {
+		v.formats = len(snap.Formats)
+		v.dated = snap.MaxStart-snap.MinStart > 20*3600
+		v.extra = extraColumns(snap.Formats)
+	}
+	v.cols = fitColumns(baseColumns(v.dated), v.extra, v.w-1)
+}
+
+// Update handles movement, follow, enter, and new snapshots (which may
+// bring new formats and so new columns).
+func (v *Flows) Update(msg tea.Msg) (*Flows, tea.Cmd) {
+	switch msg := msg.(type) {
+	case snapshotMsg:
+		if s := v.env.snap; s != nil && (len(s.Formats) != v.formats || (s.MaxStart-s.MinStart > 20*3600) != v.dated) {
+			v.fit()
+		}
+	case tea.KeyMsg:
+		k := v.env.keys
+		page := v.rowsHeight() - 1
+		switch {
+		case key.Matches(msg, k.Up):
+			v.move(-1)
+		case key.Matches(msg, k.Down):
+			v.move(1)
+		case key.Matches(msg, k.PageUp):
+			v.move(-max(1, page))
+		case key.Matches(msg, k.PageDown):
+			v.move(max(1, page))
+		case key.Matches(msg, k.Home):
+			v.move(-1 << 40)
+		case key.Matches(msg, k.End):
+			v.move(1 << 40)
+		case key.Matches(msg, k.Follow):
+			v.setFollow(!v.env.follow)
+		case key.Matches(msg, k.Enter):
+			if row, ok := v.cursorRow(); ok {
+				v.pin(row)
+				return v, func() tea.Msg { return openDetailMsg{row: row} }
+			}
+		}
+	}
+	return v, nil
+}
+
+// setFollow turns follow on (the cursor goes to the newest record, the
+// table to the bottom) or off (the cursor stays on its record).
+func (v *Flows) setFollow(on bool) {
+	if !on {
+		if row, ok := v.cursorRow(); ok {
+			v.pin(row)
+		}
+		v.env.follow = false
+		return
+	}
+	v.env.follow = true
+}
+
+// pin stops following and keeps the cursor on row where it is on screen.
+func (v *Flows) pin(row uint64) {
+	if v.env.follow {
+		k, _ := v.index()
+		top := v.top(k)
+		v.line = k - top
+	}
+	v.env.follow = false
+	v.cursor = row
+}
+
+// index returns the cursor's position in the selection.
+func (v *Flows) index() (int, bool) {
+	sel := v.env.sel
+	if sel == nil || sel.Count == 0 {
+		return 0, false
+	}
+	if v.env.follow {
+		return sel.Count - 1, true
+	}
+	return min(rank(sel, v.cursor), sel.Count-1), true
+}
+
+// top returns the first visible position for cursor position k.
+func (v *Flows) top(k int) int {
+	n := v.env.sel.Count
+	rh := v.rowsHeight()
+	if v.env.follow {
+		return max(n-rh, 0)
+	}
+	line := min(max(v.line, 0), rh-1)
+	top := k - line
+	top = min(top, n-rh)
+	return max(top, 0)
+}
+
+// cursorRow returns the global row id under the cursor.
+func (v *Flows) cursorRow() (uint64, bool) {
+	k, ok := v.index()
+	if !ok {
+		return 0, false
+	}
+	sg, i, ok := v.env.sel.Nth(k)
+	if !ok {
+		return 0, false
+	}
+	return sg.Base + uint64(i), true
+}
+
+// move moves the cursor by delta records, pausing follow.
+func (v *Flows) move(delta int) {
+	k, ok := v.index()
+	if !ok {
+		return
+	}
+	v.line = k - v.top(k)
+	v.env.follow = false
+	n := v.env.sel.Count
+	nk := min(max(k+delta, 0), n-1)
+	if sg, i, ok := v.env.sel.Nth(nk); ok {
+		v.cursor = sg.Base + uint64(i)
+	}
+	v.line = min(max(v.line+nk-k, 0), v.rowsHeight()-1)
+}
+
+// rank returns how many selected rows have a global id below row: the
+// position of row in sel if it is selected, else of the next selected
+// row. It costs one step per segment plus one bitmap segment's words.
+func rank(sel *model.Selection, row uint64) int {
+	n := 0
+	for _, ss := range sel.Segs {
+		base := ss.Seg.Base
+		if row >= base+uint64(ss.Seg.N) {
+			n += ss.Count
+			continue
+		}
+		if row <= base {
+			break
+		}
+		k := int(row - base)
+		if ss.Bits == nil {
+			return n + k
+		}
+		w := k >> 6
+		for _, word := range ss.Bits[:w] {
+			n += bits.OnesCount64(word)
+		}
+		if r := uint(k) & 63; r > 0 {
+			n += bits.OnesCount64(ss.Bits[w] & (1<<r - 1))
+		}
+		return n
+	}
+	return n
+}
+
+// View renders the header and the visible rows: exactly h lines of w
+// cells.
+func (v *Flows) View() string {
+	t := v.env.theme
+	var b strings.Builder
+	rh := v.rowsHeight()
+	v.buf = append(v.buf[:0], ' ')
+	for k, c := range v.cols {
+		if k > 0 {
+			v.buf = append(v.buf, ' ')
+		}
+		v.buf = appendPad(v.buf, c.title, c.width, c.right)
+	}
+	b.WriteString(t.Header.Render(fitLine(string(v.buf), v.w)))
+	sel, snap := v.env.sel, v.env.selSnap
+	k, ok := v.index()
+	if !ok {
+		b.WriteString("\n")
+		b.WriteString(fitLine(t.Muted.Render(" "+v.emptyText()), v.w))
+		for i := 1; i < rh; i++ {
+			b.WriteString("\n")
+			b.WriteString(strings.Repeat(" ", v.w))
+		}
+		return b.String()
+	}
+	top := v.top(k)
+	for r := 0; r < rh; r++ {
+		b.WriteString("\n")
+		pos := top + r
+		sg, i, ok := sel.Nth(pos)
+		if !ok {
+			b.WriteString(strings.Repeat(" ", v.w))
+			continue
+		}
+		v.cells = rowCells(snap, sg, i, v.cols, v.dated, v.cells)
+		gutter := byte(' ')
+		if pos == k {
+			gutter = '>'
+		}
+		line, af, at := appendRow(append(v.buf[:0], gutter), v.cells, v.cols)
+		v.buf = line
+		s := fitLine(string(line), v.w)
+		switch {
+		case pos == k:
+			b.WriteString(t.Selected.Render(s))
+		case af >= 0 && at <= len(s):
+			act := s[af:at]
+			st := t.Accept
+			if strings.HasPrefix(strings.TrimSpace(act), "REJECT") {
+				st = t.Reject
+			} else if !strings.HasPrefix(strings.TrimSpace(act), "ACCEPT") {
+				st = t.Muted
+			}
+			b.WriteString(s[:af])
+			b.WriteString(st.Render(act))
+			b.WriteString(s[at:])
+		default:
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// emptyText explains an empty table.
+func (v *Flows) emptyText() string {
+	e := v.env
+	switch {
+	case e.sel == nil:
+		return "filtering…"
+	case e.snap == nil || e.snap.Rows() == 0:
+		if e.done {
+			return "no records were read (see the sources view, 4)"
+		}
+		return "waiting for records…"
+	default:
+		return "no record of " + strconv.Itoa(e.snap.Rows()) + " matches the filter (/ to change it)"
+	}
+}
+
+// ShortHelp lists the view's main keys.
+func (v *Flows) ShortHelp() []key.Binding {
+	k := v.env.keys
+	return []key.Binding{k.Filter, k.Enter, k.Follow, k.Up, k.Down, k.Sources, k.Help, k.Quit}
+}
+
+// FullHelp lists every key of the view.
+func (v *Flows) FullHelp() [][]key.Binding {
+	k := v.env.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Enter, k.Follow, k.Filter}}
+}

@@ -1,0 +1,132 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Help is the full key reference, generated from the key map: one
+// section per topic, laid out in as many columns as the width allows.
+// Bindings that are declared but not yet available are listed as coming.
+type Help struct {
+	env    *env
+	w, h   int
+	offset int
+}
+
+// newHelp returns the Help view.
+func newHelp(e *env) *Help { return &Help{env: e} }
+
+// Init implements the view contract.
+func (v *Help) Init() tea.Cmd { return nil }
+
+// SetSize sets the view's area.
+func (v *Help) SetSize(w, h int) { v.w, v.h = w, h }
+
+// Update scrolls, and goes back on esc, backspace or ?.
+func (v *Help) Update(msg tea.Msg) (*Help, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return v, nil
+	}
+	k := v.env.keys
+	switch {
+	case key.Matches(km, k.Back), key.Matches(km, k.Help):
+		v.offset = 0
+		return v, func() tea.Msg { return backMsg{} }
+	case key.Matches(km, k.Up):
+		v.offset = max(0, v.offset-1)
+	case key.Matches(km, k.Down):
+		v.offset++
+	case key.Matches(km, k.Home):
+		v.offset = 0
+	}
+	return v, nil
+}
+
+// helpLines renders the sections, each as a column of "key  action".
+func helpLines(t *Theme, k *KeyMap, w int) []string {
+	type block struct {
+		lines []string
+		width int
+	}
+	var blocks []block
+	var coming []string
+	for _, s := range k.sections() {
+		kw := 0
+		for _, b := range s.bindings {
+			if b.Enabled() {
+				kw = max(kw, width(b.Help().Key))
+			}
+		}
+		bl := block{lines: []string{t.Header.Render(s.title)}, width: width(s.title)}
+		for _, b := range s.bindings {
+			h := b.Help()
+			if !b.Enabled() {
+				coming = append(coming, h.Key+" "+h.Desc)
+				continue
+			}
+			bl.lines = append(bl.lines, t.Key.Render(pad(h.Key, kw, false))+"  "+t.Desc.Render(h.Desc))
+			bl.width = max(bl.width, kw+2+width(h.Desc))
+		}
+		if len(bl.lines) > 1 {
+			blocks = append(blocks, bl)
+		}
+	}
+	// Lay the blocks out left to right, wrapping to new rows of blocks.
+	var out []string
+	for i := 0; i < len(blocks); {
+		used, j := 1, i
+		for j < len(blocks) && (j == i || used+blocks[j].width+4 <= w) {
+			used += blocks[j].width + 4
+			j++
+		}
+		rows := 0
+		for _, b := range blocks[i:j] {
+			rows = max(rows, len(b.lines))
+		}
+		for r := 0; r < rows; r++ {
+			var line strings.Builder
+			line.WriteString(" ")
+			for _, b := range blocks[i:j] {
+				cell := ""
+				if r < len(b.lines) {
+					cell = b.lines[r]
+				}
+				line.WriteString(fitLine(cell, b.width+4))
+			}
+			out = append(out, line.String())
+		}
+		out = append(out, "")
+		i = j
+	}
+	if len(coming) > 0 {
+		out = append(out, " "+t.Muted.Render("Coming with groups and charts: "+strings.Join(coming, ", ")))
+	}
+	return out
+}
+
+// View renders exactly h lines of w cells.
+func (v *Help) View() string {
+	lines := helpLines(v.env.theme, v.env.keys, v.w)
+	off := min(v.offset, max(0, len(lines)-v.h))
+	out := make([]string, 0, v.h)
+	for i := off; i < len(lines) && len(out) < v.h; i++ {
+		out = append(out, fitLine(lines[i], v.w))
+	}
+	for len(out) < v.h {
+		out = append(out, strings.Repeat(" ", v.w))
+	}
+	return strings.Join(out, "\n")
+}
+
+// ShortHelp lists the view's keys.
+func (v *Help) ShortHelp() []key.Binding {
+	k := v.env.keys
+	return []key.Binding{k.Back, k.Up, k.Down, k.Quit}
+}
+
+// FullHelp lists the view's keys.
+func (v *Help) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }

@@ -1,0 +1,158 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// KeyMap holds every key binding of the program: the one place keys are
+// declared (DESIGN §5). Views match with key.Matches against these; the
+// help view, the help bar and the README key table (KeyTable) are
+// generated from them. Bindings whose action is not available are
+// disabled, and then neither match nor show in the short help.
+type KeyMap struct {
+	// Global.
+	Filter    key.Binding // open the filter bar
+	Help      key.Binding // show or hide the full help
+	Quit      key.Binding
+	ForceQuit key.Binding // quits even while the filter bar has focus
+	Flows     key.Binding
+	Groups    key.Binding
+	Chart     key.Binding
+	Sources   key.Binding
+	NextView  key.Binding
+	PrevView  key.Binding
+
+	// Views.
+	Enter  key.Binding // open the record's detail (drill into a group in part 2)
+	Back   key.Binding
+	Follow key.Binding
+
+	// Movement.
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Home     key.Binding
+	End      key.Binding
+
+	// Part 2 (groups, charts, presets, export, copy): declared, disabled
+	// until their views land.
+	GroupKey key.Binding
+	Metric   key.Binding
+	Presets  key.Binding
+	Export   key.Binding
+	Copy     key.Binding
+
+	// Filter bar (while it has focus).
+	Apply    key.Binding
+	Cancel   key.Binding
+	HistPrev key.Binding
+	HistNext key.Binding
+
+	// Editing the filter text.
+	InputLeft        key.Binding
+	InputRight       key.Binding
+	InputWordLeft    key.Binding
+	InputWordRight   key.Binding
+	InputStart       key.Binding
+	InputEnd         key.Binding
+	InputDeleteBack  key.Binding
+	InputDelete      key.Binding
+	InputDeleteWord  key.Binding
+	InputDeleteStart key.Binding
+	InputDeleteEnd   key.Binding
+}
+
+// DefaultKeyMap returns the key contract of DESIGN §5.
+func DefaultKeyMap() *KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	off := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc), key.WithDisabled())
+	}
+	return &KeyMap{
+		Filter:    b("/", "filter", "/"),
+		Help:      b("?", "help", "?"),
+		Quit:      b("q", "quit", "q"),
+		ForceQuit: b("ctrl+c", "quit now", "ctrl+c"),
+		Flows:     b("1", "flows", "1"),
+		Groups:    b("2", "groups", "2"),
+		Chart:     b("3", "chart", "3"),
+		Sources:   b("4", "sources", "4"),
+		NextView:  b("tab", "next view", "tab"),
+		PrevView:  b("shift+tab", "previous view", "shift+tab"),
+
+		Enter:  b("enter", "detail", "enter"),
+		Back:   b("esc/bksp", "back", "esc", "backspace"),
+		Follow: b("f", "follow on/off", "f"),
+
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", " "),
+		Home:     b("home", "first", "home", "ctrl+a"),
+		End:      b("end", "last", "end", "ctrl+e"),
+
+		GroupKey: off("g", "group key", "g"),
+		Metric:   off("m", "metric", "m"),
+		Presets:  off("p", "presets", "p"),
+		Export:   off("e", "export view", "e"),
+		Copy:     off("y", "copy (OSC 52)", "y"),
+
+		Apply:    b("enter", "apply filter", "enter"),
+		Cancel:   b("esc", "cancel", "esc"),
+		HistPrev: b("↑", "older filter", "up"),
+		HistNext: b("↓", "newer filter", "down"),
+
+		InputLeft:        b("←", "cursor left", "left", "ctrl+b"),
+		InputRight:       b("→", "cursor right", "right", "ctrl+f"),
+		InputWordLeft:    b("alt+←", "word left", "alt+left", "ctrl+left", "alt+b"),
+		InputWordRight:   b("alt+→", "word right", "alt+right", "ctrl+right", "alt+f"),
+		InputStart:       b("home", "line start", "home", "ctrl+a"),
+		InputEnd:         b("end", "line end", "end", "ctrl+e"),
+		InputDeleteBack:  b("bksp", "delete back", "backspace", "ctrl+h"),
+		InputDelete:      b("del", "delete", "delete", "ctrl+d"),
+		InputDeleteWord:  b("ctrl+w", "delete word", "ctrl+w", "alt+backspace"),
+		InputDeleteStart: b("ctrl+u", "delete to start", "ctrl+u"),
+		InputDeleteEnd:   b("ctrl+k", "delete to end", "ctrl+k"),
+	}
+}
+
+// helpSection is a titled group of bindings in the full help.
+type helpSection struct {
+	title    string
+	bindings []key.Binding
+}
+
+// sections lists every binding by topic, for the help view and KeyTable.
+func (k *KeyMap) sections() []helpSection {
+	return []helpSection{
+		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit}},
+		{"Table", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Enter, k.Back, k.Follow}},
+		{"Filter", []key.Binding{k.Filter, k.Apply, k.Cancel, k.HistPrev, k.HistNext}},
+		{"Filter editing", []key.Binding{k.InputLeft, k.InputRight, k.InputWordLeft, k.InputWordRight, k.InputStart,
+			k.InputEnd, k.InputDeleteBack, k.InputDelete, k.InputDeleteWord, k.InputDeleteStart, k.InputDeleteEnd}},
+		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.Presets, k.Export, k.Copy}},
+	}
+}
+
+// KeyTable renders the key map as a Markdown table (key, action), the
+// README's key table. Disabled bindings are marked "(coming)".
+func KeyTable(k *KeyMap) string {
+	var b strings.Builder
+	b.WriteString("| key | action |\n| --- | --- |\n")
+	for _, s := range k.sections() {
+		for _, kb := range s.bindings {
+			h := kb.Help()
+			desc := h.Desc
+			if !kb.Enabled() {
+				desc += " (coming)"
+			}
+			b.WriteString("| `" + h.Key + "` | " + desc + " |\n")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,121 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// Smallest usable terminal; below it the screen says so.
+const (
+	minWidth  = 40
+	minHeight = 8
+)
+
+// layout gives every view its size: the header, the filter bar, the
+// status bar and the key hints take their lines, the active view the rest.
+func (m *Model) layout() {
+	w := m.w
+	m.bar.SetSize(w, 0)
+	body := max(1, m.h-3-m.bar.Height())
+	for _, v := range []interface{ SetSize(int, int) }{m.flows, m.groups, m.chart, m.sources, m.detail, m.help} {
+		v.SetSize(w, body)
+	}
+	m.status.SetSize(w, 1)
+	m.hints.Width = w
+}
+
+// View renders the screen: exactly h lines of w cells.
+func (m *Model) View() string {
+	if m.w < minWidth || m.h < minHeight {
+		return fitLine("terminal too small ("+strconv.Itoa(m.w)+"x"+strconv.Itoa(m.h)+"); flowlens needs "+
+			strconv.Itoa(minWidth)+"x"+strconv.Itoa(minHeight), m.w)
+	}
+	var b strings.Builder
+	b.WriteString(m.header())
+	b.WriteByte('\n')
+	b.WriteString(m.bar.View())
+	b.WriteByte('\n')
+	switch m.active {
+	case viewFlows:
+		b.WriteString(m.flows.View())
+	case viewGroups:
+		b.WriteString(m.groups.View())
+	case viewChart:
+		b.WriteString(m.chart.View())
+	case viewSources:
+		b.WriteString(m.sources.View())
+	case viewDetail:
+		b.WriteString(m.detail.View())
+	case viewHelp:
+		b.WriteString(m.help.View())
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.status.View())
+	b.WriteByte('\n')
+	b.WriteString(m.hintLine())
+	return b.String()
+}
+
+// header renders the title, the tabs (the current one in brackets, so it
+// shows without colour) and the sources' overall state.
+func (m *Model) header() string {
+	t := m.env.theme
+	var b strings.Builder
+	b.WriteString(" " + t.Title.Render("flowlens"))
+	if m.cfg.Title != "" {
+		b.WriteString(" " + t.Muted.Render(truncate(Sanitize(m.cfg.Title), 24)))
+	}
+	b.WriteString("  ")
+	cur := m.tabOf()
+	for i, tab := range tabs {
+		label := strconv.Itoa(i+1) + " " + tab.name
+		if tab.id == cur {
+			b.WriteString(t.TabActive.Render("[" + label + "]"))
+		} else {
+			b.WriteString(t.Tab.Render(" " + label + " "))
+		}
+	}
+	switch m.active {
+	case viewDetail:
+		b.WriteString(t.Header.Render("  › record"))
+	case viewHelp:
+		b.WriteString(t.Header.Render("  › help"))
+	}
+	left := b.String()
+	right := t.Valid.Render("live") + " "
+	if m.env.done {
+		right = t.Muted.Render("sources done") + " "
+	}
+	gap := m.w - width(stripStyle(left)) - width(stripStyle(right))
+	if gap < 1 {
+		return fitLine(left, m.w)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// hintLine renders the active view's main keys, or a pending note.
+func (m *Model) hintLine() string {
+	if m.note != "" {
+		return fitLine(" "+m.env.theme.Error.Render(Sanitize(m.note)), m.w)
+	}
+	var keys []key.Binding
+	switch {
+	case m.bar.Focused():
+		keys = m.bar.ShortHelp()
+	case m.active == viewFlows:
+		keys = m.flows.ShortHelp()
+	case m.active == viewGroups:
+		keys = m.groups.ShortHelp()
+	case m.active == viewChart:
+		keys = m.chart.ShortHelp()
+	case m.active == viewSources:
+		keys = m.sources.ShortHelp()
+	case m.active == viewDetail:
+		keys = m.detail.ShortHelp()
+	case m.active == viewHelp:
+		keys = m.help.ShortHelp()
+	}
+	return fitLine(" "+m.hints.ShortHelpView(keys), m.w)
+}

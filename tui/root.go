@@ -1,0 +1,290 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/filter"
+)
+
+// viewID names a view slot of the root model.
+type viewID uint8
+
+const (
+	viewFlows viewID = iota
+	viewGroups
+	viewChart
+	viewSources
+	viewDetail
+	viewHelp
+)
+
+// tabs are the views switched with 1..4 and tab, in order.
+var tabs = [...]struct {
+	id   viewID
+	name string
+}{{viewFlows, "Flows"}, {viewGroups, "Groups"}, {viewChart, "Chart"}, {viewSources, "Sources"}}
+
+// Model is the root model. It owns the window size, which view is active,
+// the filter bar's focus and the shared env (theme, keys, clock, snapshot,
+// selection), and routes every message in a fixed order:
+//
+//  1. while the filter bar has focus, every key goes to it (ctrl+c still
+//     quits);
+//  2. then the global keys: quit, help, filter, view switches;
+//  3. typed data messages go to their owner (snapshots and filter results
+//     to the root's query, counts to the filter bar, statuses to the
+//     sources view and the status bar);
+//  4. anything else goes to the active view only.
+//
+// Groups and Chart are slots that part 2 fills: their views replace the
+// placeholders, their data messages join step 3, and the disabled g, m,
+// p, e, y bindings of the key map are enabled.
+type Model struct {
+	env *env
+	cfg Config
+	w   int
+	h   int
+
+	active viewID
+	stack  []viewID // views to return to from detail and help
+
+	flows   *Flows
+	groups  *Placeholder
+	chart   *Placeholder
+	sources *Sources
+	detail  *Detail
+	help    *Help
+	bar     *FilterBar
+	status  *StatusBar
+	hints   help.Model
+
+	q    query
+	note string // a recoverable error, shown in place of the key hints
+	err  error  // why the program ended, for Run
+}
+
+// NewModel returns the root model for cfg. The initial filter is compiled
+// here, so a bad one fails before the program starts.
+func NewModel(cfg Config) (*Model, error) {
+	if cfg.Index == nil || cfg.Feed == nil {
+		return nil, fmt.Errorf("tui: Config needs an Index and a Feed")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	theme := NewTheme(!cfg.NoColor)
+	e := &env{theme: theme, keys: DefaultKeyMap(), now: cfg.Now, logf: cfg.Logf, follow: cfg.Follow}
+	e.snap = cfg.Index.Snapshot()
+	f, err := filter.CompileAt(cfg.Filter, cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{env: e, cfg: cfg, w: 80, h: 24}
+	m.flows = newFlows(e)
+	m.groups = newPlaceholder(e, "Groups: top-N by key and metric with drill-down is coming in part 2 (press 1 for Flows)")
+	m.chart = newPlaceholder(e, "Chart: time series of the selection is coming in part 2 (press 1 for Flows)")
+	m.sources = newSources(e)
+	m.detail = newDetail(e)
+	m.help = newHelp(e)
+	m.bar = newFilterBar(e)
+	m.status = newStatusBar(e)
+	m.hints = help.Model{ShortSeparator: "  ", FullSeparator: "    ", Ellipsis: "…", Styles: help.Styles{
+		Ellipsis: theme.Muted, ShortKey: theme.Key, ShortDesc: theme.Desc, ShortSeparator: theme.Muted,
+		FullKey: theme.Key, FullDesc: theme.Desc, FullSeparator: theme.Muted,
+	}}
+	e.expr = strings.TrimSpace(cfg.Filter)
+	if e.expr != "" {
+		m.bar.history = append(m.bar.history, e.expr)
+	}
+	m.q.set(e.expr, f, nil, nil)
+	m.layout()
+	return m, nil
+}
+
+// Err returns the error that ended the program, if any.
+func (m *Model) Err() error { return m.err }
+
+// Init starts the data flow: the first evaluation, the snapshot wait and
+// the status poll.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(
+		m.q.snapshot(m.env.snap),
+		waitSnapshot(m.cfg.Feed, m.cfg.Index, 0),
+		statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, 0),
+	)
+}
+
+// Update routes a message (see Model for the order).
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case fatalMsg:
+		m.err = msg.err
+		return m, tea.Quit
+	case tea.KeyMsg:
+		m.note = ""
+		if key.Matches(msg, m.env.keys.ForceQuit) {
+			return m, tea.Quit
+		}
+		if m.bar.Focused() { // 1. the focused input takes every key
+			var cmd tea.Cmd
+			m.bar, cmd = m.bar.Update(msg)
+			m.layout()
+			return m, cmd
+		}
+		if cmd, ok := m.globalKey(msg); ok { // 2. global keys
+			return m, cmd
+		}
+	// 3. typed data messages go to their owner.
+	case snapshotMsg:
+		m.env.snap, m.env.done = msg.snap, msg.done
+		m.status.Update(msg)
+		m.flows, _ = m.flows.Update(msg)
+		cmds := []tea.Cmd{m.q.snapshot(msg.snap)}
+		if !msg.done {
+			cmds = append(cmds, waitSnapshot(m.cfg.Feed, m.cfg.Index, snapshotEvery))
+		}
+		return m, tea.Batch(cmds...)
+	case evalMsg:
+		cmd, current := m.q.result(msg)
+		if current {
+			m.env.sel, m.env.selSnap, m.env.pending = m.q.sel, m.q.selSnap, false
+			m.env.debugf("filter %q: %d of %d rows in %s", m.q.expr, msg.sel.Count, msg.snap.Rows(), msg.took)
+		}
+		return m, cmd
+	case previewMsg:
+		var cmd tea.Cmd
+		m.bar, cmd = m.bar.Update(msg)
+		return m, cmd
+	case statusMsg:
+		m.sources, _ = m.sources.Update(msg)
+		m.status.Update(msg)
+		return m, statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, statusEvery)
+	case applyFilterMsg:
+		m.env.expr = msg.expr
+		cmd := m.q.set(msg.expr, msg.flt, msg.snap, msg.sel)
+		m.env.pending = m.q.pending() || m.q.running
+		if m.q.sel != nil {
+			m.env.sel, m.env.selSnap = m.q.sel, m.q.selSnap
+		}
+		return m, cmd
+	case openDetailMsg:
+		m.detail.open(m.env.selSnap, msg.row)
+		m.push(viewDetail)
+		return m, nil
+	case backMsg:
+		m.pop()
+		return m, nil
+	}
+	return m, m.updateActive(msg) // 4. the rest goes to the active view
+}
+
+// globalKey handles the keys that work in every view.
+func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := m.env.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit, true
+	case key.Matches(msg, k.Help):
+		if m.active == viewHelp {
+			m.pop()
+		} else {
+			m.push(viewHelp)
+		}
+		return nil, true
+	case key.Matches(msg, k.Filter):
+		cmd := m.bar.Focus()
+		m.layout()
+		return cmd, true
+	case key.Matches(msg, k.Flows):
+		m.switchTo(viewFlows)
+	case key.Matches(msg, k.Groups):
+		m.switchTo(viewGroups)
+	case key.Matches(msg, k.Chart):
+		m.switchTo(viewChart)
+	case key.Matches(msg, k.Sources):
+		m.switchTo(viewSources)
+	case key.Matches(msg, k.NextView):
+		m.switchTo(tabs[(m.tabIndex()+1)%len(tabs)].id)
+	case key.Matches(msg, k.PrevView):
+		m.switchTo(tabs[(m.tabIndex()+len(tabs)-1)%len(tabs)].id)
+	case key.Matches(msg, k.Back) && len(m.stack) == 0 && m.active != viewFlows:
+		m.switchTo(viewFlows)
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// switchTo makes a tab active, forgetting the way back.
+func (m *Model) switchTo(id viewID) {
+	m.active, m.stack = id, m.stack[:0]
+}
+
+// push opens a view over the current one (detail, help).
+func (m *Model) push(id viewID) {
+	m.stack = append(m.stack, m.active)
+	m.active = id
+}
+
+// pop returns to the view under the current one.
+func (m *Model) pop() {
+	if n := len(m.stack); n > 0 {
+		m.active, m.stack = m.stack[n-1], m.stack[:n-1]
+		return
+	}
+	m.active = viewFlows
+}
+
+// tabIndex returns the position of the current tab in tabs.
+func (m *Model) tabIndex() int {
+	for i, t := range tabs {
+		if t.id == m.tabOf() {
+			return i
+		}
+	}
+	return 0
+}
+
+// tabOf returns the tab the active view sits in: detail and help belong
+// to the tab they were opened from.
+func (m *Model) tabOf() viewID {
+	if m.active <= viewSources {
+		return m.active
+	}
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if m.stack[i] <= viewSources {
+			return m.stack[i]
+		}
+	}
+	return viewFlows
+}
+
+// updateActive hands a message to the active view.
+func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch m.active {
+	case viewFlows:
+		m.flows, cmd = m.flows.Update(msg)
+	case viewGroups:
+		m.groups, cmd = m.groups.Update(msg)
+	case viewChart:
+		m.chart, cmd = m.chart.Update(msg)
+	case viewSources:
+		m.sources, cmd = m.sources.Update(msg)
+	case viewDetail:
+		m.detail, cmd = m.detail.Update(msg)
+	case viewHelp:
+		m.help, cmd = m.help.Update(msg)
+	}
+	return cmd
+}

@@ -1,0 +1,214 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// StatusBar is the line under every view: records indexed, matching,
+// ingest rate, memory used of the budget, evicted, bad lines, follow, and
+// a sparkline of records per minute over the last minutes (from the
+// index's rollups, so it stays right after eviction). Items that do not
+// fit the width are left out, least useful first.
+type StatusBar struct {
+	env     *env
+	w       int
+	spark   []uint64
+	samples []rateSample
+	rate    float64 // records per second
+}
+
+// rateSample is the index's row count at a time of the clock.
+type rateSample struct {
+	at  time.Time
+	end uint64
+}
+
+// rateWindow is how far back the ingest rate looks.
+const rateWindow = 5 * time.Second
+
+// newStatusBar returns the status bar.
+func newStatusBar(e *env) *StatusBar { return &StatusBar{env: e} }
+
+// SetSize sets the bar's width.
+func (v *StatusBar) SetSize(w, _ int) { v.w = w }
+
+// Update takes in snapshots (for the rate) and status ticks (rate and
+// sparkline).
+func (v *StatusBar) Update(msg any) {
+	switch msg := msg.(type) {
+	case snapshotMsg:
+		if msg.snap != nil {
+			v.sample(v.env.now(), msg.snap.End)
+		}
+	case statusMsg:
+		v.spark = msg.spark
+		if v.env.snap != nil {
+			v.sample(msg.at, v.env.snap.End)
+		}
+	}
+}
+
+// sample adds a row count and recomputes the rate over rateWindow.
+func (v *StatusBar) sample(at time.Time, end uint64) {
+	v.samples = append(v.samples, rateSample{at, end})
+	for len(v.samples) > 2 && at.Sub(v.samples[1].at) >= rateWindow {
+		v.samples = v.samples[1:]
+	}
+	first := v.samples[0]
+	if dt := at.Sub(first.at).Seconds(); dt > 0 && end >= first.end {
+		v.rate = float64(end-first.end) / dt
+	}
+}
+
+// statusItem is one piece of the bar; prio orders what is dropped first
+// (higher first).
+type statusItem struct {
+	text string
+	prio int
+}
+
+// View renders one line of exactly w cells.
+func (v *StatusBar) View() string {
+	t := v.env.theme
+	snap := v.env.snap
+	var items []statusItem
+	add := func(prio int, s string) { items = append(items, statusItem{s, prio}) }
+	var rows, evicted, bad uint64
+	var mem, budget int64
+	if snap != nil {
+		rows, evicted, mem, budget = uint64(snap.Rows()), snap.Evicted, snap.Memory, snap.Budget
+		for i := range snap.Sources {
+			bad += snap.Sources[i].BadTotal()
+		}
+	}
+	add(0, model.HumanCount(rows)+" records")
+	switch {
+	case v.env.sel == nil:
+		add(0, "… match")
+	case v.env.expr == "":
+		add(0, "all match")
+	default:
+		add(0, model.HumanCount(uint64(v.env.sel.Count))+" match")
+	}
+	add(2, model.HumanCount(uint64(v.rate+0.5))+"/s")
+	add(3, "mem "+model.HumanBytes(uint64(mem))+"/"+model.HumanBytes(uint64(budget)))
+	if evicted > 0 {
+		add(4, t.Warn.Render("evicted "+model.HumanCount(evicted)))
+	} else {
+		add(5, "evicted 0")
+	}
+	if bad > 0 {
+		add(1, t.Warn.Render("bad "+model.HumanCount(bad)))
+	} else {
+		add(5, "bad 0")
+	}
+	if v.env.follow {
+		add(0, t.Follow.Render("FOLLOW"))
+	} else {
+		add(0, t.Warn.Render("PAUSED")+" (f)")
+	}
+	if len(v.spark) > 0 {
+		add(6, t.Spark.Render(sparkline(v.spark)))
+	}
+	// Drop the least useful items until the rest fits.
+	const sep = " │ "
+	keep := make([]bool, len(items))
+	for i := range keep {
+		keep[i] = true
+	}
+	fits := func() bool {
+		n := 1
+		first := true
+		for i, it := range items {
+			if keep[i] {
+				if !first {
+					n += width(sep)
+				}
+				n += width(stripStyle(it.text))
+				first = false
+			}
+		}
+		return n <= v.w
+	}
+	for !fits() {
+		worst := -1
+		for i, it := range items {
+			if keep[i] && it.prio > 0 && (worst < 0 || it.prio >= items[worst].prio) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			break
+		}
+		keep[worst] = false
+	}
+	var parts []string
+	for i, it := range items {
+		if keep[i] {
+			parts = append(parts, it.text)
+		}
+	}
+	return fitLine(t.Status.Render(" "+strings.Join(parts, t.Muted.Render(sep))), v.w)
+}
+
+// stripStyle returns the plain text of a styled string, for measuring.
+func stripStyle(s string) string {
+	if !strings.Contains(s, "\x1b") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b {
+			for i++; i < len(s) && !(s[i] >= 0x40 && s[i] <= 0x7e && s[i] != '['); i++ {
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// sparkline draws values as block characters, scaled to the largest; a
+// zero is a blank so gaps in the data show.
+func sparkline(vals []uint64) string {
+	const blocks = "▁▂▃▄▅▆▇█"
+	var top uint64
+	for _, v := range vals {
+		top = max(top, v)
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		if v == 0 || top == 0 {
+			b.WriteByte(' ')
+			continue
+		}
+		k := int((v*7 + top - 1) / top) // 1..7, rounded up so small values show
+		b.WriteString(string([]rune(blocks)[k]))
+	}
+	return b.String()
+}
+
+// itoa formats an int with thousands separators.
+func itoa(n int) string {
+	s := strconv.Itoa(n)
+	if n < 10000 && n > -10000 {
+		return s
+	}
+	var b strings.Builder
+	neg := s[0] == '-'
+	if neg {
+		b.WriteByte('-')
+		s = s[1:]
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,95 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// The helpers here work on display cells, not bytes: text from logs may
+// hold wide characters once sanitized, and every line must fit its width
+// exactly so the renderer never wraps.
+
+const ellipsis = "…"
+
+// width returns the display width of plain (escape-free) text.
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+// truncate cuts plain text to at most w cells, ending in an ellipsis when
+// it cut.
+func truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if width(s) <= w {
+		return s
+	}
+	if w == 1 {
+		return ellipsis
+	}
+	return ansi.Truncate(s, w, ellipsis)
+}
+
+// truncateMiddle cuts plain text to at most w cells, keeping both ends
+// around an ellipsis: interface and resource IDs differ at their ends.
+func truncateMiddle(s string, w int) string {
+	n := width(s)
+	if n <= w {
+		return s
+	}
+	if w < 5 {
+		return truncate(s, w)
+	}
+	left := (w - 1) / 2
+	right := w - 1 - left
+	return ansi.Truncate(s, left, "") + ellipsis + ansi.TruncateLeft(s, n-right, "")
+}
+
+// pad cuts or pads plain text to exactly w cells, left- or right-aligned.
+func pad(s string, w int, right bool) string {
+	s = truncate(s, w)
+	n := width(s)
+	if n >= w {
+		return s
+	}
+	if right {
+		return strings.Repeat(" ", w-n) + s
+	}
+	return s + strings.Repeat(" ", w-n)
+}
+
+// appendPad appends s cut or padded to w cells.
+func appendPad(dst []byte, s string, w int, right bool) []byte {
+	s = truncate(s, w)
+	n := width(s)
+	if right {
+		for ; n < w; n++ {
+			dst = append(dst, ' ')
+		}
+		return append(dst, s...)
+	}
+	dst = append(dst, s...)
+	for ; n < w; n++ {
+		dst = append(dst, ' ')
+	}
+	return dst
+}
+
+// fitLine cuts or pads a styled line to exactly w cells.
+func fitLine(s string, w int) string {
+	n := ansi.StringWidth(s)
+	switch {
+	case n > w:
+		return ansi.Truncate(s, w, "")
+	case n < w:
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
