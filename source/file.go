@@ -469,17 +469,11 @@ func (r *fileRun) openSlot(s *slot, fi os.FileInfo) error {
 			resumed = true
 		}
 	}
-	if !resumed && !s.initial {
-		if h := t.contentHead(); len(h) == headLen {
-			if sf := r.print[string(h)]; sf != nil && sf.id != t.id {
-				r.opts.logf("%s: %s starts like a file read before; reading only what follows", r.f.spec, s.path)
-				if err := t.resume(sf); err != nil {
-					t.close()
-					return err
-				}
-				resumed = true
-			}
-		}
+	if !resumed && !s.initial && len(r.print) > 0 {
+		// A file that appears while following may be a copy of one read
+		// before (compressed by logrotate, say). Its first headLen bytes
+		// tell; until it has that many, the decision waits.
+		t.pending, t.pendingAt, t.pendingSize = true, time.Now(), t.size
 	}
 	if !resumed && s.initial && r.opts.TailLines >= 0 {
 		if err := t.seekTail(r.opts.TailLines); err != nil {
@@ -493,6 +487,39 @@ func (r *fileRun) openSlot(s *slot, fi os.FileInfo) error {
 		r.open[t.id] = s
 	}
 	return nil
+}
+
+// decide settles whether a new file is a copy of one read before, once
+// its first headLen bytes of content are there or it has stopped growing
+// for RotateWait (a short file: it is read as new). It reports whether
+// the file can be read now.
+func (r *fileRun) decide(s *slot, now time.Time) bool {
+	t := s.cur
+	fi, err := t.f.Stat()
+	if err != nil {
+		return false
+	}
+	t.size = fi.Size()
+	t.detect()
+	h := t.contentHead()
+	switch {
+	case t.kindKnown && len(h) == headLen:
+		t.pending = false
+		if sf := r.print[string(h)]; sf != nil && sf.id != t.id {
+			r.opts.logf("%s: %s starts like a file read before; reading only what follows", r.f.spec, s.path)
+			if err := t.resume(sf); err != nil {
+				r.note(s.path, err)
+			}
+		}
+		return true
+	case t.size != t.pendingSize:
+		t.pendingSize, t.pendingAt = t.size, now
+	case now.Sub(t.pendingAt) >= r.opts.rotateWait():
+		t.pending = false
+		return true
+	}
+	s.deadline = t.pendingAt.Add(r.opts.rotateWait())
+	return false
 }
 
 // retire finishes the slot's current file and closes it, remembering it.
@@ -675,6 +702,14 @@ func (r *fileRun) check(ctx context.Context, s *slot) error {
 	now := time.Now()
 	wait := r.opts.rotateWait()
 	s.deadline = time.Time{}
+	if t := s.cur; t != nil && t.pending && !r.decide(s, now) {
+		if _, err := os.Stat(s.path); err != nil { // gone before it could be told apart
+			t.close()
+			delete(r.open, t.id)
+			s.cur = nil
+		}
+		return nil
+	}
 	if t := s.cur; t != nil {
 		if n, err := t.read(r.k); err != nil {
 			if ctx.Err() != nil {

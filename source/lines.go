@@ -29,6 +29,7 @@ type chunk struct {
 type drop struct {
 	line   int64 // its line number
 	length int64 // its length in bytes, without the newline
+	open   bool  // dropped before its end: length is what was seen then
 }
 
 // header is a copy of a header line and where it was.
@@ -41,8 +42,8 @@ type header struct {
 // assembler turns the bytes of one object, as they are read, into chunks
 // of whole lines: at most batchTarget bytes each, never splitting a line,
 // never holding more than one partial line between reads. Lines longer
-// than maxLine are skipped and recorded in drops; line numbers and offsets
-// stay exact around them. It also remembers the last header line it saw,
+// than maxLine are skipped and recorded in drops as soon as they pass the
+// limit; line numbers and offsets stay exact around them. It also remembers the last header line it saw,
 // so a reader that resumes the object elsewhere can replay it.
 //
 // A read cycle is begin, then space/commit as often as wanted, then end.
@@ -142,17 +143,22 @@ func (a *assembler) end() {
 }
 
 // space returns the free part of the read buffer for the next read; pass
-// the number of bytes read to commit. Only within a cycle.
+// the number of bytes read to commit. Reads are sized so that a batch
+// stays within batchTarget. Only within a cycle.
 func (a *assembler) space() []byte {
-	if cap(a.buf)-len(a.buf) < minRead {
+	if batchTarget-len(a.buf) < minRead {
 		a.cut()
-		if cap(a.buf)-len(a.buf) < minRead { // cannot happen: the partial is at most maxLine
-			nb := make([]byte, len(a.buf), len(a.buf)+a.bufSize())
-			copy(nb, a.buf)
-			a.buf = nb
-		}
 	}
-	return a.buf[len(a.buf):cap(a.buf)]
+	n := batchTarget - len(a.buf)
+	if n < minRead {
+		n = minRead // a long partial line: room is left for it (bufSize)
+	}
+	if cap(a.buf)-len(a.buf) < n { // cannot happen: the partial is at most maxLine
+		nb := make([]byte, len(a.buf), len(a.buf)+a.bufSize())
+		copy(nb, a.buf)
+		a.buf = nb
+	}
+	return a.buf[len(a.buf) : len(a.buf)+n]
 }
 
 // commit takes n bytes just read into space.
@@ -168,7 +174,6 @@ func (a *assembler) commit(n int) {
 				return
 			}
 			a.skipped += int64(j)
-			a.drops = append(a.drops, drop{line: a.line, length: a.skipped})
 			a.off += a.skipped + 1
 			a.line++
 			a.skip, a.skipped = false, 0
@@ -182,6 +187,7 @@ func (a *assembler) commit(n int) {
 			if len(a.buf)-a.ls > a.maxLine {
 				a.cut()
 				a.skip, a.skipped = true, int64(len(a.buf))
+				a.drops = append(a.drops, drop{line: a.line, length: a.skipped, open: true})
 				a.buf = a.buf[:0]
 				a.scan = 0
 			}
@@ -227,11 +233,9 @@ func (a *assembler) cut() {
 
 // finish ends the object. With keepPartial an unterminated last line is
 // delivered as a line (a file that does not end in a newline); otherwise
-// it is dropped and its length returned. An over-long line that runs to
-// the end is recorded in drops.
+// it is dropped and its length returned.
 func (a *assembler) finish(keepPartial bool) (lost int) {
 	if a.skip {
-		a.drops = append(a.drops, drop{line: a.line, length: a.skipped})
 		a.off += a.skipped
 		a.line++
 		a.skip, a.skipped = false, 0

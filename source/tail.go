@@ -56,7 +56,11 @@ func (k *sink) dropped(obj string, ds []drop) {
 			k.box.AddError(fmt.Sprintf("%s: %d more over-long lines skipped", obj, len(ds)-i))
 			break
 		}
-		k.box.AddError(fmt.Sprintf("%s:%d: line of %d bytes skipped (longer than %d)", obj, d.line, d.length, k.opts.maxLine()))
+		if d.open {
+			k.box.AddError(fmt.Sprintf("%s:%d: line of more than %d bytes skipped", obj, d.line, k.opts.maxLine()))
+		} else {
+			k.box.AddError(fmt.Sprintf("%s:%d: line of %d bytes skipped (longer than %d)", obj, d.line, d.length, k.opts.maxLine()))
+		}
 	}
 }
 
@@ -89,6 +93,12 @@ type tailer struct {
 	reset    bool    // the next batch starts the object over
 	replay   *header // a header line to deliver before the next data
 	lastData time.Time
+
+	// pending: a file that appeared while following is not read until it
+	// is known whether it copies one read before (see fileRun.decide).
+	pending     bool
+	pendingAt   time.Time
+	pendingSize int64
 }
 
 // openTailer opens path for reading from its beginning.
