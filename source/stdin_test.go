@@ -113,4 +113,3 @@ func TestStdinCancel(t *testing.T) {
 		t.Fatal("Run did not return while the reader blocks")
 	}
 }
-
