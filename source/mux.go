@@ -64,6 +64,8 @@ type Mux struct {
 
 	batches, bytes, records, bad, faults, publishes atomic.Uint64
 	blocked                                         atomic.Int64
+
+	afterIngest func() // test hook: a slow consumer
 }
 
 // item is a batch or a fault on its way from a source to ingest.
@@ -221,8 +223,14 @@ func (m *Mux) ingest() {
 			}
 		case <-timer.C:
 			armed = false
-			if dirty {
+			if !dirty {
+				break
+			}
+			if since := time.Since(last); since >= every {
 				publish()
+			} else {
+				timer.Reset(every - since)
+				armed = true
 			}
 		}
 	}
@@ -235,6 +243,9 @@ func (m *Mux) handle(it *item) {
 		return
 	}
 	res := m.ix.Ingest(&it.b)
+	if m.afterIngest != nil {
+		m.afterIngest()
+	}
 	m.batches.Add(1)
 	m.bytes.Add(uint64(len(it.b.Data)))
 	m.records.Add(uint64(res.Records))
