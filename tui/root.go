@@ -141,6 +141,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.layout()
 			return m, cmd
 		}
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			return m, m.splitKeys(msg) // "jj" read at once over a slow link
+		}
 		if cmd, ok := m.globalKey(msg); ok { // 2. global keys
 			return m, cmd
 		}
@@ -186,6 +189,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	return m, m.updateActive(msg) // 4. the rest goes to the active view
+}
+
+// splitKeys handles runes that arrived in one read (fast typing, a slow
+// SSH link) as the separate key presses they were.
+func (m *Model) splitKeys(msg tea.KeyMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		one := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt && i == 0}
+		_, cmd := m.Update(one)
+		cmds = append(cmds, cmd)
+		if m.bar.Focused() && i+1 < len(msg.Runes) { // "/" opened the bar: the rest is text
+			rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i+1:]}
+			_, cmd = m.Update(rest)
+			return tea.Batch(append(cmds, cmd)...)
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 // globalKey handles the keys that work in every view.

@@ -1,0 +1,167 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
+)
+
+// TestMain pins lipgloss to the ASCII profile: screens and goldens hold
+// text only, whatever terminal runs the tests.
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	os.Exit(m.Run())
+}
+
+// testStart is the fixed clock reading of every test.
+var testStart = time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)
+
+// testClock is a clock the test moves by hand.
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.ns.Store(testStart.UnixNano())
+	return c
+}
+
+func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// demoConfig returns a Config over the seeded demo source (seed 1, 100
+// records a second, two minutes of backfill: 12,000 records) on clk.
+// Without live the demo is read to its end before the config is returned,
+// so every screen is reproducible; with live it keeps generating as clk
+// moves, until the test ends.
+func demoConfig(t testing.TB, clk *testClock, live bool, extra ...source.Source) Config {
+	t.Helper()
+	opts := source.DefaultOptions()
+	opts.Now = clk.Now
+	opts.Seed = 1
+	opts.Rate = 100
+	opts.Follow = live
+	srcs := append([]source.Source{source.NewDemo(opts)}, extra...)
+	return feedConfig(t, clk, live, srcs...)
+}
+
+// feedConfig runs sources into a new index (to their end unless live).
+func feedConfig(t testing.TB, clk *testClock, live bool, srcs ...source.Source) Config {
+	t.Helper()
+	ix := model.NewIndex(256 << 20)
+	mux := source.NewMux(ix, srcs, source.MuxOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); _ = mux.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-ran })
+	if !live {
+		select {
+		case <-mux.Done():
+		case <-time.After(30 * time.Second):
+			t.Fatal("the sources did not finish")
+		}
+	}
+	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo"}
+}
+
+// runOnce is a Feed whose Run was already started by the test.
+type runOnce struct{ *source.Mux }
+
+func (runOnce) Run(ctx context.Context) error { <-ctx.Done(); return nil }
+
+// screen wraps the root model in a test and keeps the last frame it
+// drew, so assertions look at what is on the screen now rather than at
+// everything the renderer ever wrote.
+type screen struct {
+	*Model
+	last atomic.Pointer[string]
+}
+
+func (s *screen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := s.Model.Update(msg)
+	return s, cmd
+}
+
+func (s *screen) View() string {
+	v := s.Model.View()
+	s.last.Store(&v)
+	return v
+}
+
+// Screen returns the last frame drawn.
+func (s *screen) Screen() string {
+	if p := s.last.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// prog is a running teatest program and its screen.
+type prog struct {
+	*teatest.TestModel
+	s *screen
+}
+
+// startProgram runs the root model for cfg in a teatest program of the
+// given size.
+func startProgram(t *testing.T, cfg Config, w, h int) *prog {
+	t.Helper()
+	m, err := NewModel(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &screen{Model: m}
+	tm := teatest.NewTestModel(t, s, teatest.WithInitialTermSize(w, h))
+	t.Cleanup(func() { _ = tm.Quit() })
+	return &prog{tm, s}
+}
+
+// waitScreen waits until the screen shows every want at once.
+func waitScreen(t *testing.T, p *prog, want ...string) {
+	t.Helper()
+	teatest.WaitFor(t, p.Output(), func([]byte) bool {
+		scr := p.s.Screen()
+		for _, w := range want {
+			if !strings.Contains(scr, w) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	if t.Failed() {
+		t.Logf("screen:\n%s", p.s.Screen())
+	}
+}
+
+// finalView quits (ctrl+c works even in the filter bar) and returns the
+// last screen and the final model.
+func finalView(t *testing.T, p *prog) (string, *Model) {
+	t.Helper()
+	p.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	fm := p.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*screen)
+	return fm.Model.View(), fm.Model
+}
+
+// Keys as the terminal sends them.
+var (
+	keyUp    = tea.KeyMsg{Type: tea.KeyUp}
+	keyDown  = tea.KeyMsg{Type: tea.KeyDown}
+	keyEnter = tea.KeyMsg{Type: tea.KeyEnter}
+	keyEsc   = tea.KeyMsg{Type: tea.KeyEsc}
+	keyEnd   = tea.KeyMsg{Type: tea.KeyEnd}
+	keyCtrlU = tea.KeyMsg{Type: tea.KeyCtrlU}
+	keyTab   = tea.KeyMsg{Type: tea.KeyTab}
+)
+
+// screenLines splits a view into its lines, for assertions.
+func screenLines(view string) []string { return strings.Split(view, "\n") }
