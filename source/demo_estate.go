@@ -46,7 +46,7 @@ func DemoIncidents() []DemoIncident {
 		{
 			Name:   "sg-misconfig",
 			Title:  "A security group rejects app-8 (10.0.21.14) connecting to the database on 5432",
-			Filter: "action = REJECT and dstport = 5432",
+			Filter: "action = REJECT and dstport = 5432 and srcaddr in 10.0.0.0/16",
 			Hosts:  []string{"10.0.21.14", "10.0.30.10"},
 			Start:  0,
 		},

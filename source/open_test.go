@@ -1,0 +1,48 @@
+package source
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "flows.log")
+	writeFile(t, file, flowLines(0, 1))
+	cases := []struct {
+		spec, kind string
+		unsupported bool
+	}{
+		{"-", "stdin", false},
+		{"demo", "demo", false},
+		{file, "file", false},
+		{dir, "file", false},
+		{filepath.Join(dir, "*.log"), "file", false},
+		{"s3://bucket/AWSLogs/", "", true},
+		{"cloudwatch://flow-logs", "", true},
+		{"cw://flow-logs", "", true},
+	}
+	for _, c := range cases {
+		src, err := Open(c.spec, DefaultOptions())
+		if c.unsupported {
+			// The AWS sources answer these once they are wired in.
+			if err != nil && !errors.Is(err, ErrNotSupported) {
+				t.Errorf("%s: %v", c.spec, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.spec, err)
+			continue
+		}
+		if got := src.Status().Kind; got != c.kind {
+			t.Errorf("%s: kind %q, want %q", c.spec, got, c.kind)
+		}
+	}
+	for _, spec := range []string{"ftp://host/x", filepath.Join(dir, "missing.log")} {
+		if _, err := Open(spec, DefaultOptions()); err == nil {
+			t.Errorf("%s: no error", spec)
+		}
+	}
+}
