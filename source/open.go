@@ -1,16 +1,11 @@
 package source
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
 )
-
-// ErrNotSupported is returned by Open for a SOURCE whose kind this build
-// cannot read.
-var ErrNotSupported = errors.New("not supported yet")
 
 // Open maps a SOURCE argument of the command line (DESIGN §3) to a source:
 // `-` is standard input, `demo` the built-in generator, `s3://bucket/prefix`
