@@ -517,7 +517,7 @@ func (b *builder) fieldLeaf(fld model.Field, p valPred, absent bool) *cnode {
 		}
 	case model.KindEnum:
 		l.kind = lEnum
-		l.k = kernFromTable(table8(func(v uint64) bool { return v == 0 && absent || v != 0 && p.num(v) }), 0, false)
+		l.k = kernFromEnum(table8(func(v uint64) bool { return v == 0 && absent || v != 0 && p.num(v) }), len(model.EnumValues(fld)))
 	case model.KindAddr:
 		l.kind, l.dict = lCode, dAddr
 	default:

@@ -3,6 +3,7 @@ package filter
 import (
 	"encoding/binary"
 	"sort"
+	"unsafe"
 )
 
 // Kernels compute one 64-bit match word per 64 rows. The u8 and u16 ones
@@ -95,7 +96,7 @@ type numKern struct {
 	t    [2]term
 	mask uint64 // kMask: the mask replicated per byte
 	m8   uint8
-	tab  []uint64
+	tab  []byte // kTable: 1 if the value matches, by value
 	ivs  []iv
 }
 
@@ -104,13 +105,20 @@ func mkTerms(runs []iv, width uint, inv bool) numKern {
 	wmax := uint64(1)<<width - 1
 	for i, r := range runs {
 		t := term{lo: r.lo, hi: r.hi, eq: r.lo == r.hi, hasLo: r.lo > 0, hasHi: r.hi < wmax, span1: r.hi - r.lo + 1}
+		// x >= 0 always holds (mkGe(0)); x >= wmax+1 never does (gec{})
 		switch width {
 		case 8:
 			t.c = r.lo * rep8
-			t.geLo, t.geHi = mkGe8(r.lo), mkGe8(r.hi+1)
+			t.geLo = mkGe8(r.lo)
+			if t.hasHi {
+				t.geHi = mkGe8(r.hi + 1)
+			}
 		case 16:
 			t.c = r.lo * rep16
-			t.geLo, t.geHi = mkGe16(r.lo), mkGe16(r.hi+1)
+			t.geLo = mkGe16(r.lo)
+			if t.hasHi {
+				t.geHi = mkGe16(r.hi + 1)
+			}
 		}
 		k.t[i] = t
 	}
@@ -151,7 +159,48 @@ func kernFromTable(t [4]uint64, mask uint8, inv bool) numKern {
 	case mask != 0:
 		return numKern{kind: kMask, inv: inv, mask: uint64(mask) * rep8, m8: mask}
 	}
-	return numKern{kind: kTable, tab: t[:]}
+	return numKern{kind: kTable, tab: bytesOf(t[:], 256)}
+}
+
+// bytesOf expands a bitmap of n bits into one byte (0 or 1) per bit.
+func bytesOf(bm []uint64, n int) []byte {
+	out := make([]byte, n)
+	for v := range out {
+		out[v] = byte(bm[v>>6] >> (v & 63) & 1)
+	}
+	return out
+}
+
+// kernFromEnum is kernFromTable for enum codes, which never exceed n: the
+// values above n may match or not, whichever gives the cheaper kernel.
+func kernFromEnum(t [4]uint64, n int) numKern {
+	lo, hi := t, t
+	for v := n + 1; v < 256; v++ {
+		lo[v>>6] &^= 1 << (v & 63)
+		hi[v>>6] |= 1 << (v & 63)
+	}
+	t = lo
+	a, b := kernFromTable(t, 0, false), kernFromTable(hi, 0, false)
+	if b.cost() < a.cost() {
+		return b
+	}
+	return a
+}
+
+// cost ranks kernels by work per row.
+func (k *numKern) cost() int {
+	switch k.kind {
+	case kNone, kAll:
+		return 0
+	case kTerms:
+		if k.n == 1 && k.t[0].eq {
+			return 1
+		}
+		return 1 + k.n
+	case kMask:
+		return 2
+	}
+	return 4
 }
 
 // kernFromIvs picks the kernel for values 0..wmax (65535 or 2^32-1).
@@ -186,7 +235,7 @@ func kernFromIvs(p *valPred, wmax uint64) numKern {
 				tab[v>>6] |= 1 << (v & 63)
 			}
 		}
-		return numKern{kind: kTable, tab: tab}
+		return numKern{kind: kTable, tab: bytesOf(tab, 65536)}
 	}
 	return numKern{kind: kIvs, ivs: trues}
 }
@@ -205,7 +254,7 @@ func (k *numKern) base(v uint64) bool {
 	case kMask:
 		return uint8(v)&k.m8 == k.m8
 	case kTable:
-		return v>>6 < uint64(len(k.tab)) && k.tab[v>>6]>>(v&63)&1 == 1
+		return v < uint64(len(k.tab)) && k.tab[v] == 1
 	case kIvs:
 		i := sort.Search(len(k.ivs), func(i int) bool { return k.ivs[i].hi >= v })
 		return i < len(k.ivs) && k.ivs[i].lo <= v
@@ -216,190 +265,154 @@ func (k *numKern) base(v uint64) bool {
 // run8 writes base-predicate words for words [w0, w1) of a uint8 column.
 // Words whose mask word is zero are skipped (written as 0).
 func (k *numKern) run8(vals []uint8, w0, w1 int, mask, out []uint64) {
+	var word func(b *[64]byte) uint64
 	switch {
 	case k.kind == kTerms && k.n == 1 && k.t[0].eq:
 		c := k.t[0].c
-		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
-			if mask != nil && mask[i] == 0 {
-				out[i] = 0
-				continue
-			}
-			b := (*[64]byte)(vals[w*64:])
-			out[i] = gather8(zero8(le64(b[0:8])^c)) |
-				gather8(zero8(le64(b[8:16])^c))<<8 |
-				gather8(zero8(le64(b[16:24])^c))<<16 |
-				gather8(zero8(le64(b[24:32])^c))<<24 |
-				gather8(zero8(le64(b[32:40])^c))<<32 |
-				gather8(zero8(le64(b[40:48])^c))<<40 |
-				gather8(zero8(le64(b[48:56])^c))<<48 |
-				gather8(zero8(le64(b[56:64])^c))<<56
-		}
+		word = func(b *[64]byte) uint64 { return eq8w(b, c) }
+	case k.kind == kTerms && k.n == 1:
+		lo, hi := k.t[0].geLo, k.t[0].geHi
+		word = func(b *[64]byte) uint64 { return rng8w(b, &lo, &hi) }
 	case k.kind == kTerms:
-		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
-			if mask != nil && mask[i] == 0 {
-				out[i] = 0
-				continue
-			}
-			b := (*[64]byte)(vals[w*64:])
-			var m uint64
-			for j := 0; j < 8; j++ {
-				x := le64(b[j*8 : j*8+8])
-				m |= gather8(k.lanes8(x)) << (8 * j)
-			}
-			out[i] = m
-		}
+		t := [4]gec{k.t[0].geLo, k.t[0].geHi, k.t[1].geLo, k.t[1].geHi}
+		word = func(b *[64]byte) uint64 { return rng8x2w(b, &t) }
 	case k.kind == kMask:
 		mk := k.mask
-		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
-			if mask != nil && mask[i] == 0 {
-				out[i] = 0
-				continue
-			}
-			b := (*[64]byte)(vals[w*64:])
-			var m uint64
-			for j := 0; j < 8; j++ {
-				x := le64(b[j*8 : j*8+8])
-				m |= gather8(zero8(x&mk^mk)) << (8 * j)
-			}
-			out[i] = m
-		}
+		word = func(b *[64]byte) uint64 { return eq8w(b, mk, mk) }
 	case k.kind == kTable:
-		tab := (*[4]uint64)(k.tab)
-		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
-			if mask != nil && mask[i] == 0 {
-				out[i] = 0
-				continue
-			}
-			b := (*[64]byte)(vals[w*64:])
+		tab := (*[256]byte)(k.tab)
+		word = func(b *[64]byte) uint64 {
 			var m uint64
-			for j, v := range b {
-				m |= (tab[v>>6] >> (v & 63) & 1) << j
+			for j := 63; j >= 0; j-- {
+				m = m<<1 | uint64(tab[b[j]])
 			}
-			out[i] = m
+			return m
 		}
 	default:
 		fillConst(k.kind == kAll, mask, out[:w1-w0])
+		return
+	}
+	for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
+		if mask != nil && mask[i] == 0 {
+			out[i] = 0
+			continue
+		}
+		out[i] = word((*[64]byte)(vals[w*64:]))
 	}
 }
 
-// lanes8 returns the lane top bits of the values of x inside the terms.
-func (k *numKern) lanes8(x uint64) uint64 {
-	var r uint64
-	for i := 0; i < k.n; i++ {
-		t := &k.t[i]
-		if t.eq {
-			r |= zero8(x ^ t.c)
-			continue
-		}
-		l := uint64(hi8)
-		if t.hasLo {
-			l = t.geLo.ge8(x)
-		}
-		if t.hasHi {
-			l &^= t.geHi.ge8(x)
-		}
-		r |= l
+// eq8w matches the 64 bytes of b equal to c (after and-ing them with the
+// optional mask mk[0]: (v & mk) == c).
+func eq8w(b *[64]byte, c uint64, mk ...uint64) uint64 {
+	a := all64
+	if len(mk) > 0 {
+		a = mk[0]
 	}
-	return r
+	return gather8(zero8(le64(b[0:8])&a^c)) |
+		gather8(zero8(le64(b[8:16])&a^c))<<8 |
+		gather8(zero8(le64(b[16:24])&a^c))<<16 |
+		gather8(zero8(le64(b[24:32])&a^c))<<24 |
+		gather8(zero8(le64(b[32:40])&a^c))<<32 |
+		gather8(zero8(le64(b[40:48])&a^c))<<40 |
+		gather8(zero8(le64(b[48:56])&a^c))<<48 |
+		gather8(zero8(le64(b[56:64])&a^c))<<56
 }
 
-func (k *numKern) lanes16(x uint64) uint64 {
-	var r uint64
-	for i := 0; i < k.n; i++ {
-		t := &k.t[i]
-		if t.eq {
-			r |= zero16(x ^ t.c)
-			continue
-		}
-		l := uint64(hi16)
-		if t.hasLo {
-			l = t.geLo.ge16(x)
-		}
-		if t.hasHi {
-			l &^= t.geHi.ge16(x)
-		}
-		r |= l
+// rng8w matches the bytes x of b with x >= lo and not x >= hi+1.
+func rng8w(b *[64]byte, lo, hi *gec) uint64 {
+	var m uint64
+	for j := 56; j >= 0; j -= 8 {
+		x := le64(b[j : j+8])
+		m = m<<8 | gather8(lo.ge8(x)&^hi.ge8(x))
 	}
-	return r
+	return m
+}
+
+// rng8x2w matches the bytes in either of two ranges (t: lo1, hi1, lo2, hi2).
+func rng8x2w(b *[64]byte, t *[4]gec) uint64 {
+	var m uint64
+	for j := 56; j >= 0; j -= 8 {
+		x := le64(b[j : j+8])
+		m = m<<8 | gather8(t[0].ge8(x)&^t[1].ge8(x)|t[2].ge8(x)&^t[3].ge8(x))
+	}
+	return m
+}
+
+// littleEndian says whether uint16 lanes can be loaded four at a time.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// load16 returns the uint16 values v[j..j+3] as the lanes of one uint64
+// (lane i = v[j+i]).
+func load16(v *[64]uint16, j int) uint64 {
+	if littleEndian {
+		return *(*uint64)(unsafe.Pointer(&v[j]))
+	}
+	return uint64(v[j]) | uint64(v[j+1])<<16 | uint64(v[j+2])<<32 | uint64(v[j+3])<<48
 }
 
 // run16 is run8 for a uint16 column.
 func (k *numKern) run16(vals []uint16, w0, w1 int, mask, out []uint64) {
+	var word func(v *[64]uint16) uint64
 	switch {
 	case k.kind == kTerms && k.n == 1 && k.t[0].eq:
 		c := k.t[0].c
-		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
-			if mask != nil && mask[i] == 0 {
-				out[i] = 0
-				continue
-			}
-			v := (*[64]uint16)(vals[w*64:])
-			var m uint64
-			for j := 0; j < 64; j += 8 {
-				x1 := uint64(v[j]) | uint64(v[j+1])<<16 | uint64(v[j+2])<<32 | uint64(v[j+3])<<48
-				x2 := uint64(v[j+4]) | uint64(v[j+5])<<16 | uint64(v[j+6])<<32 | uint64(v[j+7])<<48
-				m |= gather16(zero16(x1^c), zero16(x2^c)) << j
-			}
-			out[i] = m
-		}
+		word = func(v *[64]uint16) uint64 { return eq16w(v, c) }
 	case k.kind == kTerms && k.n == 1:
-		t := k.t[0]
-		lo, hi := t.geLo, t.geHi
-		hasLo, hasHi := t.hasLo, t.hasHi
-		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
-			if mask != nil && mask[i] == 0 {
-				out[i] = 0
-				continue
-			}
-			v := (*[64]uint16)(vals[w*64:])
-			var m uint64
-			for j := 0; j < 64; j += 8 {
-				x1 := uint64(v[j]) | uint64(v[j+1])<<16 | uint64(v[j+2])<<32 | uint64(v[j+3])<<48
-				x2 := uint64(v[j+4]) | uint64(v[j+5])<<16 | uint64(v[j+6])<<32 | uint64(v[j+7])<<48
-				l1, l2 := uint64(hi16), uint64(hi16)
-				if hasLo {
-					l1, l2 = lo.ge16(x1), lo.ge16(x2)
-				}
-				if hasHi {
-					l1 &^= hi.ge16(x1)
-					l2 &^= hi.ge16(x2)
-				}
-				m |= gather16(l1, l2) << j
-			}
-			out[i] = m
-		}
+		lo, hi := k.t[0].geLo, k.t[0].geHi
+		word = func(v *[64]uint16) uint64 { return rng16w(v, &lo, &hi) }
 	case k.kind == kTerms:
-		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
-			if mask != nil && mask[i] == 0 {
-				out[i] = 0
-				continue
-			}
-			v := (*[64]uint16)(vals[w*64:])
-			var m uint64
-			for j := 0; j < 64; j += 8 {
-				x1 := uint64(v[j]) | uint64(v[j+1])<<16 | uint64(v[j+2])<<32 | uint64(v[j+3])<<48
-				x2 := uint64(v[j+4]) | uint64(v[j+5])<<16 | uint64(v[j+6])<<32 | uint64(v[j+7])<<48
-				m |= gather16(k.lanes16(x1), k.lanes16(x2)) << j
-			}
-			out[i] = m
-		}
+		t := [4]gec{k.t[0].geLo, k.t[0].geHi, k.t[1].geLo, k.t[1].geHi}
+		word = func(v *[64]uint16) uint64 { return rng16x2w(v, &t) }
 	case k.kind == kTable:
-		tab := (*[1024]uint64)(k.tab)
-		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
-			if mask != nil && mask[i] == 0 {
-				out[i] = 0
-				continue
-			}
-			v := (*[64]uint16)(vals[w*64:])
+		tab := (*[65536]byte)(k.tab)
+		word = func(v *[64]uint16) uint64 {
 			var m uint64
-			for j, x := range v {
-				m |= (tab[x>>6] >> (x & 63) & 1) << j
+			for j := 63; j >= 0; j-- {
+				m = m<<1 | uint64(tab[v[j]])
 			}
-			out[i] = m
+			return m
 		}
 	default:
 		fillConst(k.kind == kAll, mask, out[:w1-w0])
+		return
 	}
+	for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
+		if mask != nil && mask[i] == 0 {
+			out[i] = 0
+			continue
+		}
+		out[i] = word((*[64]uint16)(vals[w*64:]))
+	}
+}
+
+func eq16w(v *[64]uint16, c uint64) uint64 {
+	var m uint64
+	for j := 56; j >= 0; j -= 8 {
+		m = m<<8 | gather16(zero16(load16(v, j)^c), zero16(load16(v, j+4)^c))
+	}
+	return m
+}
+
+func rng16w(v *[64]uint16, lo, hi *gec) uint64 {
+	var m uint64
+	for j := 56; j >= 0; j -= 8 {
+		x1, x2 := load16(v, j), load16(v, j+4)
+		m = m<<8 | gather16(lo.ge16(x1)&^hi.ge16(x1), lo.ge16(x2)&^hi.ge16(x2))
+	}
+	return m
+}
+
+func rng16x2w(v *[64]uint16, t *[4]gec) uint64 {
+	var m uint64
+	for j := 56; j >= 0; j -= 8 {
+		x1, x2 := load16(v, j), load16(v, j+4)
+		m = m<<8 | gather16(t[0].ge16(x1)&^t[1].ge16(x1)|t[2].ge16(x1)&^t[3].ge16(x1),
+			t[0].ge16(x2)&^t[1].ge16(x2)|t[2].ge16(x2)&^t[3].ge16(x2))
+	}
+	return m
 }
 
 // run32 is run8 for a uint32 column (scalar, branch-free compares).
@@ -414,8 +427,8 @@ func (k *numKern) run32(vals []uint32, w0, w1 int, mask, out []uint64) {
 			}
 			v := (*[64]uint32)(vals[w*64:])
 			var m uint64
-			for j, x := range v {
-				m |= ((uint64(x-lo) - s1) >> 63) << j
+			for j := 63; j >= 0; j-- {
+				m = m<<1 | (uint64(v[j]-lo)-s1)>>63
 			}
 			out[i] = m
 		}
@@ -429,8 +442,9 @@ func (k *numKern) run32(vals []uint32, w0, w1 int, mask, out []uint64) {
 			}
 			v := (*[64]uint32)(vals[w*64:])
 			var m uint64
-			for j, x := range v {
-				m |= ((uint64(x-lo1)-s1)>>63 | (uint64(x-lo2)-s2)>>63) << j
+			for j := 63; j >= 0; j-- {
+				x := v[j]
+				m = m<<1 | (uint64(x-lo1)-s1)>>63 | (uint64(x-lo2)-s2)>>63
 			}
 			out[i] = m
 		}
@@ -442,9 +456,10 @@ func (k *numKern) run32(vals []uint32, w0, w1 int, mask, out []uint64) {
 			}
 			v := (*[64]uint32)(vals[w*64:])
 			var m uint64
-			for j, x := range v {
-				if k.base(uint64(x)) {
-					m |= 1 << j
+			for j := 63; j >= 0; j-- {
+				m <<= 1
+				if k.base(uint64(v[j])) {
+					m |= 1
 				}
 			}
 			out[i] = m

@@ -7,9 +7,11 @@ import (
 	"github.com/flowlens/flowlens/model"
 )
 
-// codeTab is an immutable match table over the codes of one dictionary:
-// bit c says whether code c matches (code 0, absent, included). Tables are
-// replaced, never changed, so readers need no lock.
+// codeTab is a match table over the codes of one dictionary: bit c of
+// bits is set when code c matches (code 0, absent, included). A table is
+// never changed once published; extending it makes a new one (copying the
+// bitmap), so readers need no lock. A bit per code keeps the hot part of a
+// large address dictionary in cache.
 type codeTab struct {
 	bits   []uint64
 	n      int    // codes covered
@@ -19,11 +21,11 @@ type codeTab struct {
 	nfalse int // non-matching codes recorded in falses (at most 2)
 }
 
-func (t *codeTab) match(c uint32) bool { return t.bits[c>>6]>>(c&63)&1 == 1 }
+func (t *codeTab) match(c uint32) bool { return t.bits[c>>6]&(1<<(c&63)) != 0 }
 
 // extend returns a table covering n codes; fn says whether a new code
 // matches. Only the codes past t.n are computed, so growing a dictionary by
-// k codes costs O(k) predicate calls plus a copy of the bitmap.
+// k codes costs k predicate calls and a copy of the bitmap (n/8 bytes).
 func (t *codeTab) extend(n int, fn func(c int) bool) *codeTab {
 	if t != nil && t.n >= n {
 		return t
