@@ -40,18 +40,15 @@ type (
 		statuses []source.Status
 		spark    []uint64 // flows per minute, oldest first, ending now
 	}
-	// applyFilterMsg asks the root to apply a filter; sel, when set, is
-	// the filter's selection over snap, already computed by the preview.
+	// applyFilterMsg asks the root to apply a filter (the filter bar hands
+	// it over directly; part 2's presets and drill-down send it); sel,
+	// when set, is the filter's selection over snap, already computed.
 	applyFilterMsg struct {
 		expr string
 		flt  *filter.Filter
 		snap *model.Snapshot
 		sel  *model.Selection
 	}
-	// openDetailMsg asks the root to show one record (global row id).
-	openDetailMsg struct{ row uint64 }
-	// backMsg asks the root to leave the current view for the previous.
-	backMsg struct{}
 	// fatalMsg ends the program with an error (a panic in a goroutine).
 	fatalMsg struct{ err error }
 )

@@ -54,7 +54,7 @@ func (v *Detail) open(snap *model.Snapshot, row uint64) {
 	}
 }
 
-// Update scrolls, and goes back on esc or backspace.
+// Update scrolls; the root handles back.
 func (v *Detail) Update(msg tea.Msg) (*Detail, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
@@ -63,8 +63,6 @@ func (v *Detail) Update(msg tea.Msg) (*Detail, tea.Cmd) {
 	k := v.env.keys
 	maxOff := max(0, len(v.lines)-v.h)
 	switch {
-	case key.Matches(km, k.Back):
-		return v, func() tea.Msg { return backMsg{} }
 	case key.Matches(km, k.Up):
 		v.offset--
 	case key.Matches(km, k.Down):

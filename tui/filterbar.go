@@ -31,6 +31,8 @@ type FilterBar struct {
 	gen    uint64         // bumps with every text change
 	busy   bool           // a count is in flight
 	result *previewMsg    // the count for gen, once it arrived
+
+	applied *applyFilterMsg // what enter applied, for the root to take
 }
 
 const filterPrompt = "filter> "
@@ -181,7 +183,19 @@ func (v *FilterBar) apply() tea.Cmd {
 		msg.snap, msg.sel = r.snap, r.sel
 	}
 	v.blur()
-	return func() tea.Msg { return msg }
+	v.applied = &msg
+	return nil
+}
+
+// takeApply returns the filter enter applied, once. The root applies it
+// in the same update, so keys typed ahead see the new filter.
+func (v *FilterBar) takeApply() (applyFilterMsg, bool) {
+	if v.applied == nil {
+		return applyFilterMsg{}, false
+	}
+	msg := *v.applied
+	v.applied = nil
+	return msg, true
 }
 
 // overflows reports whether the error's offset is scrolled out of the

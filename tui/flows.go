@@ -30,6 +30,9 @@ type Flows struct {
 
 	buf   []byte
 	cells []string
+
+	open    uint64 // the record enter asked to open
+	hasOpen bool
 }
 
 // newFlows returns the Flows view.
@@ -89,11 +92,19 @@ func (v *Flows) Update(msg tea.Msg) (*Flows, tea.Cmd) {
 		case key.Matches(msg, k.Enter):
 			if row, ok := v.cursorRow(); ok {
 				v.pin(row)
-				return v, func() tea.Msg { return openDetailMsg{row: row} }
+				v.open, v.hasOpen = row, true
 			}
 		}
 	}
 	return v, nil
+}
+
+// takeOpen returns the record enter asked to open, once. The root opens
+// it in the same update, so keys typed ahead land in the detail view.
+func (v *Flows) takeOpen() (uint64, bool) {
+	row, ok := v.open, v.hasOpen
+	v.hasOpen = false
+	return row, ok
 }
 
 // setFollow turns follow on (the cursor goes to the newest record, the

@@ -25,7 +25,7 @@ func (v *Help) Init() tea.Cmd { return nil }
 // SetSize sets the view's area.
 func (v *Help) SetSize(w, h int) { v.w, v.h = w, h }
 
-// Update scrolls, and goes back on esc, backspace or ?.
+// Update scrolls; the root handles back and ?.
 func (v *Help) Update(msg tea.Msg) (*Help, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
@@ -33,9 +33,6 @@ func (v *Help) Update(msg tea.Msg) (*Help, tea.Cmd) {
 	}
 	k := v.env.keys
 	switch {
-	case key.Matches(km, k.Back), key.Matches(km, k.Help):
-		v.offset = 0
-		return v, func() tea.Msg { return backMsg{} }
 	case key.Matches(km, k.Up):
 		v.offset = max(0, v.offset-1)
 	case key.Matches(km, k.Down):

@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -109,7 +111,14 @@ func (s *screen) Screen() string {
 // prog is a running teatest program and its screen.
 type prog struct {
 	*teatest.TestModel
-	s *screen
+	s   *screen
+	out bytes.Buffer // every byte written to the terminal so far
+}
+
+// written returns every byte the program wrote to the terminal.
+func (p *prog) written() []byte {
+	_, _ = io.Copy(&p.out, p.Output())
+	return p.out.Bytes()
 }
 
 // startProgram runs the root model for cfg in a teatest program of the
@@ -123,23 +132,56 @@ func startProgram(t *testing.T, cfg Config, w, h int) *prog {
 	s := &screen{Model: m}
 	tm := teatest.NewTestModel(t, s, teatest.WithInitialTermSize(w, h))
 	t.Cleanup(func() { _ = tm.Quit() })
-	return &prog{tm, s}
+	return &prog{TestModel: tm, s: s}
 }
 
-// waitScreen waits until the screen shows every want at once.
+// waitScreen waits (up to a generous 20 s, polling; never a fixed sleep)
+// until the screen shows every want at once, and fails with the screen.
 func waitScreen(t *testing.T, p *prog, want ...string) {
 	t.Helper()
-	teatest.WaitFor(t, p.Output(), func([]byte) bool {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, _ = io.Copy(&p.out, p.Output()) // keep the renderer's output drained
 		scr := p.s.Screen()
+		missing := ""
 		for _, w := range want {
 			if !strings.Contains(scr, w) {
-				return false
+				missing = w
+				break
 			}
 		}
-		return true
-	}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
-	if t.Failed() {
-		t.Logf("screen:\n%s", p.s.Screen())
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %q; it shows:\n%s", missing, scr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitWritten waits until the bytes written to the terminal so far hold
+// every want: the renderer draws at most one frame per tick, so a screen
+// the model produced may not have been written yet.
+func waitWritten(t *testing.T, p *prog, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out := p.written()
+		missing := ""
+		for _, w := range want {
+			if !bytes.Contains(out, []byte(w)) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the terminal never got %q", missing)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

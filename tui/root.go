@@ -139,6 +139,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			var cmd tea.Cmd
 			m.bar, cmd = m.bar.Update(msg)
 			m.layout()
+			if a, ok := m.bar.takeApply(); ok {
+				return m, tea.Batch(cmd, m.apply(a))
+			}
 			return m, cmd
 		}
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
@@ -173,22 +176,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status.Update(msg)
 		return m, statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, statusEvery)
 	case applyFilterMsg:
-		m.env.expr = msg.expr
-		cmd := m.q.set(msg.expr, msg.flt, msg.snap, msg.sel)
-		m.env.pending = m.q.pending() || m.q.running
-		if m.q.sel != nil {
-			m.env.sel, m.env.selSnap = m.q.sel, m.q.selSnap
-		}
-		return m, cmd
-	case openDetailMsg:
-		m.detail.open(m.env.selSnap, msg.row)
-		m.push(viewDetail)
-		return m, nil
-	case backMsg:
-		m.pop()
-		return m, nil
+		return m, m.apply(msg)
 	}
-	return m, m.updateActive(msg) // 4. the rest goes to the active view
+	cmd := m.updateActive(msg) // 4. the rest goes to the active view
+	if row, ok := m.flows.takeOpen(); ok {
+		m.detail.open(m.env.selSnap, row)
+		m.push(viewDetail)
+	}
+	return m, cmd
+}
+
+// apply makes a filter the applied one.
+func (m *Model) apply(a applyFilterMsg) tea.Cmd {
+	m.env.expr = a.expr
+	cmd := m.q.set(a.expr, a.flt, a.snap, a.sel)
+	m.env.pending = m.q.pending() || m.q.running
+	if m.q.sel != nil {
+		m.env.sel, m.env.selSnap = m.q.sel, m.q.selSnap
+	}
+	return cmd
 }
 
 // splitKeys handles runes that arrived in one read (fast typing, a slow
@@ -237,7 +243,9 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		m.switchTo(tabs[(m.tabIndex()+1)%len(tabs)].id)
 	case key.Matches(msg, k.PrevView):
 		m.switchTo(tabs[(m.tabIndex()+len(tabs)-1)%len(tabs)].id)
-	case key.Matches(msg, k.Back) && len(m.stack) == 0 && m.active != viewFlows:
+	case key.Matches(msg, k.Back) && len(m.stack) > 0:
+		m.pop() // leave detail or help
+	case key.Matches(msg, k.Back) && m.active != viewFlows:
 		m.switchTo(viewFlows)
 	default:
 		return nil, false

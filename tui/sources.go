@@ -100,7 +100,7 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 		default:
 			state = t.Valid.Render(state)
 		}
-		head := " " + t.Header.Render(Sanitize(st.Name)) + "  " + t.Muted.Render(st.Kind) + "  " + state
+		head := " " + t.Header.Render(Sanitize(st.Name)) + "  " + t.Muted.Render(Sanitize(st.Kind)) + "  " + state
 		if st.Reason != "" {
 			head += ": " + Sanitize(st.Reason)
 		}
