@@ -1,0 +1,294 @@
+package filter
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// Athena renders the filter as a query against a flow-log table created with
+// the DDL of flowlogs-reference.md §5 (columns named as the fields with '_'
+// for '-', partitioned by day 'yyyy/MM/dd'). Bounds on start and end found
+// in the top-level conjunction also become a day partition predicate (padded
+// by 15 minutes each side for delivery delay). Numeric columns read "-" as
+// NULL, string columns as the text "-": negated tests on string columns are
+// guarded so absent values stay unselected. CIDRs use Trino's ipaddress
+// functions (engine v3). The source pseudo-field has no column: a test on it
+// is left out (the query then selects a superset) and named in a comment.
+func (f *Filter) Athena(table string) string {
+	var b strings.Builder
+	b.WriteString("SELECT * FROM ")
+	b.WriteString(table)
+	if f.root == nil {
+		return b.String()
+	}
+	var dropped []Node
+	n := fold(nnf(f.root, false), avail{}, &dropped)
+	var conds []string
+	if part := f.dayPartition(n); part != "" {
+		conds = append(conds, part)
+	}
+	switch c := n.(type) {
+	case *constNode:
+		if !c.v {
+			conds = append(conds, "false")
+		}
+	default:
+		conds = append(conds, f.sql(n, true))
+	}
+	if len(conds) > 0 {
+		b.WriteString(" WHERE ")
+		b.WriteString(strings.Join(conds, " AND "))
+	}
+	for _, d := range dropped {
+		b.WriteString("\n-- not translated, apply locally: ")
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// dayPartition derives "day BETWEEN ..." from positive start/end bounds
+// among the top-level conjuncts.
+func (f *Filter) dayPartition(n Node) string {
+	lo, hi := uint64(0), uint64(math.MaxUint64)
+	for _, c := range conjuncts(n) {
+		cmp, ok := c.(*Compare)
+		if !ok || !cmp.Ref.isTime() || cmp.Op == OpNe {
+			continue
+		}
+		items := f.numItems(cmp)
+		switch cmp.Op {
+		case OpGt:
+			lo = max(lo, items[0].lo+1)
+		case OpGe:
+			lo = max(lo, items[0].lo)
+		case OpLt:
+			if items[0].lo > 0 {
+				hi = min(hi, items[0].lo-1)
+			} else {
+				hi = 0
+			}
+		case OpLe:
+			hi = min(hi, items[0].lo)
+		case OpEq, OpIn:
+			l, h := uint64(math.MaxUint64), uint64(0)
+			for _, it := range items {
+				l, h = min(l, it.lo), max(h, it.hi)
+			}
+			lo, hi = max(lo, l), min(hi, h)
+		}
+	}
+	const pad = 15 * 60
+	day := func(sec uint64) string { return time.Unix(int64(sec), 0).UTC().Format("2006/01/02") }
+	switch {
+	case lo > 0 && hi < math.MaxUint32:
+		return "day BETWEEN '" + day(max(lo, pad)-pad) + "' AND '" + day(hi+pad) + "'"
+	case lo > 0:
+		return "day >= '" + day(max(lo, pad)-pad) + "'"
+	case hi < math.MaxUint32:
+		return "day <= '" + day(hi+pad) + "'"
+	}
+	return ""
+}
+
+// sqlCol returns the column of a field.
+func sqlCol(f model.Field) string {
+	if f == model.FieldEnd {
+		return `"end"`
+	}
+	return strings.ReplaceAll(f.String(), "-", "_")
+}
+
+func sqlStr(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// sql renders an NNF tree; top says no parentheses are needed around it.
+func (f *Filter) sql(n Node, top bool) string {
+	switch n := n.(type) {
+	case *And, *Or:
+		args, sep := []Node(nil), " OR "
+		if a, ok := n.(*And); ok {
+			args, sep = a.Args, " AND "
+		} else {
+			args = n.(*Or).Args
+		}
+		parts := make([]string, len(args))
+		for i, a := range args {
+			parts[i] = f.sql(a, false)
+		}
+		s := strings.Join(parts, sep)
+		if !top {
+			s = "(" + s + ")"
+		}
+		return s
+	case *constNode:
+		if n.v {
+			return "true"
+		}
+		return "false"
+	}
+	x, neg := leafOf(n)
+	var parts []string
+	switch x := x.(type) {
+	case *Exists:
+		for _, fld := range sqlFields(x.Ref) {
+			parts = append(parts, sqlExists(fld, neg))
+		}
+		if neg { // absent on every side
+			return joinSQL(parts, " AND ", top)
+		}
+		return joinSQL(parts, " OR ", top)
+	case *Compare:
+		if x.Op == OpNe {
+			neg = !neg
+		}
+		for _, fld := range sqlFields(x.Ref) {
+			p := f.sqlCompare(x, fld)
+			if neg {
+				if fld.isInt {
+					p = "NOT " + wrap(p)
+				} else {
+					p = "(" + fld.col + " <> '-' AND NOT " + wrap(p) + ")"
+				}
+			}
+			parts = append(parts, p)
+		}
+		if neg { // not (either side) = neither side
+			return joinSQL(parts, " AND ", top)
+		}
+		return joinSQL(parts, " OR ", top)
+	}
+	return "false"
+}
+
+func joinSQL(parts []string, sep string, top bool) string {
+	s := strings.Join(parts, sep)
+	if len(parts) > 1 && !top {
+		s = "(" + s + ")"
+	}
+	return s
+}
+
+// sqlField is one column a reference reads.
+type sqlField struct {
+	col   string
+	field model.Field // FieldUnknown for unknown fields
+	isInt bool
+}
+
+func sqlFields(r Ref) []sqlField {
+	if r.Kind == RefExtra {
+		return []sqlField{{col: strings.ReplaceAll(r.Name, "-", "_")}}
+	}
+	var out []sqlField
+	for _, fld := range r.Fields() {
+		out = append(out, sqlField{col: sqlCol(fld), field: fld, isInt: intCol(fld)})
+	}
+	return out
+}
+
+func sqlExists(fld sqlField, neg bool) string {
+	switch {
+	case fld.isInt && neg:
+		return fld.col + " IS NULL"
+	case fld.isInt:
+		return fld.col + " IS NOT NULL"
+	case neg:
+		return "(" + fld.col + " = '-' OR " + fld.col + " IS NULL)"
+	}
+	return fld.col + " <> '-'"
+}
+
+// sqlCompare renders the positive form of a comparison on one column, in
+// parentheses when it has more than one term.
+func (f *Filter) sqlCompare(c *Compare, fld sqlField) string {
+	col := fld.col
+	op := c.Op
+	if op == OpNe {
+		op = OpEq
+	}
+	var terms []string
+	switch {
+	case fld.isInt:
+		items := f.numItems(c)
+		switch op {
+		case OpLt, OpLe, OpGt, OpGe:
+			return col + " " + op.String() + " " + strconv.FormatUint(items[0].lo, 10)
+		case OpHas:
+			m := strconv.FormatUint(c.Values[0].Lo, 10)
+			return "bitwise_and(" + col + ", " + m + ") = " + m
+		}
+		var singles []string
+		for _, it := range items {
+			if it.lo == it.hi {
+				singles = append(singles, strconv.FormatUint(it.lo, 10))
+			} else {
+				terms = append(terms, col+" BETWEEN "+strconv.FormatUint(it.lo, 10)+" AND "+strconv.FormatUint(it.hi, 10))
+			}
+		}
+		terms = append(sqlIn(col, singles), terms...)
+	case fld.field != model.FieldUnknown && fld.field.Kind() == model.KindAddr:
+		var singles []string
+		for _, l := range c.Values {
+			switch {
+			case l.isSet() || l.Prefix.Addr().Is6():
+				terms = append(terms, "contains("+sqlStr(l.Prefix.String())+", try_cast("+col+" AS ipaddress))")
+			default:
+				singles = append(singles, sqlStr(l.Prefix.Addr().String()))
+			}
+		}
+		terms = append(sqlIn(col, singles), terms...)
+	default: // strings and enums
+		var singles []string
+		for _, l := range c.Values {
+			switch l.Kind {
+			case LitGlob:
+				terms = append(terms, col+" LIKE "+sqlStr(globToLike(l.Str))+` ESCAPE '\'`)
+			case LitRegex:
+				re := l.Str
+				if l.Fold {
+					re = "(?i)" + re
+				}
+				terms = append(terms, "regexp_like("+col+", "+sqlStr(strings.ReplaceAll(re, `\/`, "/"))+")")
+			default:
+				singles = append(singles, sqlStr(l.Str))
+			}
+		}
+		terms = append(sqlIn(col, singles), terms...)
+	}
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	return "(" + strings.Join(terms, " OR ") + ")"
+}
+
+func sqlIn(col string, vals []string) []string {
+	switch len(vals) {
+	case 0:
+		return nil
+	case 1:
+		return []string{col + " = " + vals[0]}
+	}
+	return []string{col + " IN (" + strings.Join(vals, ", ") + ")"}
+}
+
+// globToLike turns * and ? into % and _, escaping LIKE's own wildcards.
+func globToLike(g string) string {
+	var b strings.Builder
+	for i := 0; i < len(g); i++ {
+		switch c := g[i]; c {
+		case '*':
+			b.WriteByte('%')
+		case '?':
+			b.WriteByte('_')
+		case '%', '_', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
