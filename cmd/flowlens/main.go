@@ -17,12 +17,15 @@ var (
 )
 
 // usageError is a command-line mistake: exit status 2.
-type usageError struct{ msg string }
+type usageError struct {
+	msg   string
+	quiet bool // no "Run 'flowlens help'" line: the message is complete
+}
 
 func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error {
-	return &usageError{fmt.Sprintf(format, args...)}
+	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
 func main() {
@@ -51,7 +54,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "flowlens: %s\n", ue.msg)
-		if ue.msg != "" && ue.msg[len(ue.msg)-1] != '\n' {
+		if !ue.quiet {
 			fmt.Fprintln(stderr, "Run 'flowlens help' for usage.")
 		}
 		return 2

@@ -165,7 +165,7 @@ func TestQueryBadInput(t *testing.T) {
 	if n := len(jsonLines(t, out)); n != 2 {
 		t.Fatalf("%d good records", n)
 	}
-	for _, want := range []string{"malformed.log", "9 bad line(s)", "wrong field count", "malformed.log:2"} {
+	for _, want := range []string{"malformed.log", "9 bad line(s)", "wrong field count", "malformed.log:3: wrong field count (15 fields, format has 14)"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}

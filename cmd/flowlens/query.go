@@ -155,6 +155,11 @@ func compileFilter(expr string, since, until, now time.Time) (*filter.Filter, er
 					fe = fe2
 				}
 			}
+			// message first, then the expression with the caret under it
+			lines := strings.SplitN(fe.Caret(), "\n", 3)
+			if len(lines) == 3 {
+				return nil, &usageError{msg: "--filter: " + lines[2] + "\n  " + lines[0] + "\n  " + lines[1], quiet: true}
+			}
 			return nil, usagef("--filter: %s", fe.Caret())
 		}
 		return nil, usagef("--filter: %v", err)
