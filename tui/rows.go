@@ -47,13 +47,13 @@ func baseColumns(dated bool) []column {
 	}
 	return []column{
 		{title: "time", kind: colTime, min: tw, pref: tw, grow: tw},
-		{title: "interface", kind: colIface, min: 9, pref: 21, grow: 21, prio: 2},
+		{title: "interface", kind: colIface, min: 9, pref: 21, grow: 21, prio: 3},
 		{title: "source", kind: colSrc, min: 15, pref: 21, grow: 47},
 		{title: "destination", kind: colDst, min: 15, pref: 21, grow: 47},
-		{title: "proto", kind: colProto, min: 5, pref: 6, grow: 6, prio: 1},
+		{title: "proto", kind: colProto, min: 5, pref: 6, grow: 6, prio: 2},
 		{title: "action", kind: colAction, min: 6, pref: 8, grow: 8},
-		{title: "pkts", kind: colPackets, min: 5, pref: 6, grow: 6, right: true, prio: 3},
-		{title: "bytes", kind: colBytes, min: 8, pref: 9, grow: 9, right: true},
+		{title: "pkts", kind: colPackets, min: 5, pref: 6, grow: 6, right: true, prio: 4},
+		{title: "bytes", kind: colBytes, min: 8, pref: 9, grow: 9, right: true, prio: 1},
 	}
 }
 
@@ -128,6 +128,19 @@ func fitColumns(base, extra []column, w int) []column {
 			break
 		}
 		cols = append(cols[:worst], cols[worst+1:]...)
+	}
+	// Still too wide (under about 60 cells): narrow the addresses.
+	for over := total() - w; over > 0; over = total() - w {
+		shrunk := false
+		for i := range cols {
+			if (cols[i].kind == colSrc || cols[i].kind == colDst) && cols[i].width > 7 && total() > w {
+				cols[i].width--
+				shrunk = true
+			}
+		}
+		if !shrunk {
+			break
+		}
 	}
 	grow := func(kinds ...colKind) {
 		for _, k := range kinds {

@@ -1,0 +1,188 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
+)
+
+// genLines appends n default-format lines (the generator of model's
+// benchmarks): 300 interfaces, ~5,000 internal and ~60,000 external
+// addresses with a skew, a handful of hot ports, 10% REJECT.
+func genLines(out []byte, r *rand.Rand, n int, t *int64, seq *int) []byte {
+	ports := []int{443, 80, 22, 3389, 5432, 53, 8080, 6379, 9092, 123}
+	addr := func(b []byte, internal bool) []byte {
+		if internal {
+			v := r.IntN(5000)
+			b = append(b, "10."...)
+			b = strconv.AppendInt(b, int64(v/1250), 10)
+			b = append(b, '.')
+			b = strconv.AppendInt(b, int64(v/250%5), 10)
+			b = append(b, '.')
+			return strconv.AppendInt(b, int64(1+v%250), 10)
+		}
+		v := r.IntN(60000)
+		if r.IntN(4) == 0 {
+			v = r.IntN(500)
+		}
+		b = strconv.AppendInt(b, int64(1+v%220), 10)
+		b = append(b, '.')
+		b = strconv.AppendInt(b, int64(v/220%256), 10)
+		b = append(b, '.')
+		b = strconv.AppendInt(b, int64(v/56320), 10)
+		b = append(b, '.')
+		return strconv.AppendInt(b, int64(1+v%250), 10)
+	}
+	for i := 0; i < n; i++ {
+		if *seq%1000 == 0 {
+			*t++
+		}
+		*seq++
+		out = append(out, "2 111122223333 eni-"...)
+		out = append(out, fmt.Sprintf("%017x", r.IntN(300))...)
+		out = append(out, ' ')
+		inbound := r.IntN(2) == 0
+		out = addr(out, !inbound)
+		out = append(out, ' ')
+		out = addr(out, inbound)
+		out = append(out, ' ')
+		out = strconv.AppendInt(out, int64(1024+r.IntN(60000)), 10)
+		out = append(out, ' ')
+		out = strconv.AppendInt(out, int64(ports[r.IntN(len(ports))]), 10)
+		out = append(out, " 6 "...)
+		pk := 1 + r.IntN(2000)
+		out = strconv.AppendInt(out, int64(pk), 10)
+		out = append(out, ' ')
+		out = strconv.AppendInt(out, int64(pk*(40+r.IntN(1400))), 10)
+		out = append(out, ' ')
+		out = strconv.AppendInt(out, *t, 10)
+		out = append(out, ' ')
+		out = strconv.AppendInt(out, *t+int64(r.IntN(60)), 10)
+		if r.IntN(10) == 0 {
+			out = append(out, " REJECT OK\n"...)
+		} else {
+			out = append(out, " ACCEPT OK\n"...)
+		}
+	}
+	return out
+}
+
+var big struct {
+	once sync.Once
+	ix   *model.Index
+	snap *model.Snapshot
+}
+
+// bigIndex returns 10M generated records, indexed once per test binary.
+func bigIndex(b *testing.B) (*model.Index, *model.Snapshot) {
+	big.once.Do(func() {
+		r := rand.New(rand.NewPCG(1, 7))
+		ix := model.NewIndex(8 << 30)
+		t, seq := int64(1717236000), 0
+		buf := make([]byte, 0, 120<<20)
+		for done := 0; done < 10_000_000; done += 1_000_000 {
+			buf = genLines(buf[:0], r, 1_000_000, &t, &seq)
+			ix.Ingest(&model.Batch{Source: "bench", Data: buf})
+		}
+		big.ix, big.snap = ix, ix.Publish()
+	})
+	if big.snap.Rows() != 10_000_000 {
+		b.Fatalf("index has %d rows", big.snap.Rows())
+	}
+	return big.ix, big.snap
+}
+
+// idleFeed is a Feed with nothing more to deliver.
+type idleFeed struct{ done chan struct{} }
+
+func newIdleFeed() idleFeed {
+	f := idleFeed{make(chan struct{})}
+	close(f.done)
+	return f
+}
+
+func (idleFeed) Run(context.Context) error       { return nil }
+func (idleFeed) Updates() <-chan *model.Snapshot { return nil }
+func (f idleFeed) Done() <-chan struct{}         { return f.done }
+func (idleFeed) Statuses() []source.Status       { return nil }
+
+// benchModel returns a root model over the 10M index at w x h showing
+// expr's selection.
+func benchModel(b *testing.B, w, h int, expr string) *Model {
+	ix, snap := bigIndex(b)
+	m, err := NewModel(Config{Index: ix, Feed: newIdleFeed(), Follow: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.Update(snapshotMsg{snap: snap, done: true})
+	f := filter.MustCompile(expr)
+	m.Update(applyFilterMsg{expr: expr, flt: f, snap: snap, sel: f.Eval(snap, nil)})
+	return m
+}
+
+// BenchmarkView renders a 200x60 frame over 10M records (budget: 5 ms),
+// following the newest record and with the cursor paused mid-index, over
+// every record and over a sparse filter.
+func BenchmarkView(b *testing.B) {
+	for _, c := range []struct{ name, expr string }{
+		{"all", ""},
+		{"sparse", "action = REJECT and dstport = 22"},
+	} {
+		for _, follow := range []bool{true, false} {
+			name := c.name + "/follow"
+			if !follow {
+				name = c.name + "/paused-mid"
+			}
+			b.Run(name, func(b *testing.B) {
+				m := benchModel(b, 200, 60, c.expr)
+				if !follow {
+					m.flows.move(-m.env.sel.Count / 2)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if len(m.View()) == 0 {
+						b.Fatal("empty view")
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkFilterKeystroke measures one key typed in the filter bar to its
+// match count on 10M records (budget: 100 ms): the bar recompiles, the
+// count runs as the command Bubble Tea would run, the result lands.
+// Keystrokes alternate between adding and deleting a digit so every one
+// is a new filter.
+func BenchmarkFilterKeystroke(b *testing.B) {
+	m := benchModel(b, 200, 60, "")
+	run := func(cmd tea.Cmd) int {
+		if cmd == nil {
+			b.Fatal("no count command")
+		}
+		msg := cmd().(previewMsg)
+		m.Update(msg)
+		return msg.sel.Count
+	}
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'/'}})
+	run(cmd)
+	m.bar.input.SetValue("action = REJECT and dstport = 44")
+	run(m.bar.changed())
+	keys := []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune{'3'}}, {Type: tea.KeyBackspace}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, cmd := m.Update(keys[i%2])
+		run(cmd)
+	}
+}
