@@ -93,7 +93,9 @@ func Fields() []FieldHelp {
 	var out []FieldHelp
 	alias := map[Ref][]string{}
 	for _, a := range aliases {
-		alias[a.ref] = append(alias[a.ref], a.name)
+		if a.name != "addr" && a.name != "port" && a.name != "source" {
+			alias[a.ref] = append(alias[a.ref], a.name)
+		}
 	}
 	for _, f := range model.AllFields() {
 		r := Ref{Kind: RefField, Field: f}

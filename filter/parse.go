@@ -562,6 +562,9 @@ func (p *parser) parseLit(ref Ref, t token) (Lit, *Error) {
 				}
 				return Lit{Kind: LitTime, Sec: sec}, nil
 			}
+			if len(s) >= 10 && s[4] == '-' && s[7] == '-' || s != "" && (s[0] == '-' || s[0] == '+') {
+				return bad(quoteIfNeeded(s)+" is not a time", "")
+			}
 		}
 		one := func(s string) (uint64, *Error) {
 			if ref.Kind == RefField {
