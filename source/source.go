@@ -18,7 +18,11 @@ type Source interface {
 	// Run reads until ctx ends or, when not following, until the input is
 	// exhausted. It hands each batch to emit, which blocks while the
 	// consumer is busy (bounded back-pressure) and returns an error once
-	// ctx is done. emit takes ownership of the batch's Data. A returned
+	// ctx is done. emit takes ownership of the batch's Data. emit is
+	// safe for concurrent use, so a source may read several objects at
+	// once; batches of one object must be emitted in order by one
+	// goroutine. A read error that cuts an object short is handed over
+	// with Report (through ctx) after the batches before it. A returned
 	// error means the source failed; other sources keep running.
 	Run(ctx context.Context, emit func(model.Batch) error) error
 	// Status reports the source's current state and counters. It is safe to
