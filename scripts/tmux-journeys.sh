@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# tmux-journeys.sh drives the real flowlens binary inside tmux through the
+# user journeys of the TUI (start, follow, pause, invalid filter with its
+# hint, valid filter, detail and back, sources, help, resize, NO_COLOR,
+# quit, SIGTERM) and prints every captured screen.
+#
+#   scripts/tmux-journeys.sh              # 80x24, then the resize steps
+#   SIZE=160x48 scripts/tmux-journeys.sh  # another starting size
+#   FLOWLENS_BIN=/path/flowlens scripts/tmux-journeys.sh   # skip the build
+#
+# Needs tmux and Go. Uses its own tmux server (-L), so it never touches
+# your sessions. Exits non-zero when a screen never shows what it waits for.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+SIZE=${SIZE:-80x24}
+W=${SIZE%x*}
+H=${SIZE#*x}
+SOCK="flowlens-journeys-$$"
+TMP=$(mktemp -d)
+trap 'tmux -L "$SOCK" kill-server 2>/dev/null || true; rm -rf "$TMP"' EXIT
+
+command -v tmux >/dev/null || { echo "tmux-journeys: tmux is not installed" >&2; exit 2; }
+BIN=${FLOWLENS_BIN:-}
+if [[ -z "$BIN" ]]; then
+	BIN="$TMP/flowlens"
+	go build -o "$BIN" ./cmd/flowlens
+fi
+
+t() { tmux -L "$SOCK" "$@"; }
+
+# show TITLE: print the pane as it is now.
+show() {
+	printf '\n===== %s (%s) =====\n' "$1" "$(t display -p -t j '#{window_width}x#{window_height}')"
+	t capture-pane -p -t j
+}
+
+# wait_for TEXT...: wait (up to 15 s) until the pane shows every TEXT.
+wait_for() {
+	local i scr ok
+	for ((i = 0; i < 150; i++)); do
+		scr=$(t capture-pane -p -t j)
+		ok=1
+		for want in "$@"; do
+			[[ "$scr" == *"$want"* ]] || { ok=0; break; }
+		done
+		((ok)) && return 0
+		sleep 0.1
+	done
+	printf '\ntmux-journeys: the screen never showed: %s\n' "$*" >&2
+	t capture-pane -p -t j >&2
+	exit 1
+}
+
+keys() { t send-keys -t j "$@"; }
+
+# A plain shell in the pane, so we can see the terminal after the program.
+t -f /dev/null new-session -d -s j -x "$W" -y "$H" "env -i PATH=$PATH HOME=$HOME TERM=xterm-256color PS1='$ ' bash --norc --noprofile"
+t set-option -t j status off >/dev/null
+sleep 0.3
+
+keys "$BIN demo --seed 1" Enter
+wait_for "records" "FOLLOW" "[1 Flows]"
+show "start: the demo's backfill, following"
+
+sleep 2
+show "follow: two seconds later, newest at the bottom"
+
+keys k k k
+wait_for "PAUSED"
+show "moving the cursor pauses follow"
+keys f
+wait_for "FOLLOW"
+
+keys /
+wait_for "filter>"
+keys -l "action = REJCT and dport 22"
+wait_for "invalid" "did you mean REJECT"
+show "invalid filter: marker, caret, message with its hint"
+
+keys C-u
+keys -l "action = REJECT and dport in (22, 3389)"
+wait_for "✓"
+show "valid filter: the match count previewed"
+keys Enter
+wait_for "filter action = REJECT and dport in (22, 3389)"
+show "filter applied"
+
+keys k Enter
+wait_for "Record (format" "record"
+show "detail of the record under the cursor"
+keys Escape
+wait_for "enter detail" "PAUSED"
+show "back in the table, same record under the cursor"
+
+keys 4
+wait_for "[4 Sources]"
+show "sources"
+
+keys '?'
+wait_for "help" "next view"
+show "help, generated from the key map"
+keys Escape
+
+keys 1
+t resize-window -t j -x 132 -y 40
+wait_for "[1 Flows]"
+sleep 0.3
+show "resized to 132x40 (extra columns of the v5 format appear)"
+t resize-window -t j -x 60 -y 16
+sleep 0.5
+show "resized to 60x16"
+t resize-window -t j -x "$W" -y "$H"
+sleep 0.5
+
+keys q
+wait_for '$ '
+keys "echo exit=\$? terminal ok" Enter
+wait_for "terminal ok"
+show "after q: the shell is back and usable"
+
+keys clear Enter
+keys "NO_COLOR=1 $BIN demo --seed 2 --filter 'action = REJECT'" Enter
+wait_for "filter action = REJECT" "records"
+show "NO_COLOR=1 (attributes only: the cursor row is reverse video, '>' marks it)"
+printf '\n===== NO_COLOR escape sequences in use (SGR codes on screen) =====\n'
+t capture-pane -p -e -t j | grep -o $'\e\[[0-9;]*m' | sort | uniq -c | sort -rn | head -5 || true
+
+pid=$(pgrep -n -f "$BIN demo --seed 2" || true)
+if [[ -n "$pid" ]]; then
+	kill -TERM "$pid"
+	wait_for '$ '
+	keys "echo after SIGTERM: terminal ok" Enter
+	wait_for "after SIGTERM: terminal ok"
+	show "after SIGTERM: the terminal is restored"
+fi
+
+keys clear Enter
+keys "$BIN demo" Enter
+wait_for "records"
+pid=$(pgrep -n -f "$BIN demo$" || true)
+if [[ -n "$pid" ]]; then
+	kill -HUP "$pid"
+	wait_for '$ '
+	keys "echo after SIGHUP: terminal ok" Enter
+	wait_for "after SIGHUP: terminal ok"
+	show "after SIGHUP: the terminal is restored"
+fi
+printf '\ntmux-journeys: every journey passed\n'
