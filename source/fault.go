@@ -9,7 +9,7 @@ import "context"
 type Fault struct {
 	Object string // file, object key or stream that failed
 	Line   int64  // the first line that was not delivered (1-based, 0 if unknown)
-	Err    error
+	Err    error  // what went wrong
 }
 
 type reporterKey struct{}

@@ -333,6 +333,13 @@ func (r *fileRun) backfill(ctx context.Context) error {
 	if r.f.kind == kindPath && len(r.order) == 0 {
 		r.addSlot(r.f.path) // follow a path that does not exist yet
 	}
+	if len(jobs) == 0 && len(ents) > 0 && len(r.errs) > 0 && !r.opts.Follow {
+		for _, e := range ents {
+			if msg, ok := r.errs[e.p]; ok {
+				return fmt.Errorf("%s: no file could be read: %s", r.f.spec, msg)
+			}
+		}
+	}
 	r.ensureWatches()
 	r.f.Update(func(st *Status) { st.Objects = len(jobs) })
 	return r.parallel(ctx, jobs, func(s *slot) error {

@@ -39,7 +39,7 @@ type MuxStats struct {
 	Faults    uint64 // source faults recorded (a truncated gzip, ...)
 	Publishes uint64 // snapshots published
 	Queued    int    // batches waiting for ingest now
-	QueueCap  int
+	QueueCap  int    // the most batches that can wait
 	// Blocked is the total time sources spent waiting for room in the
 	// queue: how much ingest held them back.
 	Blocked time.Duration
@@ -61,6 +61,7 @@ type Mux struct {
 	mu    sync.Mutex
 	ended []bool
 	errs  []error
+	per   []srcCount // per source, by index
 
 	batches, bytes, records, bad, faults, publishes atomic.Uint64
 	blocked                                         atomic.Int64
@@ -68,11 +69,17 @@ type Mux struct {
 	afterIngest func() // test hook: a slow consumer
 }
 
+// srcCount is what ingest made of one source's lines.
+type srcCount struct {
+	records, bad atomic.Uint64
+}
+
 // item is a batch or a fault on its way from a source to ingest.
 type item struct {
 	b     model.Batch
 	fault *Fault
 	src   string
+	idx   int // the source's index in Mux.sources
 }
 
 // NewMux returns a Mux that feeds sources into ix. ix must not be written
@@ -93,6 +100,7 @@ func NewMux(ix *model.Index, sources []Source, opts MuxOptions) *Mux {
 		done:    make(chan struct{}),
 		ended:   make([]bool, len(sources)),
 		errs:    make([]error, len(sources)),
+		per:     make([]srcCount, len(sources)),
 	}
 }
 
@@ -186,9 +194,9 @@ func (m *Mux) runSource(ctx context.Context, i int, s Source) {
 		if b.Source == "" {
 			b.Source = name
 		}
-		return send(item{b: b})
+		return send(item{b: b, idx: i})
 	}
-	sctx := WithReporter(ctx, func(f Fault) error { return send(item{fault: &f, src: name}) })
+	sctx := WithReporter(ctx, func(f Fault) error { return send(item{fault: &f, src: name, idx: i}) })
 	err = s.Run(sctx, emit)
 }
 
@@ -240,6 +248,7 @@ func (m *Mux) handle(it *item) {
 	if it.fault != nil {
 		m.ix.ReportError(it.src, it.fault.Object, it.fault.Line, it.fault.Err)
 		m.faults.Add(1)
+		m.per[it.idx].bad.Add(1)
 		return
 	}
 	res := m.ix.Ingest(&it.b)
@@ -250,6 +259,8 @@ func (m *Mux) handle(it *item) {
 	m.bytes.Add(uint64(len(it.b.Data)))
 	m.records.Add(uint64(res.Records))
 	m.bad.Add(uint64(res.Bad))
+	m.per[it.idx].records.Add(uint64(res.Records))
+	m.per[it.idx].bad.Add(uint64(res.Bad))
 }
 
 // offer puts s in the updates slot, replacing an unread older snapshot.
@@ -268,7 +279,8 @@ func (m *Mux) offer(s *model.Snapshot) {
 }
 
 // Statuses returns the status of every source, in the order given to
-// NewMux. A source whose Run returned an error shows StateFailed and the
+// NewMux, with Records and Bad filled in from what ingest made of its
+// lines. A source whose Run returned an error shows StateFailed and the
 // error; one that returned without error shows StateDone.
 func (m *Mux) Statuses() []Status {
 	out := make([]Status, len(m.sources))
@@ -277,6 +289,7 @@ func (m *Mux) Statuses() []Status {
 		if st.Name == "" {
 			st.Name = s.Name()
 		}
+		st.Records, st.Bad = m.per[i].records.Load(), m.per[i].bad.Load()
 		m.mu.Lock()
 		ended, err := m.ended[i], m.errs[i]
 		m.mu.Unlock()

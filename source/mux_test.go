@@ -72,6 +72,9 @@ func TestMuxManySources(t *testing.T) {
 			t.Errorf("%s: %s", st.Name, st.State)
 		}
 	}
+	if st := m.Statuses()[1]; st.Records != 500 || st.Bad != 1 {
+		t.Errorf("%s: %d records, %d bad", st.Name, st.Records, st.Bad)
+	}
 	select {
 	case u := <-m.Updates():
 		if u.Gen != snap.Gen {
@@ -112,6 +115,9 @@ func TestMuxFailingSources(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 	sts := m.Statuses()
+	if sts[2].Records != 2 || sts[2].Bad != 1 {
+		t.Errorf("faulty: %d records, %d bad", sts[2].Records, sts[2].Bad)
+	}
 	if sts[0].State != StateFailed || sts[0].Reason != "boom" || sts[1].State != StateFailed || sts[3].State != StateDone {
 		t.Errorf("statuses %v %v %v %v", sts[0].State, sts[1].State, sts[2].State, sts[3].State)
 	}

@@ -89,6 +89,12 @@ type Status struct {
 	Current string        // the object being read now
 	Updated time.Time     // when the status last changed
 	Errors  []string      // recent errors, newest last (at most a few)
+
+	// Records and Bad count what the index made of the source's lines:
+	// records appended and lines rejected, faults included. The Mux fills
+	// them in Statuses; a source leaves them zero.
+	Records uint64
+	Bad     uint64
 }
 
 // StatusBox is a mutex-guarded Status that sources embed to report their
