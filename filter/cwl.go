@@ -258,6 +258,9 @@ func (f *Filter) cwlLeaf(n Node, fm *model.Format) (col int, conds []string, exa
 				if !cwlBare(g) {
 					return 0, nil, false, false
 				}
+				if globMatch(g, "-") { // the pattern would also pass absent values
+					exact = false
+				}
 				conds = append(conds, "= "+g)
 			default:
 				conds = append(conds, "= "+strconv.Quote(l.Str))
