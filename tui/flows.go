@@ -229,6 +229,9 @@ func (v *Flows) View() string {
 		v.buf = appendPad(v.buf, c.title, c.width, c.right)
 	}
 	b.WriteString(t.Header.Render(fitLine(string(v.buf), v.w)))
+	if v.h <= 1 {
+		return b.String()
+	}
 	sel, snap := v.env.sel, v.env.selSnap
 	k, ok := v.index()
 	if !ok {

@@ -28,13 +28,18 @@ func Run(ctx context.Context, cfg Config) error {
 		// reverse video, which NO_COLOR allows and the cursor row needs.
 		lipgloss.SetColorProfile(termenv.ANSI)
 	}
+	return run(ctx, cfg, tea.WithAltScreen())
+}
+
+// run is Run on any input and output (tests give buffers).
+func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	m, err := NewModel(cfg)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
+	p := tea.NewProgram(m, append(opts, tea.WithContext(ctx))...)
 
 	fail := func(what string, r any) {
 		err := fmt.Errorf("panic in %s: %v", what, r)

@@ -1,0 +1,155 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// lockedBuffer is an output that the test reads while the program writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// panicFeed panics in Run, as a broken ingest goroutine would.
+type panicFeed struct{ idleFeed }
+
+func (panicFeed) Run(context.Context) error { panic("boom in ingest") }
+
+// runAsync runs the program on buffers and returns its result channel.
+func runAsync(t *testing.T, cfg Config) (<-chan error, *lockedBuffer) {
+	t.Helper()
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), cfg, tea.WithInput(&bytes.Buffer{}), tea.WithOutput(out), tea.WithoutSignalHandler())
+	}()
+	return done, out
+}
+
+func wait(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("the program did not end")
+		return nil
+	}
+}
+
+// TestPanicInFeedEndsTheProgram: a panic in a goroutine the program
+// started ends it with an error (the terminal is restored on the way out)
+// instead of killing the process behind the renderer's back.
+func TestPanicInFeedEndsTheProgram(t *testing.T) {
+	cfg := Config{Index: model.NewIndex(0), Feed: panicFeed{newIdleFeed()}, Now: newTestClock().Now}
+	done, _ := runAsync(t, cfg)
+	err := wait(t, done)
+	if err == nil || !strings.Contains(err.Error(), "panic in ingest: boom in ingest") {
+		t.Fatalf("run returned %v", err)
+	}
+}
+
+// TestHangupQuits: SIGHUP (SSH gone, tmux pane killed) quits cleanly.
+func TestHangupQuits(t *testing.T) {
+	cfg := Config{Index: model.NewIndex(0), Feed: newIdleFeed(), Now: newTestClock().Now}
+	done, out := runAsync(t, cfg)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "flowlens") {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing drawn")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, done); err != nil {
+		t.Fatalf("run after SIGHUP: %v", err)
+	}
+}
+
+// TestBadInitialFilterFailsBeforeStart: the program never starts on a
+// filter that does not compile.
+func TestBadInitialFilterFailsBeforeStart(t *testing.T) {
+	_, err := NewModel(Config{Index: model.NewIndex(0), Feed: newIdleFeed(), Filter: "dstprt = 22"})
+	if err == nil || !strings.Contains(err.Error(), "dstport") {
+		t.Fatalf("NewModel = %v, want an error suggesting dstport", err)
+	}
+	var fe interface{ Caret() string }
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %T has no caret", err)
+	}
+}
+
+// TestScreenSizes renders every view at sizes from the smallest usable to
+// 300x100, and checks each screen is exactly the terminal's size.
+func TestScreenSizes(t *testing.T) {
+	clk := newTestClock()
+	cfg := demoConfig(t, clk, false)
+	statuses := cfg.Feed.Statuses()
+	snap := cfg.Index.Snapshot()
+	for _, sz := range []struct{ w, h int }{{40, 8}, {60, 16}, {80, 24}, {132, 40}, {160, 48}, {300, 100}} {
+		m, err := NewModel(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Update(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+		m.Update(snapshotMsg{snap: snap, done: true})
+		m.Update(statusMsg{at: clk.Now(), statuses: statuses, spark: make([]uint64, sparkMinutes)})
+		if _, cmd := m.Update(snapshotMsg{snap: snap, done: true}); cmd != nil {
+			for _, c := range cmd().(tea.BatchMsg) {
+				if c != nil {
+					if msg, ok := c().(evalMsg); ok {
+						m.Update(msg)
+					}
+				}
+			}
+		}
+		screens := map[string]func(){
+			"flows":   func() { m.switchTo(viewFlows) },
+			"detail":  func() { m.switchTo(viewFlows); m.Update(keyEnter) },
+			"sources": func() { m.switchTo(viewSources) },
+			"groups":  func() { m.switchTo(viewGroups) },
+			"chart":   func() { m.switchTo(viewChart) },
+			"help":    func() { m.switchTo(viewFlows); m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}}) },
+			"invalid": func() {
+				m.switchTo(viewFlows)
+				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'/'}})
+				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("src in 10.0.0.0/33 and dstport = 22 and proto tcp and bytes > 1MB and action = reject")})
+			},
+		}
+		for name, show := range screens {
+			t.Run(name, func(t *testing.T) {
+				show()
+				checkScreen(t, m.View(), sz.w, sz.h)
+				if m.bar.Focused() {
+					m.Update(keyEsc)
+				}
+			})
+		}
+	}
+}
