@@ -2,7 +2,6 @@ package tui
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -233,7 +232,7 @@ func (v *FilterBar) View() string {
 	case v.result == nil:
 		marker = t.Valid.Render("✓ valid") + t.Muted.Render(" counting…")
 	default:
-		marker = t.Valid.Render("✓ ") + strconv.Itoa(v.result.sel.Count) + " match"
+		marker = t.Valid.Render("✓ ") + itoa(v.result.sel.Count) + " match"
 	}
 	line := fitLine(t.Prompt.Render(filterPrompt)+v.input.View()+" "+marker, v.w)
 	if v.other != nil {

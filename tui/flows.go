@@ -2,7 +2,6 @@ package tui
 
 import (
 	"math/bits"
-	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -293,7 +292,7 @@ func (v *Flows) emptyText() string {
 		}
 		return "waiting for records…"
 	default:
-		return "no record of " + strconv.Itoa(e.snap.Rows()) + " matches the filter (/ to change it)"
+		return "no record of " + itoa(e.snap.Rows()) + " matches the filter (/ to change it)"
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/source"
 )
 
 // viewID names a view slot of the root model.
@@ -64,9 +65,10 @@ type Model struct {
 	status  *StatusBar
 	hints   help.Model
 
-	q    query
-	note string // a recoverable error, shown in place of the key hints
-	err  error  // why the program ended, for Run
+	q      query
+	note   string          // a recoverable error, shown in place of the key hints
+	failed map[string]bool // sources already reported as failed
+	err    error           // why the program ended, for Run
 }
 
 // NewModel returns the root model for cfg. The initial filter is compiled
@@ -153,7 +155,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// 3. typed data messages go to their owner.
 	case snapshotMsg:
 		m.env.snap, m.env.done = msg.snap, msg.done
-		m.status.Update(msg)
+		m.status, _ = m.status.Update(msg)
 		m.flows, _ = m.flows.Update(msg)
 		cmds := []tea.Cmd{m.q.snapshot(msg.snap)}
 		if !msg.done {
@@ -173,7 +175,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case statusMsg:
 		m.sources, _ = m.sources.Update(msg)
-		m.status.Update(msg)
+		m.status, _ = m.status.Update(msg)
+		m.noteFailures(msg)
 		return m, statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, statusEvery)
 	case applyFilterMsg:
 		return m, m.apply(msg)
@@ -195,6 +198,20 @@ func (m *Model) apply(a applyFilterMsg) tea.Cmd {
 		m.env.sel, m.env.selSnap = m.q.sel, m.q.selSnap
 	}
 	return cmd
+}
+
+// noteFailures shows a note when a source fails (the rest go on).
+func (m *Model) noteFailures(msg statusMsg) {
+	for _, st := range msg.statuses {
+		if st.State == source.StateFailed && !m.failed[st.Name] {
+			if m.failed == nil {
+				m.failed = map[string]bool{}
+			}
+			m.failed[st.Name] = true
+			m.note = "source " + st.Name + " failed: " + st.Reason + " (4: sources)"
+			m.env.debugf("source %s failed: %s", st.Name, st.Reason)
+		}
+	}
 }
 
 // splitKeys handles runes that arrived in one read (fast typing, a slow

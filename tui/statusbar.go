@@ -5,6 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/flowlens/flowlens/model"
 )
 
@@ -33,12 +36,21 @@ const rateWindow = 5 * time.Second
 // newStatusBar returns the status bar.
 func newStatusBar(e *env) *StatusBar { return &StatusBar{env: e} }
 
+// Init implements the view contract.
+func (v *StatusBar) Init() tea.Cmd { return nil }
+
 // SetSize sets the bar's width.
 func (v *StatusBar) SetSize(w, _ int) { v.w = w }
 
+// ShortHelp implements the view contract; the bar has no keys.
+func (v *StatusBar) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements the view contract; the bar has no keys.
+func (v *StatusBar) FullHelp() [][]key.Binding { return nil }
+
 // Update takes in snapshots (for the rate) and status ticks (rate and
 // sparkline).
-func (v *StatusBar) Update(msg any) {
+func (v *StatusBar) Update(msg tea.Msg) (*StatusBar, tea.Cmd) {
 	switch msg := msg.(type) {
 	case snapshotMsg:
 		if msg.snap != nil {
@@ -50,6 +62,7 @@ func (v *StatusBar) Update(msg any) {
 			v.sample(msg.at, v.env.snap.End)
 		}
 	}
+	return v, nil
 }
 
 // sample adds a row count and recomputes the rate over rateWindow.
@@ -111,11 +124,14 @@ func (v *StatusBar) View() string {
 	} else {
 		add(0, t.Warn.Render("PAUSED")+" (f)")
 	}
-	if len(v.spark) > 0 {
-		add(6, t.Spark.Render(sparkline(v.spark)))
-	}
-	// Drop the least useful items until the rest fits.
+	// Drop the least useful items until the rest fits, keeping room for
+	// at least a few minutes of sparkline.
 	const sep = " │ "
+	const minSpark = 5
+	room := v.w
+	if len(v.spark) > 0 {
+		room -= width(sep) + minSpark
+	}
 	keep := make([]bool, len(items))
 	for i := range keep {
 		keep[i] = true
@@ -132,7 +148,7 @@ func (v *StatusBar) View() string {
 				first = false
 			}
 		}
-		return n <= v.w
+		return n <= room
 	}
 	for !fits() {
 		worst := -1
@@ -147,10 +163,15 @@ func (v *StatusBar) View() string {
 		keep[worst] = false
 	}
 	var parts []string
+	used := 1
 	for i, it := range items {
 		if keep[i] {
 			parts = append(parts, it.text)
+			used += width(stripStyle(it.text)) + width(sep)
 		}
+	}
+	if n := min(len(v.spark), v.w-used); len(v.spark) > 0 && n >= minSpark {
+		parts = append(parts, t.Spark.Render(sparkline(v.spark[len(v.spark)-n:])))
 	}
 	return fitLine(t.Status.Render(" "+strings.Join(parts, t.Muted.Render(sep))), v.w)
 }
