@@ -352,3 +352,33 @@ func must(t testing.TB, expr string) *Filter {
 	}
 	return f
 }
+
+// TestConcurrentEval runs one filter from several goroutines, incrementally,
+// while the writer keeps appending to the segment they read (run it with
+// -race), then checks the last results.
+func TestConcurrentEval(t *testing.T) {
+	d := genRecords(30000, 200, 17)
+	ix := model.NewIndex(0)
+	f := must(t, "srcaddr in 10.0.0.0/8 and not dstport = 22 or interface-id = eni-0a* and ${my-extra} != alpha or source = src-?")
+	snaps := make(chan *model.Snapshot, len(d.batches))
+	done := make(chan *model.Selection)
+	for g := 0; g < 3; g++ {
+		go func() {
+			var prev *model.Selection
+			for snap := range snaps {
+				prev = f.Eval(snap, prev)
+			}
+			done <- prev
+		}()
+	}
+	for i := range d.batches {
+		ix.Ingest(&d.batches[i])
+		snaps <- ix.Publish()
+	}
+	close(snaps)
+	last := ix.Publish()
+	for g := 0; g < 3; g++ {
+		sel := <-done
+		checkSel(t, f, last, f.Eval(last, sel), d)
+	}
+}

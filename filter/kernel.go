@@ -12,15 +12,16 @@ import (
 // and a multiply gathers the top bits into consecutive result bits.
 
 const (
-	lo7   = 0x7f7f7f7f7f7f7f7f
-	hi8   = 0x8080808080808080
-	lo15  = 0x7fff7fff7fff7fff
-	hi16  = 0x8000800080008000
-	pack8 = 0x0102040810204080            // bit 8i -> bit 56+i
-	pk16  = 1<<56 | 1<<41 | 1<<26 | 1<<11 // bits 16i and 16i+4 -> 56+i, 60+i
-	rep8  = 0x0101010101010101            // replicate a byte
-	rep16 = 0x0001000100010001            // replicate a uint16
-	all64 = ^uint64(0)
+	lo7    = 0x7f7f7f7f7f7f7f7f
+	hi8    = 0x8080808080808080
+	lo15   = 0x7fff7fff7fff7fff
+	hi16   = 0x8000800080008000
+	pack8  = 0x0102040810204080            // bit 8i -> bit 56+i
+	pk16   = 1<<56 | 1<<41 | 1<<26 | 1<<11 // bits 16i and 16i+4 -> 56+i, 60+i
+	pk16x4 = 1<<48 | 1<<33 | 1<<18 | 1<<3  // see gather16x4
+	rep8   = 0x0101010101010101            // replicate a byte
+	rep16  = 0x0001000100010001            // replicate a uint16
+	all64  = ^uint64(0)
 )
 
 func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
@@ -36,6 +37,14 @@ func gather8(z uint64) uint64 { return (z >> 7) * pack8 >> 56 }
 
 // gather16 moves the 4+4 lane top bits of z1 and z2 to bits 0..7.
 func gather16(z1, z2 uint64) uint64 { return (z1>>15 | z2>>11) * pk16 >> 56 }
+
+// gather16x4 moves the lane top bits of four loads (16 rows) to bits 0..15:
+// lane i of load L goes to bit 16i+4L, and one multiply by pk16x4 sends
+// each of those to bit 48+4L+i; the cross terms land below bit 48 without
+// overlapping, or above bit 63.
+func gather16x4(z0, z1, z2, z3 uint64) uint64 {
+	return (z0>>15 | z1>>11 | z2>>7 | z3>>3) * pk16x4 >> 48
+}
 
 // gec holds the constants of a lane-wise x >= c test: with t = (x & low) +
 // kk, t's lane top bit says low(x) >= low(c); sel picks how x's own top bit
@@ -390,17 +399,19 @@ func (k *numKern) run16(vals []uint16, w0, w1 int, mask, out []uint64) {
 
 func eq16w(v *[64]uint16, c uint64) uint64 {
 	var m uint64
-	for j := 56; j >= 0; j -= 8 {
-		m = m<<8 | gather16(zero16(load16(v, j)^c), zero16(load16(v, j+4)^c))
+	for j := 48; j >= 0; j -= 16 {
+		m = m<<16 | gather16x4(zero16(load16(v, j)^c), zero16(load16(v, j+4)^c),
+			zero16(load16(v, j+8)^c), zero16(load16(v, j+12)^c))
 	}
 	return m
 }
 
 func rng16w(v *[64]uint16, lo, hi *gec) uint64 {
 	var m uint64
-	for j := 56; j >= 0; j -= 8 {
-		x1, x2 := load16(v, j), load16(v, j+4)
-		m = m<<8 | gather16(lo.ge16(x1)&^hi.ge16(x1), lo.ge16(x2)&^hi.ge16(x2))
+	for j := 48; j >= 0; j -= 16 {
+		x0, x1, x2, x3 := load16(v, j), load16(v, j+4), load16(v, j+8), load16(v, j+12)
+		m = m<<16 | gather16x4(lo.ge16(x0)&^hi.ge16(x0), lo.ge16(x1)&^hi.ge16(x1),
+			lo.ge16(x2)&^hi.ge16(x2), lo.ge16(x3)&^hi.ge16(x3))
 	}
 	return m
 }
