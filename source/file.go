@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -101,6 +102,7 @@ func (f *File) Run(ctx context.Context, emit func(model.Batch) error) error {
 		opts:  &f.opts,
 		k:     &sink{name: f.spec, format: f.opts.Format, emit: emit, box: &f.StatusBox, opts: &f.opts},
 		slots: map[string]*slot{},
+		names: map[string]*slot{},
 		open:  map[fileID]*slot{},
 		seen:  map[fileID]*seenFile{},
 		print: map[string]*seenFile{},
@@ -117,6 +119,8 @@ func (f *File) Run(ctx context.Context, emit func(model.Batch) error) error {
 // that is being read.
 type slot struct {
 	path     string
+	target   string // where a symlink at path points, if it is one
+	dirty    bool   // an event named it: check it on the next round
 	cur      *tailer
 	initial  bool      // existed when the source started: TailLines applies
 	rotAt    time.Time // when the path was first seen to hold another file, or none
@@ -145,17 +149,20 @@ type fileRun struct {
 	k     *sink
 	w     *watcher
 	slots map[string]*slot
-	order []*slot
+	order []*slot              // slots sorted by path
+	names map[string]*slot     // slots by path and symlink target, for events
 	open  map[fileID]*slot     // files being read, by identity
 	seen  map[fileID]*seenFile // files read and closed, by identity
 	print map[string]*seenFile // the same, by their first headLen bytes
 	dirs  []string             // directories found by the last walk
 	errs  map[string]string    // current problem per path
 
-	watchErr  string
-	rescanDue bool
-	completed int
-	current   string
+	watchErr   string
+	rescanDue  bool
+	checkEvery bool      // check every slot next round, not only those events named
+	nextRescan time.Time // rescans are spaced by their cost
+	completed  int
+	current    string
 }
 
 func (r *fileRun) run(ctx context.Context) error {
@@ -176,7 +183,7 @@ func (r *fileRun) run(ctx context.Context) error {
 		r.f.Update(func(st *Status) { st.State, st.Reason, st.Current = StateDone, "", "" })
 		return nil
 	}
-	r.rescanDue = true // files created since the backfill listed them
+	r.rescanDue, r.checkEvery = true, true // files created or grown since the backfill
 	return r.follow(ctx)
 }
 
@@ -270,21 +277,26 @@ func (r *fileRun) clearNote(path string) { delete(r.errs, path) }
 func (r *fileRun) addSlot(p string) *slot {
 	s := r.slots[p]
 	if s == nil {
-		s = &slot{path: p}
+		s = &slot{path: p, dirty: true}
 		r.slots[p] = s
-		r.order = append(r.order, s)
-		sort.Slice(r.order, func(i, j int) bool { return r.order[i].path < r.order[j].path })
+		r.names[p] = s
+		i := sort.Search(len(r.order), func(i int) bool { return r.order[i].path >= p })
+		r.order = slices.Insert(r.order, i, s)
 	}
 	return s
 }
 
 func (r *fileRun) dropSlot(s *slot) {
 	delete(r.slots, s.path)
-	for i, o := range r.order {
-		if o == s {
-			r.order = append(r.order[:i], r.order[i+1:]...)
-			break
-		}
+	if r.names[s.path] == s {
+		delete(r.names, s.path)
+	}
+	if s.target != "" && r.names[s.target] == s {
+		delete(r.names, s.target)
+	}
+	i := sort.Search(len(r.order), func(i int) bool { return r.order[i].path >= s.path })
+	if i < len(r.order) && r.order[i] == s {
+		r.order = slices.Delete(r.order, i, i+1)
 	}
 }
 
@@ -553,9 +565,13 @@ func (r *fileRun) follow(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		if r.rescanDue {
+		if r.rescanDue && !time.Now().Before(r.nextRescan) {
 			r.rescanDue = false
+			t0 := time.Now()
 			r.rescan()
+			// A big tree is walked less often: at most a tenth of the
+			// time goes to walking it (events still say what changed).
+			r.nextRescan = time.Now().Add(min(10*time.Since(t0), 5*time.Second))
 		}
 		if err := r.checkAll(ctx); err != nil {
 			return err
@@ -563,6 +579,9 @@ func (r *fileRun) follow(ctx context.Context) error {
 		r.updateState()
 		wait := r.opts.safetyInterval()
 		now := time.Now()
+		if r.rescanDue {
+			wait = min(wait, r.nextRescan.Sub(now))
+		}
 		for _, s := range r.order {
 			if !s.deadline.IsZero() {
 				if d := s.deadline.Sub(now); d < wait {
@@ -589,17 +608,21 @@ func (r *fileRun) follow(ctx context.Context) error {
 			}
 		case err := <-r.w.errors():
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				r.rescanDue = true
+				r.rescanDue, r.checkEvery = true, true
 			} else if err != nil {
 				r.opts.logf("%s: file events: %v", r.f.spec, err)
 			}
 		case <-timer.C:
-			r.rescanDue = true
+			r.rescanDue, r.checkEvery = true, true
 		}
 	}
 }
 
 func (r *fileRun) onEvent(ev fsnotify.Event) {
+	name := filepath.Clean(ev.Name)
+	if s := r.names[name]; s != nil {
+		s.dirty = true
+	}
 	if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		r.rescanDue = true
 	}
@@ -671,6 +694,13 @@ func (r *fileRun) ensureWatches() {
 		add(filepath.Dir(s.path))
 		if t, err := filepath.EvalSymlinks(s.path); err == nil && t != s.path {
 			add(filepath.Dir(t))
+			if t != s.target {
+				if s.target != "" && r.names[s.target] == s {
+					delete(r.names, s.target)
+				}
+				s.target = t
+				r.names[t] = s
+			}
 		}
 	}
 }
@@ -685,10 +715,18 @@ func globBase(pattern string) string {
 	return dir
 }
 
-// checkAll looks at every slot; slots of a glob or directory that hold
+// checkAll looks at the slots that events named, whose deadline passed, or
+// all of them on the safety tick; slots of a glob or directory that hold
 // nothing any more are dropped (a rescan finds them again if need be).
 func (r *fileRun) checkAll(ctx context.Context) error {
+	now := time.Now()
+	all := r.checkEvery || r.w == nil
+	r.checkEvery = false
 	for _, s := range append([]*slot(nil), r.order...) {
+		if !all && !s.dirty && (s.deadline.IsZero() || s.deadline.After(now)) {
+			continue // nothing happened to it; the safety tick looks anyway
+		}
+		s.dirty = false
 		if err := r.check(ctx, s); err != nil {
 			return err
 		}

@@ -201,7 +201,7 @@ func (t *tailer) read(k *sink) (int64, error) {
 }
 
 func (t *tailer) readPlain(k *sink) error {
-	if t.size < t.raw || t.rewritten() {
+	if t.size < t.raw || t.size != t.raw && t.rewritten() {
 		lost := t.a.reset()
 		if _, err := t.f.Seek(0, io.SeekStart); err != nil {
 			return err
