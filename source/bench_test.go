@@ -301,3 +301,17 @@ func BenchmarkIndexCeiling(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*benchLines/b.Elapsed().Seconds(), "lines/s")
 }
+
+// BenchmarkDemoGenerate measures how fast the demo formats records.
+func BenchmarkDemoGenerate(b *testing.B) {
+	g := newDemoGen(1, 1e6, time.Unix(1717236000, 0), time.Time{})
+	var buf []byte
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := g.next()
+		buf = r.appendLine(buf[:0], r.eni.vpc.v5)
+	}
+	b.SetBytes(int64(len(buf)))
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
