@@ -578,6 +578,9 @@ func (r *fileRun) follow(ctx context.Context) error {
 		}
 		r.updateState()
 		wait := r.opts.safetyInterval()
+		if r.watchErr != "" {
+			wait = r.opts.pollInterval()
+		}
 		now := time.Now()
 		if r.rescanDue {
 			wait = min(wait, r.nextRescan.Sub(now))
@@ -720,7 +723,7 @@ func globBase(pattern string) string {
 // nothing any more are dropped (a rescan finds them again if need be).
 func (r *fileRun) checkAll(ctx context.Context) error {
 	now := time.Now()
-	all := r.checkEvery || r.w == nil
+	all := r.checkEvery || r.w == nil || r.watchErr != "" // without (all) events, poll
 	r.checkEvery = false
 	for _, s := range append([]*slot(nil), r.order...) {
 		if !all && !s.dirty && (s.deadline.IsZero() || s.deadline.After(now)) {
@@ -761,8 +764,11 @@ func (r *fileRun) check(ctx context.Context, s *slot) error {
 				return err
 			}
 			r.note(t.path, err)
-		} else if n > 0 {
-			r.current = t.path
+		} else {
+			r.clearNote(t.path)
+			if n > 0 {
+				r.current = t.path
+			}
 		}
 		if t.gz && t.done {
 			return r.retire(ctx, s)
