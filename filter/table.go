@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"math/bits"
+	"net/netip"
 	"sync"
 	"weak"
 
@@ -23,10 +25,11 @@ type codeTab struct {
 
 func (t *codeTab) match(c uint32) bool { return t.bits[c>>6]&(1<<(c&63)) != 0 }
 
-// extend returns a table covering n codes; fn says whether a new code
-// matches. Only the codes past t.n are computed, so growing a dictionary by
-// k codes costs k predicate calls and a copy of the bitmap (n/8 bytes).
-func (t *codeTab) extend(n int, fn func(c int) bool) *codeTab {
+// extend returns a table covering n codes; fill sets the bits of the
+// matching codes in [from, to) of a bitmap (those bits are clear on entry).
+// Only the codes past t.n are computed, so growing a dictionary by k codes
+// costs k predicate evaluations and a copy of the bitmap (n/8 bytes).
+func (t *codeTab) extend(n int, fill func(bits []uint64, from, to int)) *codeTab {
 	if t != nil && t.n >= n {
 		return t
 	}
@@ -37,15 +40,18 @@ func (t *codeTab) extend(n int, fn func(c int) bool) *codeTab {
 		nt.trues, nt.first, nt.falses, nt.nfalse = t.trues, t.first, t.falses, t.nfalse
 		from = t.n
 	}
-	for c := from; c < n; c++ {
-		if fn(c) {
-			nt.bits[c>>6] |= 1 << (c & 63)
-			if nt.trues == 0 {
-				nt.first = uint32(c)
-			}
-			nt.trues++
-		} else if nt.nfalse < 2 {
-			nt.falses[nt.nfalse] = uint32(c)
+	fill(nt.bits, from, n)
+	for w := from / 64; w < len(nt.bits); w++ {
+		word := nt.bits[w]
+		lo, hi := max(from, w*64), min(n, w*64+64)
+		valid := (all64 >> (64 - (hi - lo))) << (lo & 63) // bits of codes [lo, hi)
+		set := word & valid
+		if nt.trues == 0 && set != 0 {
+			nt.first = uint32(w*64 + bits.TrailingZeros64(set))
+		}
+		nt.trues += bits.OnesCount64(set)
+		for clr := ^word & valid; clr != 0 && nt.nfalse < 2; clr &= clr - 1 {
+			nt.falses[nt.nfalse] = uint32(w*64 + bits.TrailingZeros64(clr))
 			nt.nfalse++
 		}
 	}
@@ -115,31 +121,50 @@ func viewOf(t *codeTab) codeView {
 func (l *leaf) codeTable(snap *model.Snapshot) (codeView, int) {
 	id := -1
 	var n int
-	var fn func(c int) bool
+	var fill func(bits []uint64, from, to int)
+	absent := func(bits []uint64, from int) int {
+		if from == 0 {
+			if l.absent {
+				bits[0] |= 1
+			}
+			from = 1
+		}
+		return from
+	}
 	switch l.dict {
 	case dAddr:
 		addrs := snap.Addrs
 		n = len(addrs)
-		fn = func(c int) bool { return c == 0 && l.absent || c != 0 && l.pred.addr(addrs[c]) }
-	case dStr:
-		strs := snap.Strings(l.field)
-		n = len(strs)
-		fn = func(c int) bool { return c == 0 && l.absent || c != 0 && l.pred.str(strs[c]) }
-	case dExtra:
-		if id = snap.ExtraID(l.extra); id < 0 {
-			t := (*codeTab)(nil).extend(1, func(int) bool { return l.absent })
-			return viewOf(t), -1
+		m := newAddrMatcher(&l.pred)
+		fill = func(bits []uint64, from, to int) {
+			for c := absent(bits, from); c < to; c++ {
+				if m.match(addrs[c]) {
+					bits[c>>6] |= 1 << (c & 63)
+				}
+			}
 		}
-		strs := snap.ExtraStrings(id)
+	case dStr, dExtra:
+		var strs []string
+		if l.dict == dStr {
+			strs = snap.Strings(l.field)
+		} else if id = snap.ExtraID(l.extra); id >= 0 {
+			strs = snap.ExtraStrings(id)
+		}
 		n = len(strs)
-		fn = func(c int) bool { return c == 0 && l.absent || c != 0 && l.pred.str(strs[c]) }
+		fill = func(bits []uint64, from, to int) {
+			for c := absent(bits, from); c < to; c++ {
+				if l.pred.str(strs[c]) {
+					bits[c>>6] |= 1 << (c & 63)
+				}
+			}
+		}
 	}
 	if n == 0 {
 		n = 1 // code 0 (absent) always exists
 	}
 	ix := snap.Index()
-	if ix == nil { // not from an index: nothing to key a cache by
-		return viewOf((*codeTab)(nil).extend(n, fn)), id
+	if ix == nil || id < 0 && l.dict == dExtra { // nothing to key a cache by
+		return viewOf((*codeTab)(nil).extend(n, fill)), id
 	}
 	c := &l.cache
 	c.mu.Lock()
@@ -148,6 +173,58 @@ func (l *leaf) codeTable(snap *model.Snapshot) (codeView, int) {
 	if c.ix != wp || c.id != id {
 		c.ix, c.id, c.tab = wp, id, nil
 	}
-	c.tab = c.tab.extend(n, fn)
+	c.tab = c.tab.extend(n, fill)
 	return viewOf(c.tab), id
+}
+
+// addrMatcher is an address predicate with IPv4 prefixes as masks.
+type addrMatcher struct {
+	v4  []struct{ net, mask uint32 }
+	v6  []netip.Prefix
+	all bool
+	inv bool
+}
+
+func newAddrMatcher(p *valPred) *addrMatcher {
+	m := &addrMatcher{all: p.all, inv: p.inv}
+	for _, pf := range p.pfx {
+		if a := pf.Addr(); a.Is4() {
+			mask := uint32(0)
+			if pf.Bits() > 0 {
+				mask = ^uint32(0) << (32 - pf.Bits())
+			}
+			m.v4 = append(m.v4, struct{ net, mask uint32 }{be32(a.As4()), mask})
+		} else {
+			m.v6 = append(m.v6, pf)
+		}
+	}
+	return m
+}
+
+func be32(b [4]byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
+
+// match is valPred.addr, faster: an IPv4 address is tested against the
+// IPv4 prefixes with a mask, other addresses against the IPv6 ones
+// (Prefix.Contains never mixes families).
+func (m *addrMatcher) match(a netip.Addr) bool {
+	b := m.all
+	if !b {
+		if a.Is4() {
+			x := be32(a.As4())
+			for _, p := range m.v4 {
+				if x&p.mask == p.net {
+					b = true
+					break
+				}
+			}
+		} else {
+			for _, p := range m.v6 {
+				if p.Contains(a) {
+					b = true
+					break
+				}
+			}
+		}
+	}
+	return b != m.inv
 }
