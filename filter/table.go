@@ -201,7 +201,9 @@ func newAddrMatcher(p *valPred) *addrMatcher {
 	return m
 }
 
-func be32(b [4]byte) uint32 { return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) }
+func be32(b [4]byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
 
 // match is valPred.addr, faster: an IPv4 address is tested against the
 // IPv4 prefixes with a mask, other addresses against the IPv6 ones
