@@ -126,6 +126,23 @@ const (
 	RefExtra                 // a field unknown to the schema, written ${name}
 )
 
+// String names the kind.
+func (k RefKind) String() string {
+	switch k {
+	case RefField:
+		return "field"
+	case RefAddr:
+		return "either address"
+	case RefPort:
+		return "either port"
+	case RefSource:
+		return "source"
+	case RefExtra:
+		return "unknown field"
+	}
+	return "ref?"
+}
+
 // Ref names what a comparison reads.
 type Ref struct {
 	Kind  RefKind
@@ -195,6 +212,31 @@ const (
 	LitRegex                    // Str: RE2 source ('/' escaped), Fold: flag i
 	LitFlags                    // Lo: tcp-flags bit mask
 )
+
+// String names the kind.
+func (k LitKind) String() string {
+	switch k {
+	case LitNum:
+		return "number"
+	case LitTime:
+		return "time"
+	case LitRel:
+		return "relative time"
+	case LitAddr:
+		return "address"
+	case LitEnum:
+		return "enum"
+	case LitStr:
+		return "string"
+	case LitGlob:
+		return "glob"
+	case LitRegex:
+		return "regex"
+	case LitFlags:
+		return "flags"
+	}
+	return "lit?"
+}
 
 // Lit is one literal value of a comparison.
 type Lit struct {

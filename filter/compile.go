@@ -24,7 +24,8 @@ type Filter struct {
 }
 
 // Compile parses, type-checks and compiles expr, resolving relative times
-// (start > -15m) against the current time. Errors are *Error.
+// (start > -15m) against the current time. Errors are *Error. A relative
+// window does not slide afterwards: compile again to move it.
 func Compile(expr string) (*Filter, error) { return CompileAt(expr, time.Now()) }
 
 // CompileAt is Compile with relative times resolved against now, for

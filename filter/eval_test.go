@@ -382,3 +382,53 @@ func TestConcurrentEval(t *testing.T) {
 		checkSel(t, f, last, f.Eval(last, sel), d)
 	}
 }
+
+func TestEvalEdges(t *testing.T) {
+	d := genRecords(70000, 500, 4)
+	ix := model.NewIndex(0)
+	snap := ingestAll(d, ix, 0)[0]
+	f := must(t, "action = REJECT")
+	t.Run("nil snapshot", func(t *testing.T) {
+		if sel := f.Eval(nil, nil); sel.Count != 0 || sel.End != 0 {
+			t.Fatal(sel.Count)
+		}
+	})
+	t.Run("empty filter selects all", func(t *testing.T) {
+		sel := must(t, "").Eval(snap, nil)
+		if sel.Count != snap.Rows() || sel.Segs[0].Bits != nil {
+			t.Fatal(sel.Count)
+		}
+	})
+	t.Run("constant false", func(t *testing.T) {
+		if sel := must(t, "exists source and not exists source").Eval(snap, nil); sel.Count != 0 || sel.End != snap.End {
+			t.Fatal(sel.Count)
+		}
+	})
+	t.Run("all rows match", func(t *testing.T) {
+		sel := must(t, "exists version").Eval(snap, nil)
+		for _, ss := range sel.Segs {
+			if ss.Bits != nil {
+				t.Fatal("a fully selected segment should have nil Bits")
+			}
+		}
+		checkSel(t, must(t, "exists version"), snap, sel, d)
+	})
+	t.Run("same snapshot shares bitmaps", func(t *testing.T) {
+		a := f.Eval(snap, nil)
+		b := f.Eval(snap, a)
+		if a.Count != b.Count || &a.Segs[0].Bits[0] != &b.Segs[0].Bits[0] {
+			t.Fatal("re-evaluating the same snapshot should share bitmaps")
+		}
+	})
+	t.Run("prev from a later snapshot is ignored", func(t *testing.T) {
+		later := f.Eval(snap, nil)
+		early := &model.Snapshot{Segs: snap.Segs[:1], First: snap.First, End: snap.Segs[0].Base + uint64(snap.Segs[0].N)}
+		checkSel(t, f, early, f.Eval(early, later), d)
+	})
+	t.Run("snapshot without index", func(t *testing.T) {
+		hand := *snap // a copy keeps the index; a zero Snapshot has none
+		hand2 := model.Snapshot{Segs: hand.Segs, First: hand.First, End: hand.End, Addrs: hand.Addrs, Sources: hand.Sources}
+		g := must(t, "srcaddr in 10.0.0.0/8 or source = src-a")
+		checkSel(t, g, &hand2, g.Eval(&hand2, nil), d)
+	})
+}
