@@ -252,6 +252,7 @@ func (m *Mux) handle(it *item) {
 		return
 	}
 	res := m.ix.Ingest(&it.b)
+	recycle(it.b.Data)
 	if m.afterIngest != nil {
 		m.afterIngest()
 	}

@@ -276,3 +276,45 @@ func TestMuxFollowLatency(t *testing.T) {
 		t.Errorf("after cancel: %s", st.State)
 	}
 }
+
+func TestIngestKeepsNoData(t *testing.T) {
+	// The Mux recycles a batch's Data once ix.Ingest returns; that is only
+	// safe while the index keeps nothing that points into it. Scribble over
+	// the data after ingest: what the index holds must not change.
+	hdr := demoV5Header + "\n"
+	v5 := "5 52.94.0.10 10.0.1.25 443 40222 6 1717236700 1717236759 IPv4 20 21000 111122223333 vpc-0123456789abcdef0 subnet-0aaaabbbbcccc1111 i-0123456789abcdef0 eni-0a1b2c3d4e5f60718 us-east-1 use1-az4 - - ACCEPT 19 52.94.0.10 10.0.1.25 DYNAMODB - - ingress OK\n"
+	data := []byte(hdr + v5 + "bad line\n" + v5 + "version srcaddr custom-thing\n5 10.0.0.1 xyz\n")
+	ix := model.NewIndex(0)
+	ix.Ingest(&model.Batch{Source: "s", Object: "o", Data: data})
+	before := ix.Publish()
+	want := dumpIndex(before)
+	for i := range data {
+		data[i] = 'x'
+	}
+	after := ix.Publish()
+	if got := dumpIndex(after); got != want {
+		t.Fatalf("the index changed when the batch's data was overwritten:\n%s\nvs\n%s", got, want)
+	}
+}
+
+// dumpIndex renders what a snapshot holds that came from line bytes.
+func dumpIndex(s *model.Snapshot) string {
+	var b strings.Builder
+	for _, f := range model.AllFields() {
+		if f.Kind() == model.KindString {
+			b.WriteString(strings.Join(s.Strings(f), ","))
+		}
+	}
+	for i, n := range s.ExtraNames {
+		b.WriteString(n + "=" + strings.Join(s.ExtraStrings(i), ","))
+	}
+	for _, src := range s.Sources {
+		for _, e := range src.Samples {
+			b.WriteString(e.Error())
+		}
+	}
+	for _, f := range s.Formats {
+		b.WriteString(f.String())
+	}
+	return b.String()
+}
