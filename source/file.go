@@ -353,7 +353,15 @@ func (r *fileRun) backfill(ctx context.Context) error {
 		}
 	}
 	r.ensureWatches()
-	r.f.Update(func(st *Status) { st.Objects = len(jobs) })
+	var total int64 // for progress: known for plain files only
+	for _, s := range jobs {
+		if s.cur.gz {
+			total = 0
+			break
+		}
+		total += s.cur.size - s.cur.raw
+	}
+	r.f.Update(func(st *Status) { st.Objects, st.BytesTotal = len(jobs), total })
 	return r.parallel(ctx, jobs, func(s *slot) error {
 		t := s.cur
 		r.f.Update(func(st *Status) { st.Current = t.path })

@@ -65,7 +65,8 @@ func TestFileReadOnce(t *testing.T) {
 		}
 	}
 	st := src.Status()
-	if st.State != StateDone || st.Lines != 5000 || st.Bytes != uint64(len(content)) || st.ObjectsDone != 1 || st.Kind != "file" {
+	if st.State != StateDone || st.Lines != 5000 || st.Bytes != uint64(len(content)) || st.ObjectsDone != 1 || st.Kind != "file" ||
+		st.BytesTotal != int64(len(content)) {
 		t.Errorf("status %+v", st)
 	}
 }
