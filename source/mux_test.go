@@ -184,7 +184,7 @@ func TestMuxUpdatesCoalesce(t *testing.T) {
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if m.Stats().Publishes < 3 {
+	if m.Stats().Publishes < 2 {
 		t.Fatalf("only %d publications", m.Stats().Publishes)
 	}
 	if len(m.Updates()) != 1 {
