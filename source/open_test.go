@@ -19,6 +19,7 @@ func TestOpen(t *testing.T) {
 		{file, "file", false},
 		{dir, "file", false},
 		{filepath.Join(dir, "*.log"), "file", false},
+		{"file://" + file, "file", false},
 		{"s3://bucket/AWSLogs/", "", true},
 		{"cloudwatch://flow-logs", "", true},
 		{"cw://flow-logs", "", true},
