@@ -45,6 +45,16 @@ type Config struct {
 	// Logf receives debug logs (nil: discarded). It must not write to the
 	// terminal; cmd points it at the --debug-log file.
 	Logf func(format string, args ...any)
+	// Presets are the questions of the p picker (nil: DefaultPresets).
+	// NewModel fails on a preset whose filter, view, key or metric is bad.
+	Presets []Preset
+	// Multiplexer is the terminal multiplexer between the program and the
+	// terminal: "tmux", "screen" or "" (none). Copy (y) wraps its OSC 52
+	// sequence for it. Run sets it from $TMUX and $STY when empty.
+	Multiplexer string
+	// AthenaTable names the table of copied Athena queries (default
+	// vpc_flow_logs).
+	AthenaTable string
 }
 
 // env is the context the root model shares with its views: theme, keys,

@@ -186,6 +186,14 @@ func (v *FilterBar) apply() tea.Cmd {
 	return nil
 }
 
+// remember adds an expression applied elsewhere (a drill-down, a
+// preset) to the history, so ↑ in the bar brings it back.
+func (v *FilterBar) remember(expr string) {
+	if expr != "" && (len(v.history) == 0 || v.history[len(v.history)-1] != expr) {
+		v.history = append(v.history, expr)
+	}
+}
+
 // takeApply returns the filter enter applied, once. The root applies it
 // in the same update, so keys typed ahead see the new filter.
 func (v *FilterBar) takeApply() (applyFilterMsg, bool) {

@@ -25,8 +25,8 @@ type KeyMap struct {
 	PrevView  key.Binding
 
 	// Views.
-	Enter  key.Binding // open the record's detail (drill into a group in part 2)
-	Back   key.Binding
+	Enter  key.Binding // open the record's detail, or drill into a group
+	Back   key.Binding // leave detail or help, else pop one drill-down level
 	Follow key.Binding
 
 	// Movement.
@@ -37,13 +37,19 @@ type KeyMap struct {
 	Home     key.Binding
 	End      key.Binding
 
-	// Part 2 (groups, charts, presets, export, copy): declared, disabled
-	// until their views land.
-	GroupKey key.Binding
-	Metric   key.Binding
-	Presets  key.Binding
-	Export   key.Binding
-	Copy     key.Binding
+	// Analysis: groups, chart, presets, export, copy.
+	GroupKey key.Binding // choose the Groups key
+	Metric   key.Binding // choose the Groups metric; cycle the Chart metric
+	Presets  key.Binding // pick a named question
+	Export   key.Binding // write the current view to a file
+	Copy     key.Binding // copy through OSC 52
+	ZoomIn   key.Binding // Chart: a shorter range, smaller buckets
+	ZoomOut  key.Binding // Chart: a longer range, larger buckets
+
+	// Pickers (g, m, p, y) and the export prompt, while open.
+	PickPrev key.Binding
+	PickNext key.Binding
+	Pick     key.Binding
 
 	// Filter bar (while it has focus).
 	Apply    key.Binding
@@ -70,9 +76,6 @@ func DefaultKeyMap() *KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
-	off := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc), key.WithDisabled())
-	}
 	return &KeyMap{
 		Filter:    b("/", "filter", "/"),
 		Help:      b("?", "help", "?"),
@@ -85,7 +88,7 @@ func DefaultKeyMap() *KeyMap {
 		NextView:  b("tab", "next view", "tab"),
 		PrevView:  b("shift+tab", "previous view", "shift+tab"),
 
-		Enter:  b("enter", "detail", "enter"),
+		Enter:  b("enter", "detail / drill in", "enter"),
 		Back:   b("esc/bksp", "back", "esc", "backspace"),
 		Follow: b("f", "follow on/off", "f"),
 
@@ -96,11 +99,17 @@ func DefaultKeyMap() *KeyMap {
 		Home:     b("home", "first", "home", "ctrl+a"),
 		End:      b("end", "last", "end", "ctrl+e"),
 
-		GroupKey: off("g", "group key", "g"),
-		Metric:   off("m", "metric", "m"),
-		Presets:  off("p", "presets", "p"),
-		Export:   off("e", "export view", "e"),
-		Copy:     off("y", "copy (OSC 52)", "y"),
+		GroupKey: b("g", "group key", "g"),
+		Metric:   b("m", "metric", "m"),
+		Presets:  b("p", "presets", "p"),
+		Export:   b("e", "export view", "e"),
+		Copy:     b("y", "copy (OSC 52)", "y"),
+		ZoomIn:   b("+", "zoom in", "+", "="),
+		ZoomOut:  b("-", "zoom out", "-", "_"),
+
+		PickPrev: b("↑", "previous", "up"),
+		PickNext: b("↓", "next", "down"),
+		Pick:     b("enter", "choose", "enter"),
 
 		Apply:    b("enter", "apply filter", "enter"),
 		Cancel:   b("esc", "cancel", "esc"),
@@ -132,10 +141,11 @@ func (k *KeyMap) sections() []helpSection {
 	return []helpSection{
 		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit}},
 		{"Table", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Enter, k.Back, k.Follow}},
+		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.ZoomIn, k.ZoomOut, k.Presets, k.Export, k.Copy}},
 		{"Filter", []key.Binding{k.Filter, k.Apply, k.Cancel, k.HistPrev, k.HistNext}},
+		{"Pickers", []key.Binding{k.PickPrev, k.PickNext, k.Pick, k.Cancel}},
 		{"Filter editing", []key.Binding{k.InputLeft, k.InputRight, k.InputWordLeft, k.InputWordRight, k.InputStart,
 			k.InputEnd, k.InputDeleteBack, k.InputDelete, k.InputDeleteWord, k.InputDeleteStart, k.InputDeleteEnd}},
-		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.Presets, k.Export, k.Copy}},
 	}
 }
 

@@ -18,12 +18,22 @@ const (
 func (m *Model) layout() {
 	w := m.w
 	m.bar.SetSize(w, 0)
-	body := max(1, m.h-3-m.bar.Height())
-	for _, v := range []interface{ SetSize(int, int) }{m.flows, m.groups, m.chart, m.sources, m.detail, m.help} {
+	body := max(1, m.h-3-m.bar.Height()-m.crumbHeight())
+	for _, v := range []interface{ SetSize(int, int) }{m.flows, m.groups, m.chart, m.sources, m.detail, m.help, m.choose} {
 		v.SetSize(w, body)
 	}
 	m.status.SetSize(w, 1)
+	m.prompt.SetSize(w, 1)
 	m.hints.Width = w
+}
+
+// crumbHeight is the lines the drill-down breadcrumb takes: one while a
+// drill-down is in effect.
+func (m *Model) crumbHeight() int {
+	if len(m.drills) > 0 && !m.bar.Focused() {
+		return 1
+	}
+	return 0
 }
 
 // View renders the screen: exactly h lines of w cells.
@@ -37,24 +47,37 @@ func (m *Model) View() string {
 	b.WriteByte('\n')
 	b.WriteString(m.bar.View())
 	b.WriteByte('\n')
-	switch m.active {
-	case viewFlows:
+	if m.crumbHeight() > 0 {
+		b.WriteString(breadcrumb(m.env.theme, m.drills, m.w))
+		b.WriteByte('\n')
+	}
+	switch {
+	case m.choose.Focused():
+		b.WriteString(m.choose.View())
+	case m.active == viewFlows:
 		b.WriteString(m.flows.View())
-	case viewGroups:
+	case m.active == viewGroups:
 		b.WriteString(m.groups.View())
-	case viewChart:
+	case m.active == viewChart:
 		b.WriteString(m.chart.View())
-	case viewSources:
+	case m.active == viewSources:
 		b.WriteString(m.sources.View())
-	case viewDetail:
+	case m.active == viewDetail:
 		b.WriteString(m.detail.View())
-	case viewHelp:
+	case m.active == viewHelp:
 		b.WriteString(m.help.View())
 	}
 	b.WriteByte('\n')
 	b.WriteString(m.status.View())
 	b.WriteByte('\n')
-	b.WriteString(m.hintLine())
+	if m.prompt.Focused() {
+		b.WriteString(m.prompt.View())
+	} else {
+		b.WriteString(m.hintLine())
+	}
+	// A copy on its way to the clipboard rides at the end of the last
+	// line: zero-width, and written by the renderer with the frame.
+	b.WriteString(m.clip.seq)
 	return b.String()
 }
 
@@ -104,6 +127,8 @@ func (m *Model) hintLine() string {
 	switch {
 	case m.bar.Focused():
 		keys = m.bar.ShortHelp()
+	case m.choose.Focused():
+		keys = m.choose.ShortHelp()
 	case m.active == viewFlows:
 		keys = m.flows.ShortHelp()
 	case m.active == viewGroups:

@@ -43,9 +43,10 @@ var tabs = [...]struct {
 //     sources view and the status bar);
 //  4. anything else goes to the active view only.
 //
-// Groups and Chart are slots that part 2 fills: their views replace the
-// placeholders, their data messages join step 3, and the disabled g, m,
-// p, e, y bindings of the key map are enabled.
+// The pickers (g, m, p, y) and the export prompt are inputs too: while
+// one is open it takes every key. Analysis results (groups, series,
+// exports) are data messages of step 3; drill-down, presets and copy are
+// in analysis.go.
 type Model struct {
 	env *env
 	cfg Config
@@ -56,14 +57,21 @@ type Model struct {
 	stack  []viewID // views to return to from detail and help
 
 	flows   *Flows
-	groups  *Placeholder
-	chart   *Placeholder
+	groups  *Groups
+	chart   *Chart
 	sources *Sources
 	detail  *Detail
 	help    *Help
 	bar     *FilterBar
 	status  *StatusBar
+	choose  *Chooser
+	prompt  *Prompt
 	hints   help.Model
+
+	drills  []drillLevel     // the drill-down path, oldest first
+	presets []resolvedPreset // the p picker's questions
+	copies  []copyItem       // what the open copy picker offers
+	clip    clipboard        // an OSC 52 sequence on its way to the terminal
 
 	q      query
 	note   string          // a recoverable error, shown in place of the key hints
@@ -87,10 +95,20 @@ func NewModel(cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{env: e, cfg: cfg, w: 80, h: 24}
+	ps := cfg.Presets
+	if ps == nil {
+		ps = DefaultPresets()
+	}
+	presets, err := resolvePresets(ps)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{env: e, cfg: cfg, w: 80, h: 24, presets: presets}
 	m.flows = newFlows(e)
-	m.groups = newPlaceholder(e, "Groups: top-N by key and metric with drill-down is coming in part 2 (press 1 for Flows)")
-	m.chart = newPlaceholder(e, "Chart: time series of the selection is coming in part 2 (press 1 for Flows)")
+	m.groups = newGroups(e)
+	m.chart = newChart(e)
+	m.choose = newChooser(e)
+	m.prompt = newPrompt(e)
 	m.sources = newSources(e)
 	m.detail = newDetail(e)
 	m.help = newHelp(e)
@@ -137,14 +155,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if key.Matches(msg, m.env.keys.ForceQuit) {
 			return m, tea.Quit
 		}
+		m.status.flash("", false)
 		if m.bar.Focused() { // 1. the focused input takes every key
 			var cmd tea.Cmd
 			m.bar, cmd = m.bar.Update(msg)
 			m.layout()
 			if a, ok := m.bar.takeApply(); ok {
+				m.drills = nil // a filter typed by hand starts a new path
+				m.layout()
 				return m, tea.Batch(cmd, m.apply(a))
 			}
 			return m, cmd
+		}
+		if m.choose.Focused() || m.prompt.Focused() {
+			return m, m.modalKey(msg)
 		}
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			return m, m.splitKeys(msg) // "jj" read at once over a slow link
@@ -167,8 +191,30 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if current {
 			m.env.sel, m.env.selSnap, m.env.pending = m.q.sel, m.q.selSnap, false
 			m.env.debugf("filter %q: %d of %d rows in %s", m.q.expr, msg.sel.Count, msg.snap.Rows(), msg.took)
+			return m, tea.Batch(cmd, m.refreshAnalysis())
 		}
 		return m, cmd
+	case groupMsg:
+		var cmd tea.Cmd
+		m.groups, cmd = m.groups.Update(msg)
+		return m, cmd
+	case seriesMsg:
+		var cmd tea.Cmd
+		m.chart, cmd = m.chart.Update(msg)
+		return m, cmd
+	case tickMsg:
+		var cmd tea.Cmd
+		if msg.owner == viewGroups {
+			m.groups, cmd = m.groups.Update(msg)
+		} else {
+			m.chart, cmd = m.chart.Update(msg)
+		}
+		return m, cmd
+	case exportMsg:
+		m.exported(msg)
+		return m, nil
+	case clipMsg:
+		return m, m.clip.update(msg)
 	case previewMsg:
 		var cmd tea.Cmd
 		m.bar, cmd = m.bar.Update(msg)
@@ -182,11 +228,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.apply(msg)
 	}
 	cmd := m.updateActive(msg) // 4. the rest goes to the active view
-	if row, ok := m.flows.takeOpen(); ok {
-		m.detail.open(m.env.selSnap, row)
-		m.push(viewDetail)
-	}
-	return m, cmd
+	return m, tea.Batch(cmd, m.takeRequests())
 }
 
 // apply makes a filter the applied one.
@@ -197,7 +239,7 @@ func (m *Model) apply(a applyFilterMsg) tea.Cmd {
 	if m.q.sel != nil {
 		m.env.sel, m.env.selSnap = m.q.sel, m.q.selSnap
 	}
-	return cmd
+	return tea.Batch(cmd, m.refreshAnalysis())
 }
 
 // noteFailures shows a note when a source fails (the rest go on).
@@ -248,31 +290,41 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		cmd := m.bar.Focus()
 		m.layout()
 		return cmd, true
+	case key.Matches(msg, k.Presets):
+		m.openPresets()
+	case key.Matches(msg, k.Export):
+		m.openExport()
+	case key.Matches(msg, k.Copy):
+		m.openCopy()
 	case key.Matches(msg, k.Flows):
-		m.switchTo(viewFlows)
+		return m.switchTo(viewFlows), true
 	case key.Matches(msg, k.Groups):
-		m.switchTo(viewGroups)
+		return m.switchTo(viewGroups), true
 	case key.Matches(msg, k.Chart):
-		m.switchTo(viewChart)
+		return m.switchTo(viewChart), true
 	case key.Matches(msg, k.Sources):
-		m.switchTo(viewSources)
+		return m.switchTo(viewSources), true
 	case key.Matches(msg, k.NextView):
-		m.switchTo(tabs[(m.tabIndex()+1)%len(tabs)].id)
+		return m.switchTo(tabs[(m.tabIndex()+1)%len(tabs)].id), true
 	case key.Matches(msg, k.PrevView):
-		m.switchTo(tabs[(m.tabIndex()+len(tabs)-1)%len(tabs)].id)
+		return m.switchTo(tabs[(m.tabIndex()+len(tabs)-1)%len(tabs)].id), true
 	case key.Matches(msg, k.Back) && len(m.stack) > 0:
 		m.pop() // leave detail or help
+	case key.Matches(msg, k.Back) && len(m.drills) > 0:
+		return m.popDrill(), true
 	case key.Matches(msg, k.Back) && m.active != viewFlows:
-		m.switchTo(viewFlows)
+		return m.switchTo(viewFlows), true
 	default:
 		return nil, false
 	}
 	return nil, true
 }
 
-// switchTo makes a tab active, forgetting the way back.
-func (m *Model) switchTo(id viewID) {
+// switchTo makes a tab active, forgetting the way back, and lets the
+// analysis views know whether they are on screen.
+func (m *Model) switchTo(id viewID) tea.Cmd {
 	m.active, m.stack = id, m.stack[:0]
+	return tea.Batch(m.groups.setVisible(id == viewGroups), m.chart.setVisible(id == viewChart))
 }
 
 // push opens a view over the current one (detail, help).

@@ -23,6 +23,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if os.Getenv("NO_COLOR") != "" {
 		cfg.NoColor = true
 	}
+	if cfg.Multiplexer == "" {
+		cfg.Multiplexer = multiplexer(os.Getenv)
+	}
 	if cfg.NoColor && lipgloss.ColorProfile() == termenv.Ascii && isTerminal(os.Stdout) {
 		// termenv reads NO_COLOR as "no styling at all"; keep bold and
 		// reverse video, which NO_COLOR allows and the cursor row needs.

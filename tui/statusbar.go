@@ -22,6 +22,15 @@ type StatusBar struct {
 	spark   []uint64
 	samples []rateSample
 	rate    float64 // records per second
+
+	note    string // a confirmation or error shown until the next key
+	noteErr bool
+}
+
+// flash shows text in place of the counters until the next key press:
+// export and copy confirmations, and their failures. "" clears it.
+func (v *StatusBar) flash(text string, isErr bool) {
+	v.note, v.noteErr = text, isErr
 }
 
 // rateSample is the index's row count at a time of the clock.
@@ -87,6 +96,13 @@ type statusItem struct {
 // View renders one line of exactly w cells.
 func (v *StatusBar) View() string {
 	t := v.env.theme
+	if v.note != "" {
+		st := t.Notice
+		if v.noteErr {
+			st = t.Error
+		}
+		return fitLine(" "+st.Render(truncate(v.note, max(1, v.w-2))), v.w)
+	}
 	snap := v.env.snap
 	var items []statusItem
 	add := func(prio int, s string) { items = append(items, statusItem{s, prio}) }

@@ -28,6 +28,10 @@ type Theme struct {
 	Cursor    lipgloss.Style // the text cursor of the filter input
 	Plain     lipgloss.Style // unstyled text (input text, values)
 	Follow    lipgloss.Style // the follow indicator when on
+	Crumb     lipgloss.Style // the drill-down breadcrumb
+	Bar       lipgloss.Style // proportional bars in Groups
+	Axis      lipgloss.Style // chart axes and their labels
+	Notice    lipgloss.Style // a confirmation in the status bar (export, copy)
 
 	// Color is false when the theme uses attributes (bold, reverse,
 	// underline) only: NO_COLOR, or a terminal without colours.
@@ -62,6 +66,10 @@ func NewTheme(color bool) *Theme {
 		Cursor:    s().Reverse(true),
 		Plain:     s(),
 		Follow:    s().Bold(true),
+		Crumb:     s().Bold(true),
+		Bar:       s(),
+		Axis:      s(),
+		Notice:    s().Bold(true),
 		Color:     color,
 	}
 	if !color {
@@ -89,5 +97,9 @@ func NewTheme(color bool) *Theme {
 	t.Spark = t.Spark.Foreground(blue)
 	t.Prompt = t.Prompt.Foreground(blue)
 	t.Follow = t.Follow.Foreground(green)
+	t.Crumb = t.Crumb.Foreground(amber)
+	t.Bar = t.Bar.Foreground(blue)
+	t.Axis = t.Axis.Foreground(gray)
+	t.Notice = t.Notice.Foreground(green)
 	return t
 }

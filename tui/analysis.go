@@ -1,0 +1,153 @@
+package tui
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/filter"
+)
+
+// The root's part in the analysis views: it opens the pickers and the
+// export prompt the views ask for, acts on their choices, and keeps the
+// drill-down path (each level a filter narrowed by one group, or a
+// preset, with what to restore when it is popped).
+
+// takeRequests acts on what the active view asked for in its update:
+// open a record (Flows), a picker or a drill-down (Groups).
+func (m *Model) takeRequests() tea.Cmd {
+	if row, ok := m.flows.takeOpen(); ok {
+		m.detail.open(m.env.selSnap, row)
+		m.push(viewDetail)
+	}
+	switch m.groups.takeAsk() {
+	case askKey:
+		items := make([]choice, len(groupKeyChoices))
+		for i, c := range groupKeyChoices {
+			items[i] = choice{c.label, c.desc}
+		}
+		m.choose.Open(chooseKey, "Group by", items, m.groups.st.key)
+	case askMetric:
+		items := make([]choice, len(groupMetricChoices))
+		for i, c := range groupMetricChoices {
+			items[i] = choice{c.label, c.desc}
+		}
+		m.choose.Open(chooseMetric, "Rank groups by", items, m.groups.st.metric)
+	}
+	if d, ok := m.groups.takeDrill(); ok {
+		return m.drillInto(d)
+	}
+	return nil
+}
+
+// modalKey hands a key to the open picker or prompt and acts on the
+// choice made.
+func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
+	if m.prompt.Focused() {
+		m.prompt, _ = m.prompt.Update(msg)
+		m.layout()
+		if path, ok := m.prompt.take(); ok {
+			return m.startExport(path)
+		}
+		return nil
+	}
+	m.choose, _ = m.choose.Update(msg)
+	p, i, ok := m.choose.take()
+	if !ok {
+		return nil
+	}
+	switch p {
+	case chooseKey:
+		return m.groups.setKey(i)
+	case chooseMetric:
+		return m.groups.setMetric(i)
+	case choosePreset:
+		return m.applyPreset(i)
+	case chooseCopy:
+		if i < len(m.copies) {
+			return m.copyText(m.copies[i].label, m.copies[i].text)
+		}
+	}
+	return nil
+}
+
+// openPresets opens the preset picker.
+func (m *Model) openPresets() {
+	items := make([]choice, len(m.presets))
+	for i, p := range m.presets {
+		items[i] = choice{p.Name, p.Desc}
+	}
+	m.choose.Open(choosePreset, "Presets", items, 0)
+}
+
+// openCopy opens the copy picker with what the view offers.
+func (m *Model) openCopy() {
+	m.copies = m.copyItems()
+	items := make([]choice, len(m.copies))
+	for i, c := range m.copies {
+		items[i] = choice{c.label, c.desc}
+	}
+	m.choose.Open(chooseCopy, "Copy to the clipboard (OSC 52)", items, 0)
+}
+
+// pushLevel records a drill-down step that will replace the filter.
+func (m *Model) pushLevel(label string) {
+	m.drills = append(m.drills, drillLevel{
+		label: label, prevExpr: m.env.expr, prevFlt: m.q.flt, prevSel: m.env.sel, prevSnap: m.env.selSnap,
+		from: m.tabOf(), groups: m.groups.state(),
+	})
+	m.layout()
+}
+
+// drillInto narrows the filter to a group and opens Flows.
+func (m *Model) drillInto(d *drillRequest) tea.Cmd {
+	expr := andExpr(m.env.expr, d.clause, m.env.now())
+	f, err := filter.CompileAt(expr, m.env.now())
+	if err != nil { // cannot happen for a well-formed key; say so rather than hide it
+		m.note = "cannot drill into " + d.label + ": " + err.Error()
+		return nil
+	}
+	m.pushLevel(d.label)
+	m.bar.remember(expr)
+	cmd := m.apply(applyFilterMsg{expr: expr, flt: f})
+	return tea.Batch(cmd, m.switchTo(viewFlows))
+}
+
+// popDrill undoes the newest drill-down step: its filter (with the
+// selection it had, so the view is back at once) and its view.
+func (m *Model) popDrill() tea.Cmd {
+	n := len(m.drills)
+	l := m.drills[n-1]
+	m.drills = m.drills[:n-1]
+	m.layout()
+	m.groups.restore(l.groups)
+	cmd := m.apply(applyFilterMsg{expr: l.prevExpr, flt: l.prevFlt, snap: l.prevSnap, sel: l.prevSel})
+	return tea.Batch(cmd, m.switchTo(l.from))
+}
+
+// applyPreset asks preset i's question: its filter replaces the applied
+// one (a drill-down level, so back returns), and its view opens.
+func (m *Model) applyPreset(i int) tea.Cmd {
+	p := m.presets[i]
+	f, err := filter.CompileAt(p.Filter, m.env.now())
+	if err != nil {
+		m.note = "preset " + p.Name + ": " + err.Error()
+		return nil
+	}
+	m.pushLevel("preset: " + p.Name)
+	m.bar.remember(f.String())
+	switch p.view {
+	case viewGroups:
+		m.groups.restore(p.groups)
+	case viewChart:
+		m.chart.setMetric(p.chart)
+	}
+	cmd := m.apply(applyFilterMsg{expr: p.Filter, flt: f})
+	return tea.Batch(cmd, m.switchTo(p.view))
+}
+
+// refreshAnalysis lets Groups and Chart know the selection changed.
+func (m *Model) refreshAnalysis() tea.Cmd {
+	if m.env.pending {
+		return nil // the new filter has no selection yet
+	}
+	return tea.Batch(m.groups.refresh(), m.chart.refresh())
+}

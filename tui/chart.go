@@ -1,0 +1,554 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/NimbleMarkets/ntcharts/canvas"
+	"github.com/NimbleMarkets/ntcharts/canvas/graph"
+	"github.com/NimbleMarkets/ntcharts/canvas/runes"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/model"
+)
+
+// chartMetrics are what the chart plots per bucket, cycled with m.
+var chartMetrics = []string{"bytes", "packets", "flows"}
+
+// chartZoom lists the visible ranges (zoomed with + and -) and the bucket
+// each uses: about 60 buckets a range, so the bucket follows the range.
+var chartZoom = []struct{ rng, bucket int64 }{
+	{5 * 60, 5}, {15 * 60, 15}, {30 * 60, 30}, {3600, 60}, {3 * 3600, 180}, {6 * 3600, 360},
+	{12 * 3600, 720}, {86400, 1800}, {3 * 86400, 7200}, {7 * 86400, 3 * 3600},
+}
+
+// chartWindow is the time range a series covers: [from, to) in Unix
+// seconds, in buckets of bucket seconds.
+type chartWindow struct {
+	from, to, bucket int64
+}
+
+// n returns the number of buckets.
+func (w chartWindow) n() int {
+	if w.bucket <= 0 {
+		return 0
+	}
+	return int((w.to - w.from) / w.bucket)
+}
+
+// chartSpan returns the window of zoom level z ending with the bucket
+// that holds last (the newest start time); buckets are at least floor
+// seconds (the rollups' minute once rows were evicted).
+func chartSpan(z int, last int64, floor int64) chartWindow {
+	rng, b := chartZoom[z].rng, max(chartZoom[z].bucket, floor)
+	to := (last/b + 1) * b
+	n := (rng + b - 1) / b
+	return chartWindow{from: to - n*b, to: to, bucket: b}
+}
+
+// autoZoom returns the smallest zoom level whose range covers span
+// seconds.
+func autoZoom(span int64) int {
+	for z, c := range chartZoom {
+		if c.rng >= span {
+			return z
+		}
+	}
+	return len(chartZoom) - 1
+}
+
+// seriesMsg is a time series for the chart (Chart).
+type seriesMsg struct {
+	gen     uint64
+	sel     *model.Selection // the selection that caused it
+	win     chartWindow
+	buckets []model.Bucket // sorted by Start, inside win
+	rollups bool           // from the index's rollups (complete after eviction)
+	evicted uint64         // rows evicted when it ran: a series from records misses them
+	err     error
+	took    time.Duration
+}
+
+// seriesCmd computes the series of the window off the UI goroutine.
+// Without a filter it reads the index's per-minute rollups, which survive
+// eviction; with one (or for buckets under a minute) it evaluates the
+// filter narrowed to the window and sums the rows with model.Series.
+func seriesCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, expr string, now time.Time, win chartWindow) tea.Cmd {
+	return func() tea.Msg {
+		t0 := time.Now()
+		msg := seriesMsg{gen: gen, sel: sel, win: win, evicted: snap.Evicted}
+		if expr == "" && win.bucket%60 == 0 {
+			msg.buckets, msg.rollups = snap.Rollups(win.from, win.to, win.bucket), true
+		} else {
+			clause := "start >= " + model.FormatUnix(win.from) + " and start < " + model.FormatUnix(win.to)
+			f, err := filter.CompileAt(andExpr(expr, clause, now), now)
+			if err != nil {
+				msg.err = err
+				return msg
+			}
+			msg.buckets = model.Series(snap, f.Eval(snap, nil), win.bucket)
+		}
+		msg.took = time.Since(t0)
+		return msg
+	}
+}
+
+// Chart is the time series of the applied filter's records: bytes,
+// packets or flows per bucket (m), ACCEPT and REJECT in two panels with
+// their own scales, over a range that ends with the newest record and is
+// zoomed with + and -. It is drawn with ntcharts' canvas (axes, eighth-
+// block columns, labels) when data, size or metric change, and View
+// returns the drawing.
+type Chart struct {
+	env  *env
+	w, h int
+
+	metric  int
+	zoom    int
+	auto    bool // the range follows the data's span until the user zooms
+	ref     refresher
+	expr    string
+	visible bool
+	runSel  *model.Selection
+	data    *seriesMsg
+	stale   bool // data answers an older question
+
+	drawn string
+}
+
+// newChart returns the Chart view, plotting bytes.
+func newChart(e *env) *Chart { return &Chart{env: e, auto: true} }
+
+// Init implements the view contract.
+func (v *Chart) Init() tea.Cmd { return nil }
+
+// SetSize sets the view's area and redraws.
+func (v *Chart) SetSize(w, h int) {
+	v.w, v.h = w, h
+	v.draw()
+}
+
+// setMetric shows metric i (bytes, packets, flows): no new series is
+// needed, every bucket holds all three.
+func (v *Chart) setMetric(i int) {
+	v.metric = i % len(chartMetrics)
+	v.draw()
+}
+
+// setVisible tells the view whether it is on screen.
+func (v *Chart) setVisible(on bool) tea.Cmd {
+	v.visible = on
+	return v.refresh()
+}
+
+// window returns the window the next series covers.
+func (v *Chart) window() chartWindow {
+	snap := v.env.snap
+	var last, floor int64
+	if snap != nil {
+		last = snap.MaxStart
+		if v.auto {
+			v.zoom = autoZoom(snap.MaxStart - snap.MinStart)
+		}
+		if snap.Evicted > 0 {
+			floor = 60
+		}
+	}
+	return chartSpan(v.zoom, last, floor)
+}
+
+// refresh brings the series up to the newest selection (see Groups).
+func (v *Chart) refresh() tea.Cmd {
+	sel := v.env.sel
+	if sel == nil || v.env.snap == nil {
+		return nil
+	}
+	if v.expr != v.env.expr {
+		v.expr = v.env.expr
+		v.ref.change()
+		v.stale = v.data != nil
+	}
+	if !v.visible || (v.data != nil && sel == v.data.sel && !v.stale) || (v.ref.running && sel == v.runSel) {
+		return nil
+	}
+	ok, cmd := v.ref.request(viewChart)
+	if !ok {
+		return cmd
+	}
+	v.runSel = sel
+	return seriesCmd(v.ref.gen, v.env.selSnap, sel, v.env.expr, v.env.now(), v.window())
+}
+
+// Update takes in series and ticks, cycles the metric and zooms.
+func (v *Chart) Update(msg tea.Msg) (*Chart, tea.Cmd) {
+	switch msg := msg.(type) {
+	case seriesMsg:
+		current, again := v.ref.done(msg.gen)
+		if !current {
+			return v, nil
+		}
+		v.data, v.stale = &msg, false
+		if msg.err == nil {
+			v.env.debugf("chart: %d buckets of %ds in %s (rollups %v)", len(msg.buckets), msg.win.bucket, msg.took, msg.rollups)
+		}
+		v.draw()
+		if again || v.env.sel != msg.sel {
+			return v, v.refresh()
+		}
+	case tickMsg:
+		if v.ref.tick() {
+			return v, v.refresh()
+		}
+	case tea.KeyMsg:
+		k := v.env.keys
+		switch {
+		case key.Matches(msg, k.Metric):
+			v.setMetric(v.metric + 1)
+		case key.Matches(msg, k.ZoomIn):
+			return v, v.zoomTo(v.zoom - 1)
+		case key.Matches(msg, k.ZoomOut):
+			return v, v.zoomTo(v.zoom + 1)
+		}
+	}
+	return v, nil
+}
+
+// zoomTo shows zoom level z and fetches its series.
+func (v *Chart) zoomTo(z int) tea.Cmd {
+	v.window() // settles an automatic zoom first
+	z = min(max(z, 0), len(chartZoom)-1)
+	v.auto = false
+	if z == v.zoom && v.data != nil {
+		return nil
+	}
+	v.zoom = z
+	v.ref.change()
+	v.stale = v.data != nil
+	v.draw()
+	return v.refresh()
+}
+
+// draw renders the current data into v.drawn.
+func (v *Chart) draw() {
+	if v.w <= 0 || v.h <= 0 {
+		v.drawn = ""
+		return
+	}
+	v.drawn = drawChart(v.env.theme, v.w, v.h, v.chartInput())
+}
+
+// chartInput gathers what drawChart needs.
+func (v *Chart) chartInput() chartInput {
+	in := chartInput{metric: v.metric, zoom: v.zoom, busy: v.stale || v.data == nil, filtered: v.expr != ""}
+	if d := v.data; d != nil {
+		in.win, in.buckets, in.err = d.win, d.buckets, d.err
+		in.partial = !d.rollups && d.evicted > 0
+		in.evicted = d.evicted
+		in.have = true
+	}
+	return in
+}
+
+// View returns the drawing: exactly h lines of w cells.
+func (v *Chart) View() string {
+	if v.drawn == "" {
+		v.draw()
+	}
+	return v.drawn
+}
+
+// ShortHelp lists the view's main keys.
+func (v *Chart) ShortHelp() []key.Binding {
+	k := v.env.keys
+	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.Filter, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
+}
+
+// FullHelp lists every key of the view.
+func (v *Chart) FullHelp() [][]key.Binding {
+	k := v.env.keys
+	return [][]key.Binding{{k.Metric, k.ZoomIn, k.ZoomOut}}
+}
+
+// chartInput is everything a chart drawing depends on.
+type chartInput struct {
+	metric   int
+	zoom     int
+	win      chartWindow
+	buckets  []model.Bucket
+	have     bool // a series arrived
+	busy     bool // a newer one is on its way
+	filtered bool
+	partial  bool // from records, and some were evicted
+	evicted  uint64
+	err      error
+}
+
+// metricOf returns the plotted value of a rollup.
+func metricOf(r model.Rollup, metric int) uint64 {
+	switch metric {
+	case 1:
+		return r.Packets
+	case 2:
+		return r.Flows
+	}
+	return r.Bytes
+}
+
+// valueText formats a plotted value with its unit.
+func valueText(v uint64, metric int) string {
+	if metric == 0 {
+		return model.HumanBytes(v)
+	}
+	return model.HumanCount(v)
+}
+
+// durText formats a bucket or range length: 5s, 15m, 3h, 7d.
+func durText(s int64) string {
+	switch {
+	case s%86400 == 0:
+		return itoa(int(s/86400)) + "d"
+	case s%3600 == 0:
+		return itoa(int(s/3600)) + "h"
+	case s%60 == 0:
+		return itoa(int(s/60)) + "m"
+	}
+	return itoa(int(s)) + "s"
+}
+
+// drawChart draws a chart of exactly h lines of w cells: a title line,
+// then the ACCEPT panel over the REJECT panel, each labelled with its
+// peak, sharing the time axis at the bottom. It is pure, for tests and
+// benchmarks.
+func drawChart(t *Theme, w, h int, in chartInput) string {
+	out := make([]string, 0, h)
+	metric := chartMetrics[in.metric]
+	title := " " + t.Label.Render(metric)
+	if in.win.bucket > 0 {
+		title = " " + t.Label.Render(metric+" per "+durText(in.win.bucket))
+	}
+	var acc, rej []uint64
+	var accSum, rejSum uint64
+	n := in.win.n()
+	if in.have && in.err == nil && n > 0 {
+		acc, rej = make([]uint64, n), make([]uint64, n)
+		for _, b := range in.buckets {
+			k := int((b.Start - in.win.from) / in.win.bucket)
+			if k < 0 || k >= n {
+				continue
+			}
+			acc[k] = metricOf(b.ByAction[model.ActionAccept], in.metric)
+			rej[k] = metricOf(b.ByAction[model.ActionReject], in.metric)
+			accSum += acc[k]
+			rejSum += rej[k]
+		}
+		from, to := time.Unix(in.win.from, 0).UTC(), time.Unix(in.win.to, 0).UTC()
+		title += t.Muted.Render(" · " + durText(in.win.to-in.win.from) + " " + from.Format("15:04:05") + "–" + to.Format("15:04:05") + " UTC")
+	}
+	if in.partial {
+		title += " " + t.Warn.Render("partial: "+model.HumanCount(in.evicted)+" evicted rows not counted")
+	}
+	if in.busy {
+		title += t.Muted.Render(" · charting…")
+	}
+	out = append(out, fitLine(title, w))
+	switch {
+	case in.err != nil:
+		out = append(out, fitLine(t.Error.Render(" cannot chart: "+Sanitize(in.err.Error())), w))
+		return fillLines(out, w, h)
+	case !in.have:
+		out = append(out, fitLine(t.Muted.Render(" charting…"), w))
+		return fillLines(out, w, h)
+	case h < 8 || w < 30:
+		out = append(out, fitLine(t.Muted.Render(" too small for a chart"), w))
+		return fillLines(out, w, h)
+	}
+	plot := h - 1 - 4 // title; two panel labels; the time axis and its labels
+	pa := (plot + 1) / 2
+	pr := plot - pa
+	accMax, rejMax := maxOf(acc), maxOf(rej)
+	lw := 1
+	for _, v := range []uint64{accMax, rejMax} {
+		lw = max(lw, width(valueText(v, in.metric)))
+	}
+	label := func(name string, st lipgloss.Style, sum, peak uint64) string {
+		return fitLine(" "+st.Render(name)+t.Muted.Render(" total "+valueText(sum, in.metric)+" · peak "+
+			valueText(peak, in.metric)+" per "+durText(in.win.bucket)), w)
+	}
+	out = append(out, label("ACCEPT", t.Accept, accSum, accMax))
+	out = append(out, drawPanel(t, t.Accept, w, pa, lw, acc, accMax, in, false)...)
+	out = append(out, label("REJECT", t.Reject, rejSum, rejMax))
+	out = append(out, drawPanel(t, t.Reject, w, pr+2, lw, rej, rejMax, in, true)...)
+	return fillLines(out, w, h)
+}
+
+func maxOf(vs []uint64) uint64 {
+	var m uint64
+	for _, v := range vs {
+		m = max(m, v)
+	}
+	return m
+}
+
+// drawPanel draws one panel of h lines on an ntcharts canvas: the value
+// axis with its top, middle and zero labels (lw cells wide), one column of
+// eighth blocks per bucket (buckets share columns when there are more
+// buckets than columns), and with timeAxis the time axis and its labels
+// on the last two lines.
+func drawPanel(t *Theme, barStyle lipgloss.Style, w, h, lw int, vals []uint64, top uint64, in chartInput, timeAxis bool) []string {
+	c := canvas.New(w, h)
+	axisX := lw + 1
+	baseY := h - 1 // the lowest row of bars
+	if timeAxis {
+		baseY = h - 3
+		graph.DrawXYAxis(&c, canvas.Point{X: axisX, Y: h - 2}, t.Axis)
+	} else {
+		graph.DrawVerticalLineUp(&c, canvas.Point{X: axisX, Y: h - 1}, t.Axis)
+	}
+	rows := baseY + 1
+	gw := w - axisX - 1
+	n := len(vals)
+	if gw <= 0 || n == 0 {
+		return canvasLines(&c, t, barStyle)
+	}
+	// The value axis: top, middle and zero.
+	setLabel := func(y int, v uint64) {
+		s := valueText(v, in.metric)
+		c.SetString(canvas.Point{X: lw - width(s), Y: y}, s)
+	}
+	setLabel(baseY, 0)
+	if top > 0 {
+		setLabel(0, top)
+		if rows >= 5 {
+			setLabel(baseY-rows/2, top/2)
+		}
+	}
+	// Bars: each column shows the buckets mapped onto it.
+	scale := top * uint64(max(1, (n+gw-1)/gw))
+	for x := 0; x < gw; x++ {
+		b0, b1 := bucketsAt(x, n, gw)
+		var v uint64
+		for _, bv := range vals[b0:b1] {
+			v += bv
+		}
+		if v == 0 || scale == 0 {
+			continue
+		}
+		hgt := max(float64(v)/float64(scale)*float64(rows), 0.125)
+		graph.DrawColumnBottomToTop(&c, canvas.Point{X: axisX + 1 + x, Y: baseY}, hgt, barStyle)
+	}
+	if timeAxis {
+		drawTimeLabels(&c, axisX, h-1, gw, in.win)
+	}
+	return canvasLines(&c, t, barStyle)
+}
+
+// bucketsAt returns the buckets [b0, b1) column x of gw shows, out of n:
+// with fewer buckets than columns each bucket is gw/n columns wide (the
+// last one left blank as a gap when that is 3 or more), with more, columns
+// sum adjacent buckets.
+func bucketsAt(x, n, gw int) (int, int) {
+	if n <= gw {
+		cw := gw / n
+		b := x / cw
+		if b >= n || cw >= 3 && x%cw == cw-1 {
+			return 0, 0
+		}
+		return b, b + 1
+	}
+	b0 := x * n / gw
+	return b0, max((x+1)*n/gw, b0+1)
+}
+
+// columnOf returns the first column of bucket k (see bucketsAt).
+func columnOf(k, n, gw int) int {
+	if n <= gw {
+		return k * (gw / n)
+	}
+	return (k*gw + n - 1) / n
+}
+
+// drawTimeLabels writes clock times under the time axis at bucket
+// boundaries, spaced so they never touch, with "UTC" at the end.
+func drawTimeLabels(c *canvas.Model, axisX, y, gw int, win chartWindow) {
+	layout := "15:04"
+	switch {
+	case win.bucket < 60:
+		layout = "15:04:05"
+	case win.to-win.from > 86400:
+		layout = "01-02 15h"
+	}
+	lwid := len(layout) + 2
+	n := win.n()
+	step := 1
+	for step < n && columnOf(step, n, gw) < lwid {
+		step++
+	}
+	// Prefer round steps: the labels then land on round times.
+	for _, s := range []int{1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 24, 30, 60} {
+		if s >= step {
+			step = s
+			break
+		}
+	}
+	end := gw - len(" UTC")
+	for k := 0; k < n; k += step {
+		x := columnOf(k, n, gw)
+		if x+len(layout) > end {
+			break
+		}
+		ts := time.Unix(win.from+int64(k)*win.bucket, 0).UTC()
+		c.SetRune(canvas.Point{X: axisX + 1 + x, Y: y - 1}, runes.LineHorizontalDown)
+		c.SetString(canvas.Point{X: axisX + 1 + x, Y: y}, ts.Format(layout))
+	}
+	c.SetString(canvas.Point{X: axisX + 1 + end + 1, Y: y}, "UTC")
+}
+
+// canvasLines turns a canvas into styled lines. Cells are styled by what
+// they hold, a run at a time (block elements: the panel's bars; the rest:
+// axis and labels), which costs a few Render calls a line instead of one a
+// cell as canvas.View does.
+func canvasLines(c *canvas.Model, t *Theme, barStyle lipgloss.Style) []string {
+	out := make([]string, 0, c.Height())
+	var run []rune
+	for y := 0; y < c.Height(); y++ {
+		var b strings.Builder
+		cls := -1
+		flush := func() {
+			if len(run) == 0 {
+				return
+			}
+			switch cls {
+			case 1:
+				b.WriteString(barStyle.Render(string(run)))
+			case 2:
+				b.WriteString(t.Axis.Render(string(run)))
+			default:
+				b.WriteString(string(run))
+			}
+			run = run[:0]
+		}
+		for x := 0; x < c.Width(); x++ {
+			r := c.Cell(canvas.Point{X: x, Y: y}).Rune
+			k := 0
+			switch {
+			case r == 0 || r == ' ':
+				r = ' '
+			case runes.IsLowerBlockElement(r):
+				k = 1
+			default:
+				k = 2
+			}
+			if k != cls && !(r == ' ' && cls == 0) {
+				flush()
+				cls = k
+			}
+			run = append(run, r)
+		}
+		flush()
+		out = append(out, b.String())
+	}
+	return out
+}

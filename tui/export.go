@@ -1,0 +1,418 @@
+package tui
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// Export (e) writes the current view to a file whose name the user types:
+// Flows and Detail write the applied filter's records, Groups every group
+// of the current key and metric, Chart the series on screen. The file's
+// extension picks the format: .csv, or .jsonl (also .json, .ndjson). The
+// writing runs in a command; the status bar confirms the row count or
+// names the path and the reason it failed.
+
+// Prompt is the one-line input of the export path, drawn in place of the
+// key hints. While it is open it takes every key.
+type Prompt struct {
+	env   *env
+	w     int
+	input lineInput
+	label string // what will be exported, e.g. "12,000 records"
+
+	done *string // the path enter confirmed, for the root to take
+}
+
+// newPrompt returns a closed prompt.
+func newPrompt(e *env) *Prompt {
+	return &Prompt{env: e, input: lineInput{keys: e.keys, theme: e.theme, limit: 4096}}
+}
+
+// Init implements the view contract.
+func (p *Prompt) Init() tea.Cmd { return nil }
+
+// SetSize sets the prompt's width.
+func (p *Prompt) SetSize(w, _ int) {
+	p.w = w
+	p.input.width = max(1, w-width(p.head())-1)
+}
+
+// head is the text before the input.
+func (p *Prompt) head() string { return " export " + p.label + " to> " }
+
+// Open starts editing path for what label names.
+func (p *Prompt) Open(label, path string) {
+	p.label = label
+	p.input.SetValue(path)
+	p.input.Focus()
+	p.SetSize(p.w, 1)
+}
+
+// Focused reports whether the prompt is open.
+func (p *Prompt) Focused() bool { return p.input.Focused() }
+
+// Update edits, confirms or cancels.
+func (p *Prompt) Update(msg tea.Msg) (*Prompt, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok || !p.Focused() {
+		return p, nil
+	}
+	k := p.env.keys
+	switch {
+	case key.Matches(km, k.Cancel):
+		p.input.Blur()
+	case key.Matches(km, k.Pick):
+		if path := strings.TrimSpace(p.input.Value()); path != "" {
+			p.done = &path
+			p.input.Blur()
+		}
+	default:
+		p.input.Update(km)
+	}
+	return p, nil
+}
+
+// take returns the confirmed path, once.
+func (p *Prompt) take() (string, bool) {
+	if p.done == nil {
+		return "", false
+	}
+	path := *p.done
+	p.done = nil
+	return path, true
+}
+
+// View renders the prompt line: w cells.
+func (p *Prompt) View() string {
+	t := p.env.theme
+	return fitLine(t.Prompt.Render(p.head())+p.input.View(), p.w)
+}
+
+// ShortHelp lists the prompt's keys.
+func (p *Prompt) ShortHelp() []key.Binding {
+	k := p.env.keys
+	return []key.Binding{k.Pick, k.Cancel}
+}
+
+// FullHelp lists the prompt's keys.
+func (p *Prompt) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+// exportKind is what an export writes.
+type exportKind uint8
+
+const (
+	exportRecords exportKind = iota
+	exportGroups
+	exportSeries
+)
+
+// exportJob is everything an export needs, captured when it is asked
+// for: snapshots and selections are immutable, so the command reads them
+// safely while ingest goes on.
+type exportJob struct {
+	kind  exportKind
+	path  string
+	snap  *model.Snapshot
+	sel   *model.Selection
+	query model.GroupQuery // groups: the query, run again without a top-N cut
+	win   chartWindow      // series
+	bkts  []model.Bucket
+}
+
+// exportMsg reports an export's end (root: the status bar).
+type exportMsg struct {
+	path string
+	rows int
+	err  error
+}
+
+// exportCmd writes the job's file.
+func exportCmd(j exportJob) tea.Cmd {
+	return func() tea.Msg {
+		rows, err := writeExport(j)
+		return exportMsg{path: j.path, rows: rows, err: err}
+	}
+}
+
+// exportFormat returns "csv" or "jsonl" for a path's extension.
+func exportFormat(path string) (string, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return "csv", nil
+	case ".jsonl", ".json", ".ndjson":
+		return "jsonl", nil
+	}
+	return "", errors.New("unknown format: name the file .csv or .jsonl")
+}
+
+// expandPath turns a leading ~/ into the home directory.
+func expandPath(path string) string {
+	if strings.HasPrefix(path, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, path[2:])
+		}
+	}
+	return path
+}
+
+// writeExport writes the file and returns the rows written (the header
+// not counted).
+func writeExport(j exportJob) (int, error) {
+	format, err := exportFormat(j.path)
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.Create(expandPath(j.path))
+	if err != nil {
+		return 0, unwrapPath(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var rows int
+	switch j.kind {
+	case exportRecords:
+		rows, err = writeRecords(w, format, j.snap, j.sel)
+	case exportGroups:
+		rows, err = writeGroups(w, format, j.snap, j.sel, j.query)
+	case exportSeries:
+		rows, err = writeSeries(w, format, j.win, j.bkts)
+	}
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return rows, unwrapPath(err)
+}
+
+// unwrapPath drops the path from an *os.PathError: the status bar names
+// the path itself.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// writeRecords writes the selected records: CSV with the union of the
+// snapshot's columns, or JSONL by the DESIGN §3 contract.
+func writeRecords(w io.Writer, format string, snap *model.Snapshot, sel *model.Selection) (int, error) {
+	n := 0
+	var err error
+	if format == "jsonl" {
+		var buf []byte
+		sel.ForEach(func(sg *model.Seg, i int) bool {
+			buf = append(snap.AppendJSON(buf[:0], sg, i), '\n')
+			_, err = w.Write(buf)
+			n++
+			return err == nil
+		})
+		return n, err
+	}
+	cw := csv.NewWriter(w)
+	cols := snap.Columns()
+	if err := cw.Write(cols); err != nil {
+		return 0, err
+	}
+	rec := make([]string, len(cols))
+	sel.ForEach(func(sg *model.Seg, i int) bool {
+		for c, name := range cols {
+			rec[c] = snap.Cell(sg, i, name)
+		}
+		err = cw.Write(rec)
+		n++
+		return err == nil
+	})
+	cw.Flush()
+	if err == nil {
+		err = cw.Error()
+	}
+	return n, err
+}
+
+// writeGroups runs q over sel without a top-N cut and writes every
+// group: CSV with the key and metric names as header, or JSONL.
+func writeGroups(w io.Writer, format string, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery) (int, error) {
+	q.Top = 0
+	res, err := model.Group(snap, sel, q)
+	if err != nil {
+		return 0, err
+	}
+	if format == "jsonl" {
+		var buf []byte
+		for _, r := range res.Rows {
+			buf = append(model.AppendGroupJSON(buf[:0], q, r), '\n')
+			if _, err := w.Write(buf); err != nil {
+				return 0, err
+			}
+		}
+		return len(res.Rows), nil
+	}
+	cw := csv.NewWriter(w)
+	var head []string
+	for _, k := range q.Keys {
+		head = append(head, k.Name)
+	}
+	for _, m := range q.Metrics {
+		head = append(head, m.Name)
+	}
+	if err := cw.Write(head); err != nil {
+		return 0, err
+	}
+	rec := make([]string, len(head))
+	for _, r := range res.Rows {
+		for i, kv := range r.Key {
+			rec[i] = kv.Text
+			if kv.Absent {
+				rec[i] = ""
+			}
+		}
+		for i, m := range q.Metrics {
+			rec[len(q.Keys)+i] = string(model.AppendMetric(nil, m, r.Vals[i]))
+		}
+		if err := cw.Write(rec); err != nil {
+			return 0, err
+		}
+	}
+	cw.Flush()
+	return len(res.Rows), cw.Error()
+}
+
+// seriesColumns are the columns of a series export.
+var seriesColumns = []string{"start", "bucket_seconds",
+	"accept_flows", "accept_packets", "accept_bytes",
+	"reject_flows", "reject_packets", "reject_bytes",
+	"other_flows", "other_packets", "other_bytes"}
+
+// writeSeries writes every bucket of the window, empty ones included,
+// oldest first.
+func writeSeries(w io.Writer, format string, win chartWindow, bkts []model.Bucket) (int, error) {
+	byStart := make(map[int64]model.Bucket, len(bkts))
+	for _, b := range bkts {
+		byStart[b.Start] = b
+	}
+	var cw *csv.Writer
+	if format == "csv" {
+		cw = csv.NewWriter(w)
+		if err := cw.Write(seriesColumns); err != nil {
+			return 0, err
+		}
+	}
+	n := 0
+	vals := make([]string, len(seriesColumns))
+	for t := win.from; t < win.to; t += win.bucket {
+		b := byStart[t]
+		vals[0] = model.FormatUnix(t)
+		vals[1] = strconv.FormatInt(win.bucket, 10)
+		for k, a := range []model.Action{model.ActionAccept, model.ActionReject, 0} {
+			r := b.ByAction[a]
+			vals[2+3*k] = strconv.FormatUint(r.Flows, 10)
+			vals[3+3*k] = strconv.FormatUint(r.Packets, 10)
+			vals[4+3*k] = strconv.FormatUint(r.Bytes, 10)
+		}
+		var err error
+		if cw != nil {
+			err = cw.Write(vals)
+		} else {
+			var line []byte
+			line = append(line, '{')
+			for i, c := range seriesColumns {
+				if i > 0 {
+					line = append(line, ',')
+				}
+				line = model.AppendJSONString(line, c)
+				line = append(line, ':')
+				if i == 0 {
+					line = model.AppendJSONString(line, vals[i])
+				} else {
+					line = append(line, vals[i]...)
+				}
+			}
+			_, err = w.Write(append(line, '}', '\n'))
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	if cw != nil {
+		cw.Flush()
+		return n, cw.Error()
+	}
+	return n, nil
+}
+
+// exportLabel says what e would write in the active view, and the job.
+func (m *Model) exportJob() (string, exportJob, bool) {
+	j := exportJob{snap: m.env.selSnap, sel: m.env.sel}
+	switch m.tabOf() {
+	case viewGroups:
+		g := m.groups
+		if g.res == nil || g.stale {
+			return "", j, false
+		}
+		j.kind, j.query = exportGroups, g.res.Query
+		j.snap, j.sel = m.env.selSnap, g.resSel
+		return "groups by " + groupKeyChoices[g.st.key].label, j, true
+	case viewChart:
+		d := m.chart.data
+		if d == nil || d.err != nil {
+			return "", j, false
+		}
+		j.kind, j.win, j.bkts = exportSeries, d.win, d.buckets
+		return itoa(d.win.n()) + " buckets", j, true
+	case viewSources:
+		return "", j, false
+	}
+	if j.sel == nil || j.snap == nil {
+		return "", j, false
+	}
+	return itoa(j.sel.Count) + " records", j, true
+}
+
+// openExport opens the path prompt with a default name for the view.
+func (m *Model) openExport() {
+	label, j, ok := m.exportJob()
+	if !ok {
+		m.status.flash("nothing to export in this view yet", true)
+		return
+	}
+	name := map[exportKind]string{exportRecords: "records", exportGroups: "groups", exportSeries: "series"}[j.kind]
+	m.prompt.Open(label, "flowlens-"+name+"-"+m.env.now().UTC().Format("20060102-150405")+".csv")
+	m.layout()
+}
+
+// startExport runs the export of the active view to path.
+func (m *Model) startExport(path string) tea.Cmd {
+	_, j, ok := m.exportJob()
+	if !ok {
+		m.status.flash("nothing to export in this view", true)
+		return nil
+	}
+	j.path = path
+	m.status.flash("exporting to "+Sanitize(path)+"…", false)
+	return exportCmd(j)
+}
+
+// exported confirms an export in the status bar.
+func (m *Model) exported(msg exportMsg) {
+	if msg.err != nil {
+		m.status.flash(fmt.Sprintf("export to %s failed: %v", Sanitize(msg.path), msg.err), true)
+		m.env.debugf("export to %s: %v", msg.path, msg.err)
+		return
+	}
+	m.status.flash("exported "+itoa(msg.rows)+" rows to "+Sanitize(msg.path), false)
+}

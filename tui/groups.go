@@ -1,0 +1,588 @@
+package tui
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/model"
+)
+
+// groupKeyChoice is one entry of the g picker: one or more group keys
+// (model.ParseGroupKey names) and the field whose distinct values are its
+// "peers".
+type groupKeyChoice struct {
+	label string
+	keys  []string
+	peer  string
+	desc  string
+}
+
+// groupKeyChoices are the keys offered by g, most asked-for first.
+var groupKeyChoices = []groupKeyChoice{
+	{"srcaddr", []string{"srcaddr"}, "dstaddr", "source address"},
+	{"dstaddr", []string{"dstaddr"}, "srcaddr", "destination address"},
+	{"dstport", []string{"dstport"}, "srcaddr", "destination port"},
+	{"conversation", []string{"srcaddr", "dstaddr"}, "dstport", "source → destination pair"},
+	{"interface-id", []string{"interface-id"}, "srcaddr", "network interface (ENI)"},
+	{"srcaddr/24", []string{"srcaddr/24"}, "dstaddr", "source /24 (IPv6: /64)"},
+	{"dstaddr/24", []string{"dstaddr/24"}, "srcaddr", "destination /24 (IPv6: /64)"},
+	{"protocol", []string{"protocol"}, "srcaddr", "IP protocol"},
+	{"action", []string{"action"}, "srcaddr", "ACCEPT or REJECT"},
+	{"srcport", []string{"srcport"}, "dstaddr", "source port"},
+	{"flow-direction", []string{"flow-direction"}, "srcaddr", "ingress or egress (v5)"},
+	{"vpc-id", []string{"vpc-id"}, "srcaddr", "VPC (v3)"},
+	{"subnet-id", []string{"subnet-id"}, "srcaddr", "subnet (v3)"},
+	{"instance-id", []string{"instance-id"}, "srcaddr", "instance (v3)"},
+	{"pkt-dst-aws-service", []string{"pkt-dst-aws-service"}, "srcaddr", "AWS service of the destination (v5)"},
+	{"log-status", []string{"log-status"}, "interface-id", "OK, NODATA, SKIPDATA"},
+	{"minute", []string{"minute"}, "srcaddr", "start time, by minute"},
+	{"hour", []string{"hour"}, "srcaddr", "start time, by hour"},
+}
+
+// groupMetricChoice is one entry of the m picker; an empty metric means
+// the key's distinct peers.
+type groupMetricChoice struct {
+	label  string
+	metric string
+	desc   string
+}
+
+// groupMetricChoices are the metrics offered by m.
+var groupMetricChoices = []groupMetricChoice{
+	{"flows", "count", "records"},
+	{"bytes", "bytes", "sum of bytes"},
+	{"packets", "packets", "sum of packets"},
+	{"dst ports", "distinct(dstport)", "distinct destination ports (port scans)"},
+	{"peers", "", "distinct peers: destinations of a source, sources of the rest"},
+	{"rejects", "rejects", "REJECT records"},
+	{"reject ratio", "reject-ratio", "REJECT records / records"},
+}
+
+// groupTop is how many groups a result keeps (the table scrolls over
+// them; export writes every group).
+const groupTop = 1000
+
+// groupsState is what the Groups view restores when a drill-down level
+// is popped: key and metric (indexes into the choices) and the cursor.
+type groupsState struct {
+	key, metric, cursor int
+}
+
+// groupMsg is a group-by result (Groups).
+type groupMsg struct {
+	gen  uint64
+	sel  *model.Selection
+	res  *model.GroupResult
+	err  error
+	took time.Duration
+}
+
+// groupCmd runs q over sel off the UI goroutine.
+func groupCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery) tea.Cmd {
+	return func() tea.Msg {
+		t0 := time.Now()
+		res, err := model.Group(snap, sel, q)
+		return groupMsg{gen: gen, sel: sel, res: res, err: err, took: time.Since(t0)}
+	}
+}
+
+// groupQuery builds the query of a key and metric choice: the chosen
+// metric first (the one ranked by), then flows when it is another.
+func groupQuery(st groupsState) (model.GroupQuery, error) {
+	kc := groupKeyChoices[st.key]
+	mc := groupMetricChoices[st.metric]
+	var q model.GroupQuery
+	for _, n := range kc.keys {
+		k, err := model.ParseGroupKey(n)
+		if err != nil {
+			return q, err
+		}
+		q.Keys = append(q.Keys, k)
+	}
+	name := mc.metric
+	if name == "" {
+		name = "distinct(" + kc.peer + ")"
+	}
+	m, err := model.ParseMetric(name)
+	if err != nil {
+		return q, err
+	}
+	q.Metrics = []model.Metric{m}
+	if m.Kind != model.MetricCount {
+		q.Metrics = append(q.Metrics, model.Metric{Kind: model.MetricCount, Name: "count"})
+	}
+	q.Top = groupTop
+	return q, nil
+}
+
+// metricLabel names the ranked metric in headers ("peers" says which).
+func metricLabel(st groupsState) string {
+	mc := groupMetricChoices[st.metric]
+	if mc.metric == "" {
+		return "peers (" + groupKeyChoices[st.key].peer + ")"
+	}
+	return mc.label
+}
+
+// Groups is the top-N view: the applied filter's records grouped by a
+// chosen key (g) and ranked by a chosen metric (m), each group with its
+// value, its share of the total and a proportional bar. It regroups in a
+// command whenever the question or the selection changes (live data at
+// most every refreshEvery, and only while it is on screen); enter drills
+// into the group under the cursor.
+type Groups struct {
+	env  *env
+	w, h int
+
+	st      groupsState
+	ref     refresher
+	expr    string           // the filter the current question is over
+	visible bool             // the view is on screen: live data regroups it
+	runSel  *model.Selection // the selection of the run in flight
+	resSel  *model.Selection // the selection res was computed over
+	res     *model.GroupResult
+	err     error
+	stale   bool // res answers an older question; a new one is running
+
+	ask   askKind      // a picker the view asked the root to open
+	drill *drillRequest // the group enter asked to drill into
+}
+
+// askKind names a picker a view asks the root to open.
+type askKind uint8
+
+const (
+	askNone askKind = iota
+	askKey
+	askMetric
+)
+
+// drillRequest is a drill-down asked for by enter on a group.
+type drillRequest struct {
+	label  string
+	clause string
+}
+
+// newGroups returns the Groups view, grouping by srcaddr by flows.
+func newGroups(e *env) *Groups { return &Groups{env: e} }
+
+// Init implements the view contract.
+func (v *Groups) Init() tea.Cmd { return nil }
+
+// SetSize sets the view's area.
+func (v *Groups) SetSize(w, h int) { v.w, v.h = w, h }
+
+// state returns what a drill-down level saves.
+func (v *Groups) state() groupsState { return v.st }
+
+// restore puts back a saved state; the caller refreshes.
+func (v *Groups) restore(st groupsState) {
+	if st.key != v.st.key || st.metric != v.st.metric {
+		v.ref.change()
+		v.stale = v.res != nil
+	}
+	v.st = st
+}
+
+// setKey and setMetric change the question and regroup at once.
+func (v *Groups) setKey(i int) tea.Cmd {
+	if i < 0 || i >= len(groupKeyChoices) {
+		return nil
+	}
+	v.restore(groupsState{key: i, metric: v.st.metric})
+	return v.refresh()
+}
+
+func (v *Groups) setMetric(i int) tea.Cmd {
+	if i < 0 || i >= len(groupMetricChoices) {
+		return nil
+	}
+	v.restore(groupsState{key: v.st.key, metric: i})
+	return v.refresh()
+}
+
+// setVisible tells the view whether it is on screen; it regroups when
+// it comes into view with newer data.
+func (v *Groups) setVisible(on bool) tea.Cmd {
+	v.visible = on
+	return v.refresh()
+}
+
+// refresh brings the result up to the applied filter's newest selection:
+// a new filter is a new question (its run starts at once); new rows for
+// the same filter regroup at most every refreshEvery.
+func (v *Groups) refresh() tea.Cmd {
+	sel := v.env.sel
+	if sel == nil {
+		return nil
+	}
+	if v.expr != v.env.expr {
+		v.expr = v.env.expr
+		v.ref.change()
+		v.stale = v.res != nil
+	}
+	if !v.visible || (sel == v.resSel && !v.stale) || (v.ref.running && sel == v.runSel) {
+		return nil
+	}
+	ok, cmd := v.ref.request(viewGroups)
+	if !ok {
+		return cmd
+	}
+	q, err := groupQuery(v.st)
+	if err != nil {
+		v.ref.running, v.err = false, err
+		return nil
+	}
+	v.runSel = sel
+	return groupCmd(v.ref.gen, v.env.selSnap, sel, q)
+}
+
+// Update takes in results and ticks, moves the cursor, asks for the key
+// and metric pickers, and asks to drill into the group under the cursor.
+func (v *Groups) Update(msg tea.Msg) (*Groups, tea.Cmd) {
+	switch msg := msg.(type) {
+	case groupMsg:
+		current, again := v.ref.done(msg.gen)
+		if !current {
+			return v, nil
+		}
+		v.res, v.resSel, v.err, v.stale = msg.res, msg.sel, msg.err, false
+		v.env.debugf("groups %s by %s: %d groups in %s", groupKeyChoices[v.st.key].label, metricLabel(v.st), v.groups(), msg.took)
+		v.clamp()
+		if again || v.env.sel != msg.sel {
+			return v, v.refresh()
+		}
+	case tickMsg:
+		if v.ref.tick() {
+			return v, v.refresh()
+		}
+	case tea.KeyMsg:
+		k := v.env.keys
+		page := max(1, v.rowsHeight()-1)
+		switch {
+		case key.Matches(msg, k.Up):
+			v.st.cursor--
+		case key.Matches(msg, k.Down):
+			v.st.cursor++
+		case key.Matches(msg, k.PageUp):
+			v.st.cursor -= page
+		case key.Matches(msg, k.PageDown):
+			v.st.cursor += page
+		case key.Matches(msg, k.Home):
+			v.st.cursor = 0
+		case key.Matches(msg, k.End):
+			v.st.cursor = 1 << 30
+		case key.Matches(msg, k.GroupKey):
+			v.ask = askKey
+		case key.Matches(msg, k.Metric):
+			v.ask = askMetric
+		case key.Matches(msg, k.Enter):
+			if row, ok := v.cursorRow(); ok {
+				v.drill = &drillRequest{label: v.rowLabel(row), clause: drillExpr(v.res.Query.Keys, row)}
+			}
+		}
+		v.clamp()
+	}
+	return v, nil
+}
+
+// takeAsk returns the picker the view asked for, once.
+func (v *Groups) takeAsk() askKind {
+	a := v.ask
+	v.ask = askNone
+	return a
+}
+
+// takeDrill returns the drill-down enter asked for, once.
+func (v *Groups) takeDrill() (*drillRequest, bool) {
+	d := v.drill
+	v.drill = nil
+	return d, d != nil
+}
+
+// groups returns the number of rows the result holds.
+func (v *Groups) groups() int {
+	if v.res == nil {
+		return 0
+	}
+	return len(v.res.Rows)
+}
+
+// clamp keeps the cursor on a row.
+func (v *Groups) clamp() {
+	v.st.cursor = min(max(v.st.cursor, 0), max(v.groups()-1, 0))
+}
+
+// cursorRow returns the group under the cursor.
+func (v *Groups) cursorRow() (model.GroupRow, bool) {
+	if v.res == nil || v.stale || v.st.cursor >= len(v.res.Rows) {
+		return model.GroupRow{}, false
+	}
+	return v.res.Rows[v.st.cursor], true
+}
+
+// rowLabel names a group in the breadcrumb.
+func (v *Groups) rowLabel(row model.GroupRow) string {
+	parts := make([]string, len(row.Key))
+	for i, k := range v.res.Query.Keys {
+		parts[i] = k.Name + " " + keyText(k, row.Key[i])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// rowsHeight is the number of group lines (title and header excluded).
+func (v *Groups) rowsHeight() int { return max(1, v.h-2) }
+
+// keyText renders one key value for people: ports with their service,
+// protocols by name, times as clock times; text from logs is sanitized.
+func keyText(k model.GroupKey, kv model.KeyValue) string {
+	if kv.Absent {
+		return "- (absent)"
+	}
+	switch {
+	case k.Bucket > 0:
+		t := time.Unix(int64(kv.Num), 0).UTC()
+		if k.Bucket >= 86400 {
+			return t.Format("2006-01-02")
+		}
+		return t.Format("01-02 15:04")
+	case k.Prefix == 0 && (k.Field == model.FieldDstPort || k.Field == model.FieldSrcPort):
+		if n := model.PortName(uint16(kv.Num)); n != "" {
+			return kv.Text + " " + n
+		}
+	case k.Field == model.FieldProtocol:
+		if n := model.ProtocolName(uint8(kv.Num)); n != kv.Text {
+			return n + " (" + kv.Text + ")"
+		}
+	}
+	return Sanitize(kv.Text)
+}
+
+// rowKeyText renders a group's keys: a pair of addresses as "a → b".
+func rowKeyText(keys []model.GroupKey, row model.GroupRow) string {
+	if len(keys) == 1 {
+		return keyText(keys[0], row.Key[0])
+	}
+	sep := " · "
+	if len(keys) == 2 && keys[0].Field.Kind() == model.KindAddr && keys[1].Field.Kind() == model.KindAddr {
+		sep = " → "
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = keyText(k, row.Key[i])
+	}
+	return strings.Join(parts, sep)
+}
+
+// metricText renders a metric value to fit a narrow column.
+func metricText(m model.Metric, v float64) string {
+	switch m.Kind {
+	case model.MetricBytes:
+		return model.HumanBytes(uint64(v))
+	case model.MetricRejectRatio:
+		return strconv.FormatFloat(v*100, 'f', 1, 64) + "%"
+	}
+	return model.HumanCount(uint64(v))
+}
+
+// shareText renders v's share of total ("" where a share means nothing).
+func shareText(m model.Metric, v, total float64) string {
+	if m.Kind == model.MetricRejectRatio || total <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(100*v/total, 'f', 1, 64) + "%"
+}
+
+// bar draws v of top as a bar of w cells, in eighths of a cell; any
+// non-zero value shows at least one eighth.
+func bar(v, top float64, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if top <= 0 || v <= 0 || math.IsNaN(v) {
+		return strings.Repeat(" ", w)
+	}
+	eighths := int(math.Round(min(v/top, 1) * float64(w*8)))
+	eighths = max(eighths, 1)
+	const parts = " ▏▎▍▌▋▊▉"
+	var b strings.Builder
+	b.WriteString(strings.Repeat("█", eighths/8))
+	n := eighths / 8
+	if r := eighths % 8; r > 0 {
+		b.WriteString(string([]rune(parts)[r]))
+		n++
+	}
+	b.WriteString(strings.Repeat(" ", w-n))
+	return b.String()
+}
+
+// groupLayout is the column widths of the table for a width and result.
+type groupLayout struct {
+	key, val, share, bar, flows int
+}
+
+// layoutGroups fits the columns into w cells (gutter included): the key
+// as wide as its longest visible value within limits, the bar the rest.
+func layoutGroups(w int, keyWidth int, secondary bool) groupLayout {
+	l := groupLayout{val: 9, share: 6}
+	if secondary {
+		l.flows = 7
+	}
+	fixed := 1 + 1 + l.val + 1 + l.share + 1
+	if secondary {
+		fixed += 1 + l.flows
+	}
+	l.key = min(max(keyWidth, 12), max(12, (w-fixed)*3/5))
+	l.bar = w - fixed - l.key
+	if l.bar < 4 && secondary {
+		l.flows = 0
+		l.bar += 8
+	}
+	if l.bar < 4 {
+		l.key = max(6, l.key-(4-l.bar))
+		l.bar = w - fixed - l.key
+	}
+	return l
+}
+
+// groupLine renders one group: gutter, key, value, share, bar, flows;
+// plain text of exactly w cells, with the bar's cell range for styling.
+func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor bool) (line string, barFrom, barTo int) {
+	q := res.Query
+	var b []byte
+	if cursor {
+		b = append(b, '>')
+	} else {
+		b = append(b, ' ')
+	}
+	kt := rowKeyText(q.Keys, row)
+	b = appendPad(b, truncateMiddle(kt, l.key), l.key, false)
+	b = append(b, ' ')
+	b = appendPad(b, metricText(q.Metrics[0], row.Vals[0]), l.val, true)
+	b = append(b, ' ')
+	b = appendPad(b, shareText(q.Metrics[0], row.Vals[0], res.Totals[0]), l.share, true)
+	b = append(b, ' ')
+	barFrom = len(b)
+	top := res.Rows[0].Vals[0]
+	if q.Metrics[0].Kind == model.MetricRejectRatio {
+		top = 1
+	}
+	b = append(b, bar(row.Vals[0], top, l.bar)...)
+	barTo = len(b)
+	if l.flows > 0 && len(row.Vals) > 1 {
+		b = append(b, ' ')
+		b = appendPad(b, model.HumanCount(uint64(row.Vals[1])), l.flows, true)
+	}
+	return string(b), barFrom, barTo
+}
+
+// View renders the title, the column header and the visible groups:
+// exactly h lines of w cells.
+func (v *Groups) View() string {
+	t := v.env.theme
+	out := make([]string, 0, v.h)
+	out = append(out, fitLine(v.title(), v.w))
+	res := v.res
+	if res == nil || len(res.Rows) == 0 || v.err != nil {
+		msg := v.emptyText()
+		out = append(out, fitLine(t.Muted.Render(" "+msg), v.w))
+		return fillLines(out, v.w, v.h)
+	}
+	q := res.Query
+	secondary := len(q.Metrics) > 1
+	rh := v.rowsHeight()
+	top := min(max(0, v.st.cursor-rh/2), max(0, len(res.Rows)-rh))
+	kw := 0
+	for i := top; i < len(res.Rows) && i < top+rh; i++ {
+		kw = max(kw, width(rowKeyText(q.Keys, res.Rows[i])))
+	}
+	l := layoutGroups(v.w, kw, secondary)
+	hdr := []byte{' '}
+	keyName := groupKeyChoices[v.st.key].label
+	if len(q.Keys) == 2 {
+		keyName = q.Keys[0].Name + " → " + q.Keys[1].Name
+	}
+	hdr = appendPad(hdr, keyName, l.key, false)
+	hdr = append(hdr, ' ')
+	hdr = appendPad(hdr, groupMetricChoices[v.st.metric].label, l.val, true)
+	hdr = append(hdr, ' ')
+	hdr = appendPad(hdr, "share", l.share, true)
+	hdr = append(hdr, ' ')
+	hdr = appendPad(hdr, "", l.bar, false)
+	if l.flows > 0 {
+		hdr = append(hdr, ' ')
+		hdr = appendPad(hdr, "flows", l.flows, true)
+	}
+	out = append(out, t.Header.Render(fitLine(string(hdr), v.w)))
+	for i := top; i < top+rh && len(out) < v.h; i++ {
+		if i >= len(res.Rows) {
+			break
+		}
+		cur := i == v.st.cursor
+		line, bf, bt := groupLine(res, res.Rows[i], l, cur)
+		line = fitLine(line, v.w)
+		switch {
+		case cur:
+			out = append(out, t.Selected.Render(line))
+		case bt <= len(line):
+			out = append(out, line[:bf]+t.Bar.Render(line[bf:bt])+line[bt:])
+		default:
+			out = append(out, line)
+		}
+	}
+	return fillLines(out, v.w, v.h)
+}
+
+// title says what is grouped, how, and how much.
+func (v *Groups) title() string {
+	t := v.env.theme
+	kc := groupKeyChoices[v.st.key]
+	s := " " + t.Label.Render("top "+kc.label) + " by " + t.Label.Render(metricLabel(v.st))
+	if r := v.res; r != nil && !v.stale && v.err == nil {
+		s += t.Muted.Render(" · " + itoa(len(r.Rows)) + " of " + itoa(r.Groups) + " groups · " +
+			model.HumanCount(uint64(r.Count)) + " flows")
+	}
+	if v.stale || v.ref.running || v.res == nil && v.err == nil {
+		s += t.Muted.Render(" · grouping…")
+	}
+	return s
+}
+
+// emptyText explains an empty table.
+func (v *Groups) emptyText() string {
+	switch {
+	case v.err != nil:
+		return "cannot group: " + v.err.Error()
+	case v.res == nil:
+		return "grouping…"
+	case v.env.snap == nil || v.env.snap.Rows() == 0:
+		return "waiting for records…"
+	default:
+		return "no record matches the filter (/ to change it)"
+	}
+}
+
+// fillLines pads out to h lines of w cells.
+func fillLines(out []string, w, h int) string {
+	for len(out) < h {
+		out = append(out, strings.Repeat(" ", w))
+	}
+	return strings.Join(out[:h], "\n")
+}
+
+// ShortHelp lists the view's main keys.
+func (v *Groups) ShortHelp() []key.Binding {
+	k := v.env.keys
+	return []key.Binding{k.GroupKey, k.Metric, k.Enter, k.Back, k.Filter, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
+}
+
+// FullHelp lists every key of the view.
+func (v *Groups) FullHelp() [][]key.Binding {
+	k := v.env.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Enter, k.Back}}
+}
