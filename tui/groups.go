@@ -149,7 +149,7 @@ type Groups struct {
 	err     error
 	stale   bool // res answers an older question; a new one is running
 
-	ask   askKind      // a picker the view asked the root to open
+	ask   askKind       // a picker the view asked the root to open
 	drill *drillRequest // the group enter asked to drill into
 }
 

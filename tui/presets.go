@@ -44,7 +44,7 @@ func DefaultPresets() []Preset {
 			View: "groups", GroupKey: "srcaddr", Metric: "dst ports"},
 		{Name: "egress bytes to public addresses", Desc: "private sources sending to public destinations, by bytes",
 			Filter: "srcaddr in (" + privateNets + ") and not dstaddr in (" + privateNets + ")",
-			View: "groups", GroupKey: "dstaddr", Metric: "bytes"},
+			View:   "groups", GroupKey: "dstaddr", Metric: "bytes"},
 		{Name: "rejects over time", Desc: "REJECT flows per bucket", Filter: "action = REJECT", View: "chart", Metric: "flows"},
 	}
 }
