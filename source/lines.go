@@ -16,31 +16,6 @@ const readBufSize = batchTarget + model.DefaultMaxLine + minRead
 
 var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, readBufSize); return &b }}
 
-// batchCap is the capacity of pooled batch buffers. It is odd on purpose:
-// recycle takes back only slices of exactly this capacity, which no other
-// code makes, so a batch from elsewhere is never reused by mistake.
-const batchCap = batchTarget + 4093
-
-var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, batchCap); return &b }}
-
-// batchBuf returns a copy of data in a pooled buffer when it fits.
-func batchBuf(data []byte) []byte {
-	if len(data) > batchCap || len(data) < 4<<10 {
-		return append([]byte(nil), data...)
-	}
-	p := batchBufs.Get().(*[]byte)
-	return append((*p)[:0], data...)
-}
-
-// recycle gives a batch's Data back to the pool once the consumer is done
-// with it (emit took ownership; the Mux recycles after ingest).
-func recycle(data []byte) {
-	if cap(data) == batchCap {
-		data = data[:0]
-		batchBufs.Put(&data)
-	}
-}
-
 // chunk is a run of whole lines cut from one object: the Data, Offset and
 // Line of a batch.
 type chunk struct {
@@ -248,7 +223,7 @@ func (a *assembler) cut() {
 	if a.ls == 0 {
 		return
 	}
-	a.ready = append(a.ready, chunk{data: batchBuf(a.buf[:a.ls]), off: a.off, line: a.line, lines: a.lines})
+	a.ready = append(a.ready, chunk{data: append([]byte(nil), a.buf[:a.ls]...), off: a.off, line: a.line, lines: a.lines})
 	a.off += int64(a.ls)
 	a.line += int64(a.lines)
 	a.buf = a.buf[:copy(a.buf, a.buf[a.ls:])]

@@ -252,7 +252,6 @@ func (m *Mux) handle(it *item) {
 		return
 	}
 	res := m.ix.Ingest(&it.b)
-	recycle(it.b.Data)
 	if m.afterIngest != nil {
 		m.afterIngest()
 	}
