@@ -148,6 +148,7 @@ var compileExprs = []string{
 	"interface-id = eni-0a1b* and flow-direction = egress and bytes > 10MB and start > -15m and end < 2024-06-01T11:00:00Z",
 	"(port in (22, 3389, 5432, 6379, 9092, 123, 53, 80, 443, 8080) or dstport 1024-2048) and not (action = REJECT or log-status in (NODATA, SKIPDATA))",
 	`interface-id ~ /^eni-0(a|b)[0-9a-f]+$/ and ${my-extra} != x* and source = "s3://bucket/*"`,
+	"port in (1-3, 5-7, 9-11, 13-15, 17-19, 8000-8080) and not dstport in (100-200, 300-400, 500-600) and tcp-flags in (1, 3, 5, 7, 9) and interface-id ~ /^eni-(0a|0b|0c)[0-9a-f]{15}$/ and srcaddr in (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 2001:db8::/32, fe80::/10)",
 }
 
 // BenchmarkCompile measures parse + check + compile of typical expressions.

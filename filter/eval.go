@@ -340,23 +340,14 @@ func (ec *evalCtx) codes(l *leaf, sg *model.Seg, w0, w1 int, mask, out []uint64)
 				continue
 			}
 			v := (*[64]uint32)(vals[w*64:])
-			var m uint64
 			switch cv.kind {
-			case cvEq:
-				for j := 63; j >= 0; j-- {
-					m = m<<1 | (uint64(v[j]^a)-1)>>63
-				}
+			case cvEq: // code == a: a range of one
+				out[i] = rng32w(v, a, 1)
 			case cvNe:
-				for j := 63; j >= 0; j-- {
-					m = m<<1 | -uint64(v[j]^a)>>63
-				}
+				out[i] = ^rng32w(v, a, 1)
 			default:
-				for j := 63; j >= 0; j-- {
-					x := v[j]
-					m = m<<1 | (-uint64(x^a)>>63)&(-uint64(x^b)>>63)
-				}
+				out[i] = ^(rng32w(v, a, 1) | rng32w(v, b, 1))
 			}
-			out[i] = m
 		}
 	case cvTab:
 		tab := cv.tab.bits

@@ -105,7 +105,8 @@ type numKern struct {
 	t    [2]term
 	mask uint64 // kMask: the mask replicated per byte
 	m8   uint8
-	tab  []byte // kTable: 1 if the value matches, by value
+	tab  []byte   // kTable (uint8): 1 if the value matches, by value
+	bits []uint64 // kTable (uint16): bit v set if v matches
 	ivs  []iv
 }
 
@@ -238,13 +239,11 @@ func kernFromIvs(p *valPred, wmax uint64) numKern {
 	case len(falses) <= 2:
 		return mkTerms(falses, width, true)
 	case width == 16:
-		tab := make([]uint64, 1024)
+		bm := make([]uint64, 1024)
 		for _, r := range trues {
-			for v := r.lo; v <= r.hi; v++ {
-				tab[v>>6] |= 1 << (v & 63)
-			}
+			setRange(bm, int(r.lo), int(r.hi)+1)
 		}
-		return numKern{kind: kTable, tab: bytesOf(tab, 65536)}
+		return numKern{kind: kTable, bits: bm}
 	}
 	return numKern{kind: kIvs, ivs: trues}
 }
@@ -263,6 +262,9 @@ func (k *numKern) base(v uint64) bool {
 	case kMask:
 		return uint8(v)&k.m8 == k.m8
 	case kTable:
+		if k.bits != nil {
+			return v < 65536 && k.bits[v>>6]&(1<<(v&63)) != 0
+		}
 		return v < uint64(len(k.tab)) && k.tab[v] == 1
 	case kIvs:
 		i := sort.Search(len(k.ivs), func(i int) bool { return k.ivs[i].hi >= v })
@@ -376,13 +378,17 @@ func (k *numKern) run16(vals []uint16, w0, w1 int, mask, out []uint64) {
 		t := [4]gec{k.t[0].geLo, k.t[0].geHi, k.t[1].geLo, k.t[1].geHi}
 		word = func(v *[64]uint16) uint64 { return rng16x2w(v, &t) }
 	case k.kind == kTable:
-		tab := (*[65536]byte)(k.tab)
+		tab := (*[1024]uint64)(k.bits)
 		word = func(v *[64]uint16) uint64 {
-			var m uint64
-			for j := 63; j >= 0; j-- {
-				m = m<<1 | uint64(tab[v[j]])
+			var m0, m1, m2, m3 uint64
+			for j := 15; j >= 0; j-- {
+				x0, x1, x2, x3 := v[j], v[j+16], v[j+32], v[j+48]
+				m0 = m0<<1 | tab[x0>>6]>>(x0&63)&1
+				m1 = m1<<1 | tab[x1>>6]>>(x1&63)&1
+				m2 = m2<<1 | tab[x2>>6]>>(x2&63)&1
+				m3 = m3<<1 | tab[x3>>6]>>(x3&63)&1
 			}
-			return m
+			return m0 | m1<<16 | m2<<32 | m3<<48
 		}
 	default:
 		fillConst(k.kind == kAll, mask, out[:w1-w0])
@@ -436,12 +442,7 @@ func (k *numKern) run32(vals []uint32, w0, w1 int, mask, out []uint64) {
 				out[i] = 0
 				continue
 			}
-			v := (*[64]uint32)(vals[w*64:])
-			var m uint64
-			for j := 63; j >= 0; j-- {
-				m = m<<1 | (uint64(v[j]-lo)-s1)>>63
-			}
-			out[i] = m
+			out[i] = rng32w((*[64]uint32)(vals[w*64:]), lo, s1)
 		}
 	case k.kind == kTerms:
 		lo1, s1 := uint32(k.t[0].lo), k.t[0].span1
@@ -452,12 +453,7 @@ func (k *numKern) run32(vals []uint32, w0, w1 int, mask, out []uint64) {
 				continue
 			}
 			v := (*[64]uint32)(vals[w*64:])
-			var m uint64
-			for j := 63; j >= 0; j-- {
-				x := v[j]
-				m = m<<1 | (uint64(x-lo1)-s1)>>63 | (uint64(x-lo2)-s2)>>63
-			}
-			out[i] = m
+			out[i] = rng32w(v, lo1, s1) | rng32w(v, lo2, s2)
 		}
 	case k.kind == kIvs:
 		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
@@ -478,6 +474,20 @@ func (k *numKern) run32(vals []uint32, w0, w1 int, mask, out []uint64) {
 	default:
 		fillConst(k.kind == kAll, mask, out[:w1-w0])
 	}
+}
+
+// rng32w matches 64 uint32 values against lo <= x < lo+s1 (s1 <= 2^32):
+// uint32(x-lo) - s1 is negative exactly inside the range. Four
+// accumulators keep the shift-or chains short.
+func rng32w(v *[64]uint32, lo uint32, s1 uint64) uint64 {
+	var m0, m1, m2, m3 uint64
+	for j := 15; j >= 0; j-- {
+		m0 = m0<<1 | (uint64(v[j]-lo)-s1)>>63
+		m1 = m1<<1 | (uint64(v[j+16]-lo)-s1)>>63
+		m2 = m2<<1 | (uint64(v[j+32]-lo)-s1)>>63
+		m3 = m3<<1 | (uint64(v[j+48]-lo)-s1)>>63
+	}
+	return m0 | m1<<16 | m2<<32 | m3<<48
 }
 
 // fillConst writes an all-true or all-false block.

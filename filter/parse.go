@@ -2,6 +2,7 @@ package filter
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/flowlens/flowlens/model"
@@ -477,7 +478,7 @@ func (p *parser) parseRegex(ref Ref, op token) (Lit, *Error) {
 		return Lit{}, p.errAt(t, "unknown regular expression flags "+flags, nil, "the only flag is i (ignore case)")
 	}
 	lit := Lit{Kind: LitRegex, Str: src, Fold: flags == "i"}
-	if _, err := compileRegex(lit); err != nil {
+	if _, err := syntax.Parse(src, syntax.Perl); err != nil { // compiled once, by Compile
 		return Lit{}, p.errAt(t, "bad regular expression: "+strings.TrimPrefix(err.Error(), "error parsing regexp: "), nil, "")
 	}
 	return lit, nil
