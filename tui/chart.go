@@ -482,26 +482,30 @@ func drawTimeLabels(c *canvas.Model, axisX, y, gw int, win chartWindow) {
 	}
 	lwid := len(layout) + 2
 	n := win.n()
-	step := 1
-	for step < n && columnOf(step, n, gw) < lwid {
-		step++
-	}
-	// Prefer round steps: the labels then land on round times.
-	for _, s := range []int{1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 24, 30, 60} {
-		if s >= step {
-			step = s
+	// Label every d seconds, d the shortest round duration whose labels
+	// do not touch; labels land on multiples of d.
+	d := win.bucket * int64(n)
+	for _, nd := range []int64{5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400} {
+		if nd%win.bucket == 0 && columnOf(int(nd/win.bucket), n, gw) >= lwid {
+			d = nd
 			break
 		}
 	}
+	if d%60 == 0 && layout == "15:04:05" {
+		layout = "15:04"
+	}
 	end := gw - len(" UTC")
-	for k := 0; k < n; k += step {
+	for k := 0; k < n; k++ {
+		ts := win.from + int64(k)*win.bucket
+		if ts%d != 0 {
+			continue
+		}
 		x := columnOf(k, n, gw)
 		if x+len(layout) > end {
 			break
 		}
-		ts := time.Unix(win.from+int64(k)*win.bucket, 0).UTC()
 		c.SetRune(canvas.Point{X: axisX + 1 + x, Y: y - 1}, runes.LineHorizontalDown)
-		c.SetString(canvas.Point{X: axisX + 1 + x, Y: y}, ts.Format(layout))
+		c.SetString(canvas.Point{X: axisX + 1 + x, Y: y}, time.Unix(ts, 0).UTC().Format(layout))
 	}
 	c.SetString(canvas.Point{X: axisX + 1 + end + 1, Y: y}, "UTC")
 }

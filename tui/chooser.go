@@ -110,6 +110,13 @@ func (c *Chooser) Update(msg tea.Msg) (*Chooser, tea.Cmd) {
 	default:
 		if c.input.Update(km) {
 			c.narrow()
+			c.cursor = 0
+			q := strings.TrimSpace(c.input.Value())
+			for p, i := range c.shown {
+				if strings.EqualFold(c.items[i].label, q) {
+					c.cursor = p // an exact name wins over names that hold it
+				}
+			}
 		}
 	}
 	return c, nil

@@ -410,7 +410,7 @@ func (m *Model) startExport(path string) tea.Cmd {
 // exported confirms an export in the status bar.
 func (m *Model) exported(msg exportMsg) {
 	if msg.err != nil {
-		m.status.flash(fmt.Sprintf("export to %s failed: %v", Sanitize(msg.path), msg.err), true)
+		m.status.flash(fmt.Sprintf("export failed (%s): %s", Sanitize(msg.err.Error()), Sanitize(msg.path)), true)
 		m.env.debugf("export to %s: %v", msg.path, msg.err)
 		return
 	}
