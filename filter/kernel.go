@@ -99,15 +99,16 @@ const (
 // numKern is a compiled predicate over raw column values: match(v) =
 // base(v) != inv.
 type numKern struct {
-	kind uint8
-	inv  bool
-	n    int
-	t    [2]term
-	mask uint64 // kMask: the mask replicated per byte
-	m8   uint8
-	tab  []byte   // kTable (uint8): 1 if the value matches, by value
-	bits []uint64 // kTable (uint16): bit v set if v matches
-	ivs  []iv
+	kind  uint8
+	inv   bool
+	small bool // uint8 values below 0x80 only (enum codes)
+	n     int
+	t     [2]term
+	mask  uint64 // kMask: the mask replicated per byte
+	m8    uint8
+	tab   []byte   // kTable (uint8): 1 if the value matches, by value
+	bits  []uint64 // kTable (uint16): bit v set if v matches
+	ivs   []iv
 }
 
 func mkTerms(runs []iv, width uint, inv bool) numKern {
@@ -192,8 +193,9 @@ func kernFromEnum(t [4]uint64, n int) numKern {
 	t = lo
 	a, b := kernFromTable(t, 0, false), kernFromTable(hi, 0, false)
 	if b.cost() < a.cost() {
-		return b
+		a = b
 	}
+	a.small = a.kind != kTerms || a.t[0].lo < 0x80
 	return a
 }
 
@@ -276,11 +278,23 @@ func (k *numKern) base(v uint64) bool {
 // run8 writes base-predicate words for words [w0, w1) of a uint8 column.
 // Words whose mask word is zero are skipped (written as 0).
 func (k *numKern) run8(vals []uint8, w0, w1 int, mask, out []uint64) {
+	if k.kind == kTerms && k.n == 1 && k.t[0].eq { // the hot case, with static calls
+		c, small := k.t[0].c, k.small
+		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
+			if mask != nil && mask[i] == 0 {
+				out[i] = 0
+				continue
+			}
+			if b := (*[64]byte)(vals[w*64:]); small {
+				out[i] = eq7w(b, c)
+			} else {
+				out[i] = eq8w(b, c)
+			}
+		}
+		return
+	}
 	var word func(b *[64]byte) uint64
 	switch {
-	case k.kind == kTerms && k.n == 1 && k.t[0].eq:
-		c := k.t[0].c
-		word = func(b *[64]byte) uint64 { return eq8w(b, c) }
 	case k.kind == kTerms && k.n == 1:
 		lo, hi := k.t[0].geLo, k.t[0].geHi
 		word = func(b *[64]byte) uint64 { return rng8w(b, &lo, &hi) }
@@ -289,7 +303,7 @@ func (k *numKern) run8(vals []uint8, w0, w1 int, mask, out []uint64) {
 		word = func(b *[64]byte) uint64 { return rng8x2w(b, &t) }
 	case k.kind == kMask:
 		mk := k.mask
-		word = func(b *[64]byte) uint64 { return eq8w(b, mk, mk) }
+		word = func(b *[64]byte) uint64 { return maskEq8w(b, mk) }
 	case k.kind == kTable:
 		tab := (*[256]byte)(k.tab)
 		word = func(b *[64]byte) uint64 {
@@ -312,21 +326,40 @@ func (k *numKern) run8(vals []uint8, w0, w1 int, mask, out []uint64) {
 	}
 }
 
-// eq8w matches the 64 bytes of b equal to c (after and-ing them with the
-// optional mask mk[0]: (v & mk) == c).
-func eq8w(b *[64]byte, c uint64, mk ...uint64) uint64 {
-	a := all64
-	if len(mk) > 0 {
-		a = mk[0]
+// eq8w matches the 64 bytes of b equal to c (c replicated).
+func eq8w(b *[64]byte, c uint64) uint64 {
+	return gather8(zero8(le64(b[0:8])^c)) |
+		gather8(zero8(le64(b[8:16])^c))<<8 |
+		gather8(zero8(le64(b[16:24])^c))<<16 |
+		gather8(zero8(le64(b[24:32])^c))<<24 |
+		gather8(zero8(le64(b[32:40])^c))<<32 |
+		gather8(zero8(le64(b[40:48])^c))<<40 |
+		gather8(zero8(le64(b[48:56])^c))<<48 |
+		gather8(zero8(le64(b[56:64])^c))<<56
+}
+
+// zero7 is zero8 for bytes below 0x80 (enum codes): no lane can carry.
+func zero7(x uint64) uint64 { return ^(x + lo7) & hi8 }
+
+// eq7w is eq8w for bytes below 0x80.
+func eq7w(b *[64]byte, c uint64) uint64 {
+	return gather8(zero7(le64(b[0:8])^c)) |
+		gather8(zero7(le64(b[8:16])^c))<<8 |
+		gather8(zero7(le64(b[16:24])^c))<<16 |
+		gather8(zero7(le64(b[24:32])^c))<<24 |
+		gather8(zero7(le64(b[32:40])^c))<<32 |
+		gather8(zero7(le64(b[40:48])^c))<<40 |
+		gather8(zero7(le64(b[48:56])^c))<<48 |
+		gather8(zero7(le64(b[56:64])^c))<<56
+}
+
+// maskEq8w matches the bytes v of b with v & mk == mk (mk replicated).
+func maskEq8w(b *[64]byte, mk uint64) uint64 {
+	var m uint64
+	for j := 56; j >= 0; j -= 8 {
+		m = m<<8 | gather8(zero8(le64(b[j:j+8])&mk^mk))
 	}
-	return gather8(zero8(le64(b[0:8])&a^c)) |
-		gather8(zero8(le64(b[8:16])&a^c))<<8 |
-		gather8(zero8(le64(b[16:24])&a^c))<<16 |
-		gather8(zero8(le64(b[24:32])&a^c))<<24 |
-		gather8(zero8(le64(b[32:40])&a^c))<<32 |
-		gather8(zero8(le64(b[40:48])&a^c))<<40 |
-		gather8(zero8(le64(b[48:56])&a^c))<<48 |
-		gather8(zero8(le64(b[56:64])&a^c))<<56
+	return m
 }
 
 // rng8w matches the bytes x of b with x >= lo and not x >= hi+1.
@@ -349,12 +382,6 @@ func rng8x2w(b *[64]byte, t *[4]gec) uint64 {
 	return m
 }
 
-// littleEndian says whether uint16 lanes can be loaded four at a time.
-var littleEndian = func() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}()
-
 // load16 returns the uint16 values v[j..j+3] as the lanes of one uint64
 // (lane i = v[j+i]).
 func load16(v *[64]uint16, j int) uint64 {
@@ -366,14 +393,23 @@ func load16(v *[64]uint16, j int) uint64 {
 
 // run16 is run8 for a uint16 column.
 func (k *numKern) run16(vals []uint16, w0, w1 int, mask, out []uint64) {
+	if k.kind == kTerms && k.n == 1 { // the hot cases, with static calls
+		t := &k.t[0]
+		for i, w := 0, w0; w < w1; i, w = i+1, w+1 {
+			if mask != nil && mask[i] == 0 {
+				out[i] = 0
+				continue
+			}
+			if v := (*[64]uint16)(vals[w*64:]); t.eq {
+				out[i] = eq16w(v, t.c)
+			} else {
+				out[i] = rng16w(v, &t.geLo, &t.geHi)
+			}
+		}
+		return
+	}
 	var word func(v *[64]uint16) uint64
 	switch {
-	case k.kind == kTerms && k.n == 1 && k.t[0].eq:
-		c := k.t[0].c
-		word = func(v *[64]uint16) uint64 { return eq16w(v, c) }
-	case k.kind == kTerms && k.n == 1:
-		lo, hi := k.t[0].geLo, k.t[0].geHi
-		word = func(v *[64]uint16) uint64 { return rng16w(v, &lo, &hi) }
 	case k.kind == kTerms:
 		t := [4]gec{k.t[0].geLo, k.t[0].geHi, k.t[1].geLo, k.t[1].geHi}
 		word = func(v *[64]uint16) uint64 { return rng16x2w(v, &t) }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestKernels compares every kernel's word-at-a-time form with its
@@ -139,5 +140,12 @@ func TestGather(t *testing.T) {
 		if got := gather8(b); got != w8 {
 			t.Fatalf("gather8 = %08b, want %08b", got, w8)
 		}
+	}
+}
+
+func TestEndianConstant(t *testing.T) {
+	x := uint16(1)
+	if got := *(*byte)(unsafe.Pointer(&x)) == 1; got != littleEndian {
+		t.Fatalf("littleEndian = %v, but the host is little-endian: %v", littleEndian, got)
 	}
 }
