@@ -13,12 +13,14 @@ import (
 // constNode is a folded constant in a translated tree.
 type constNode struct{ v bool }
 
+// String prints a constant as an expression with that value.
 func (c *constNode) String() string {
 	if c.v {
 		return "exists source"
 	}
 	return "not exists source"
 }
+// Pos is 0: constants come from folding, not from the source text.
 func (c *constNode) Pos() int { return 0 }
 func (c *constNode) node()    {}
 
