@@ -20,6 +20,7 @@ func (c *constNode) String() string {
 	}
 	return "not exists source"
 }
+
 // Pos is 0: constants come from folding, not from the source text.
 func (c *constNode) Pos() int { return 0 }
 func (c *constNode) node()    {}
