@@ -211,7 +211,7 @@ func BenchmarkPipeline1M(b *testing.B) {
 			for end < len(data) && data[end-1] != '\n' {
 				end++
 			}
-			p.Submit(&Batch{Source: "bench", Data: data[off:end]})
+			p.Submit(&Batch{Source: "bench", Data: data[off:end]}, nil)
 			off = end
 		}
 		p.Close()

@@ -47,7 +47,8 @@ type pjob struct {
 	reas  []Reason
 	res   IngestResult
 
-	fault   *ParseError // a source fault to record, instead of a batch
+	done    func(IngestResult) // called on the committer after the batch is in
+	fault   *ParseError        // a source fault to record, instead of a batch
 	barrier chan struct{}
 	ready   chan struct{}
 }
@@ -64,8 +65,8 @@ func NewPipeline(ix *Index, workers int) *Pipeline {
 	}
 	p := &Pipeline{
 		ix:    ix,
-		work:  make(chan *pjob, workers*2),
-		order: make(chan *pjob, workers*4),
+		work:  make(chan *pjob, workers),
+		order: make(chan *pjob, workers*3),
 		done:  make(chan struct{}),
 		objs:  map[pkey]*pobj{},
 		free:  make(chan *pjob, workers*4+2),
@@ -78,8 +79,10 @@ func NewPipeline(ix *Index, workers int) *Pipeline {
 }
 
 // Submit hands a batch to the pipeline; it blocks while the pipeline is
-// full. The pipeline owns b.Data until the batch is committed.
-func (p *Pipeline) Submit(b *Batch) {
+// full. The pipeline owns b.Data until the batch is committed. done, if
+// not nil, is called with the batch's result on the committing goroutine
+// once its records are in the index; it must be quick.
+func (p *Pipeline) Submit(b *Batch, done func(IngestResult)) {
 	k := pkey{b.Source, b.Object}
 	st := p.objs[k]
 	if st == nil || b.Reset {
@@ -98,6 +101,7 @@ func (p *Pipeline) Submit(b *Batch) {
 	}
 	j := p.job()
 	j.b = *b
+	j.done = done
 	j.format, j.line = st.format, st.line
 	// Find where this batch leaves the object: its last header line sets
 	// the format of the next batch, its line count the next line number.
@@ -140,6 +144,10 @@ func (p *Pipeline) Close() {
 	<-p.done
 }
 
+// Capacity is the most batches the pipeline holds at once (submitted but
+// not yet committed): with the caller's own queue, the bound on memory.
+func (p *Pipeline) Capacity() int { return cap(p.order) + 1 }
+
 // Totals counts what the pipeline has committed so far.
 func (p *Pipeline) Totals() IngestResult {
 	return IngestResult{Records: int(p.records.Load()), Bad: int(p.bad.Load()),
@@ -151,7 +159,7 @@ func (p *Pipeline) job() *pjob {
 	select {
 	case j = <-p.free:
 		j.recs, j.provs, j.bad, j.reas, j.extra = j.recs[:0], j.provs[:0], j.bad[:0], j.reas[:0], j.extra[:0]
-		j.res, j.fault, j.barrier = IngestResult{}, nil, nil
+		j.res, j.fault, j.barrier, j.done = IngestResult{}, nil, nil, nil
 	default:
 		j = &pjob{}
 	}
@@ -267,8 +275,11 @@ func (p *Pipeline) commit() {
 			p.bad.Add(uint64(j.res.Bad))
 			p.headers.Add(uint64(j.res.Headers))
 			p.blank.Add(uint64(j.res.Blank))
+			if j.done != nil {
+				j.done(j.res)
+			}
 		}
-		j.b = Batch{}
+		j.b, j.done = Batch{}, nil
 		select {
 		case p.free <- j:
 		default:

@@ -46,7 +46,7 @@ func TestPipelineMatchesIngest(t *testing.T) {
 	p := NewPipeline(par, 3)
 	for i := range batches {
 		b := batches[i]
-		p.Submit(&b)
+		p.Submit(&b, nil)
 		if i == 3 {
 			p.Fault("gen", "a", 7, errors.New("unexpected EOF"))
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,9 @@ type MuxOptions struct {
 	DefaultFormat *model.Format
 	// Logf receives debug logs (nil: discarded).
 	Logf func(format string, args ...any)
+	// Sequential turns parallel parsing off: batches are parsed on the
+	// ingest goroutine itself (the default with one CPU).
+	Sequential bool
 }
 
 // MuxStats counts what a Mux did so far.
@@ -57,6 +61,8 @@ type Mux struct {
 	updates chan *model.Snapshot
 	done    chan struct{}
 	started atomic.Bool
+
+	pipe *model.Pipeline // parallel parsing; nil when sequential
 
 	mu    sync.Mutex
 	ended []bool
@@ -200,8 +206,14 @@ func (m *Mux) runSource(ctx context.Context, i int, s Source) {
 	err = s.Run(sctx, emit)
 }
 
-// ingest is the single writer of the index.
+// ingest is the single writer of the index. With more than one CPU it
+// parses batches in parallel through a model.Pipeline that commits them in
+// order; otherwise it ingests them in place.
 func (m *Mux) ingest() {
+	if runtime.GOMAXPROCS(0) > 1 && !m.opts.Sequential {
+		m.pipe = model.NewPipeline(m.ix, 0)
+		defer m.pipe.Close()
+	}
 	every := m.opts.PublishEvery
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -209,6 +221,9 @@ func (m *Mux) ingest() {
 	armed, dirty := false, false
 	var last time.Time
 	publish := func() {
+		if m.pipe != nil {
+			m.pipe.Flush() // the snapshot covers every batch handed over
+		}
 		s := m.ix.Publish()
 		m.publishes.Add(1)
 		m.offer(s)
@@ -246,21 +261,32 @@ func (m *Mux) ingest() {
 
 func (m *Mux) handle(it *item) {
 	if it.fault != nil {
-		m.ix.ReportError(it.src, it.fault.Object, it.fault.Line, it.fault.Err)
+		if m.pipe != nil {
+			m.pipe.Fault(it.src, it.fault.Object, it.fault.Line, it.fault.Err)
+		} else {
+			m.ix.ReportError(it.src, it.fault.Object, it.fault.Line, it.fault.Err)
+		}
 		m.faults.Add(1)
 		m.per[it.idx].bad.Add(1)
 		return
 	}
-	res := m.ix.Ingest(&it.b)
-	if m.afterIngest != nil {
-		m.afterIngest()
+	idx, size := it.idx, len(it.b.Data)
+	done := func(res model.IngestResult) {
+		if m.afterIngest != nil {
+			m.afterIngest()
+		}
+		m.batches.Add(1)
+		m.bytes.Add(uint64(size))
+		m.records.Add(uint64(res.Records))
+		m.bad.Add(uint64(res.Bad))
+		m.per[idx].records.Add(uint64(res.Records))
+		m.per[idx].bad.Add(uint64(res.Bad))
 	}
-	m.batches.Add(1)
-	m.bytes.Add(uint64(len(it.b.Data)))
-	m.records.Add(uint64(res.Records))
-	m.bad.Add(uint64(res.Bad))
-	m.per[it.idx].records.Add(uint64(res.Records))
-	m.per[it.idx].bad.Add(uint64(res.Bad))
+	if m.pipe != nil {
+		m.pipe.Submit(&it.b, done)
+		return
+	}
+	done(m.ix.Ingest(&it.b))
 }
 
 // offer puts s in the updates slot, replacing an unread older snapshot.
