@@ -102,10 +102,10 @@ func Fields() []FieldHelp {
 		h := FieldHelp{Name: f.String(), Aliases: alias[r], Kind: f.Kind(), Field: f, Doc: f.Info().Doc}
 		switch {
 		case f.Kind() == model.KindEnum:
-			h.Values = model.EnumValues(f)
+			h.Values = append([]string(nil), model.EnumValues(f)...)
 			h.Examples = []string{f.String() + " = " + h.Values[len(h.Values)-1]}
 		case f == model.FieldProtocol:
-			h.Values = protoOrder
+			h.Values = append([]string(nil), protoOrder...)
 			h.Examples = []string{"protocol = tcp", "proto udp"}
 		case f == model.FieldTCPFlags:
 			h.Values = []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "SYN-ACK"}

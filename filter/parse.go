@@ -324,7 +324,8 @@ func (p *parser) parseTerm() (Node, *Error) {
 			// and, or, not, exists: the field has no operator
 		default:
 			if ref.Kind == RefField && ref.Field == model.FieldTCPFlags {
-				if _, ok := parseFlags(t.text); ok {
+				// a flag name tests the flag (nfdump: flags S); a number compares
+				if m, ok := parseFlags(t.text); ok && m != 0 && !allDigits(t.text) {
 					return p.parseHas(ref, at)
 				}
 			}
@@ -648,6 +649,15 @@ func (p *parser) parseLit(ref Ref, t token) (Lit, *Error) {
 		return Lit{Kind: LitGlob, Str: s}, nil
 	}
 	return Lit{Kind: LitStr, Str: s}, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isFlagName(s string) bool {

@@ -52,6 +52,7 @@ var parseCases = []struct {
 	{"has letters", "flags SA", "tcp-flags has SYN-ACK"},
 	{"has number", "tcp-flags has 3", "tcp-flags has 3"},
 	{"flags eq name", "tcp-flags = SYN", "tcp-flags = SYN"},
+	{"flags juxtaposed number", "flags 0", "tcp-flags = 0"},
 	{"flags range numeric", "tcp-flags 16-20", "tcp-flags in 16-20"},
 	{"exists", "exists srcaddr", "exists srcaddr"},
 	{"absent", "srcaddr = -", "srcaddr = -"},
