@@ -92,9 +92,10 @@ func BenchmarkChartRedraw(b *testing.B) {
 	th := NewTheme(true)
 	for _, sz := range []struct{ w, h int }{{80, 19}, {200, 55}} {
 		b.Run(itoa(sz.w)+"x"+itoa(sz.h), func(b *testing.B) {
+			var sc chartScratch
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if len(drawChart(th, sz.w, sz.h, in)) == 0 {
+				if len(drawChart(th, sz.w, sz.h, in, &sc)) == 0 {
 					b.Fatal("empty chart")
 				}
 			}
@@ -154,7 +155,9 @@ func BenchmarkLiveFrames(b *testing.B) {
 			m.Update(msg)
 		}
 	}
-	drain(m.switchTo(viewGroups), nil)
+	for _, msg := range drain(m.switchTo(viewGroups), nil) {
+		m.Update(msg)
+	}
 	var frames []time.Duration
 	frame := func(msg tea.Msg) tea.Cmd {
 		start := time.Now()
@@ -182,6 +185,19 @@ func BenchmarkLiveFrames(b *testing.B) {
 		b.ReportMetric(float64(frames[len(frames)*99/100].Microseconds())/1000, "p99-frame-ms")
 	}
 	if m.groups.res == nil || m.groups.res.Count != m.env.sel.Count {
-		b.Fatalf("groups did not follow the data")
+		b.Fatalf("groups did not follow the data: %v", groupsDebug(m))
 	}
+}
+
+func groupsDebug(m *Model) string {
+	g := m.groups
+	s := "visible=" + map[bool]string{true: "y", false: "n"}[g.visible]
+	if g.res != nil {
+		s += " res=" + itoa(g.res.Count)
+	}
+	if m.env.sel != nil {
+		s += " sel=" + itoa(m.env.sel.Count)
+	}
+	s += " stale=" + map[bool]string{true: "y", false: "n"}[g.stale] + " running=" + map[bool]string{true: "y", false: "n"}[g.ref.running]
+	return s
 }

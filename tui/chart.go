@@ -116,7 +116,8 @@ type Chart struct {
 	data    *seriesMsg
 	stale   bool // data answers an older question
 
-	drawn string
+	drawn   string
+	scratch chartScratch
 }
 
 // newChart returns the Chart view, plotting bytes.
@@ -237,7 +238,7 @@ func (v *Chart) draw() {
 		v.drawn = ""
 		return
 	}
-	v.drawn = drawChart(v.env.theme, v.w, v.h, v.chartInput())
+	v.drawn = drawChart(v.env.theme, v.w, v.h, v.chartInput(), &v.scratch)
 }
 
 // chartInput gathers what drawChart needs.
@@ -322,7 +323,10 @@ func durText(s int64) string {
 // then the ACCEPT panel over the REJECT panel, each labelled with its
 // peak, sharing the time axis at the bottom. It is pure, for tests and
 // benchmarks.
-func drawChart(t *Theme, w, h int, in chartInput) string {
+func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
+	if sc == nil {
+		sc = &chartScratch{}
+	}
 	out := make([]string, 0, h)
 	metric := chartMetrics[in.metric]
 	title := " " + t.Label.Render(metric)
@@ -378,9 +382,9 @@ func drawChart(t *Theme, w, h int, in chartInput) string {
 			valueText(peak, in.metric)+" per "+durText(in.win.bucket)), w)
 	}
 	out = append(out, label("ACCEPT", t.Accept, accSum, accMax))
-	out = append(out, drawPanel(t, t.Accept, w, pa, lw, acc, accMax, in, false)...)
+	out = append(out, drawPanel(sc.canvas(0, w, pa), t, t.Accept, lw, acc, accMax, in, false)...)
 	out = append(out, label("REJECT", t.Reject, rejSum, rejMax))
-	out = append(out, drawPanel(t, t.Reject, w, pr+2, lw, rej, rejMax, in, true)...)
+	out = append(out, drawPanel(sc.canvas(1, w, pr+2), t, t.Reject, lw, rej, rejMax, in, true)...)
 	return fillLines(out, w, h)
 }
 
@@ -392,26 +396,45 @@ func maxOf(vs []uint64) uint64 {
 	return m
 }
 
+// chartScratch keeps the two panels' canvases between drawings: a canvas
+// cell holds a whole style, and allocating them anew for every frame costs
+// more than drawing.
+type chartScratch struct {
+	panels [2]*canvas.Model
+}
+
+// canvas returns panel i's canvas, blank, w x h.
+func (sc *chartScratch) canvas(i, w, h int) *canvas.Model {
+	c := sc.panels[i]
+	if c == nil || c.Width() != w || c.Height() != h {
+		nc := canvas.New(w, h)
+		sc.panels[i] = &nc
+		return &nc
+	}
+	c.Fill(canvas.Cell{})
+	return c
+}
+
 // drawPanel draws one panel of h lines on an ntcharts canvas: the value
 // axis with its top, middle and zero labels (lw cells wide), one column of
 // eighth blocks per bucket (buckets share columns when there are more
 // buckets than columns), and with timeAxis the time axis and its labels
 // on the last two lines.
-func drawPanel(t *Theme, barStyle lipgloss.Style, w, h, lw int, vals []uint64, top uint64, in chartInput, timeAxis bool) []string {
-	c := canvas.New(w, h)
+func drawPanel(c *canvas.Model, t *Theme, barStyle lipgloss.Style, lw int, vals []uint64, top uint64, in chartInput, timeAxis bool) []string {
+	w, h := c.Width(), c.Height()
 	axisX := lw + 1
 	baseY := h - 1 // the lowest row of bars
 	if timeAxis {
 		baseY = h - 3
-		graph.DrawXYAxis(&c, canvas.Point{X: axisX, Y: h - 2}, t.Axis)
+		graph.DrawXYAxis(c, canvas.Point{X: axisX, Y: h - 2}, t.Axis)
 	} else {
-		graph.DrawVerticalLineUp(&c, canvas.Point{X: axisX, Y: h - 1}, t.Axis)
+		graph.DrawVerticalLineUp(c, canvas.Point{X: axisX, Y: h - 1}, t.Axis)
 	}
 	rows := baseY + 1
 	gw := w - axisX - 1
 	n := len(vals)
 	if gw <= 0 || n == 0 {
-		return canvasLines(&c, t, barStyle)
+		return canvasLines(c, t, barStyle)
 	}
 	// The value axis: top, middle and zero.
 	setLabel := func(y int, v uint64) {
@@ -437,12 +460,12 @@ func drawPanel(t *Theme, barStyle lipgloss.Style, w, h, lw int, vals []uint64, t
 			continue
 		}
 		hgt := max(float64(v)/float64(scale)*float64(rows), 0.125)
-		graph.DrawColumnBottomToTop(&c, canvas.Point{X: axisX + 1 + x, Y: baseY}, hgt, barStyle)
+		graph.DrawColumnBottomToTop(c, canvas.Point{X: axisX + 1 + x, Y: baseY}, hgt, barStyle)
 	}
 	if timeAxis {
-		drawTimeLabels(&c, axisX, h-1, gw, in.win)
+		drawTimeLabels(c, axisX, h-1, gw, in.win)
 	}
-	return canvasLines(&c, t, barStyle)
+	return canvasLines(c, t, barStyle)
 }
 
 // bucketsAt returns the buckets [b0, b1) column x of gw shows, out of n:
@@ -512,8 +535,8 @@ func drawTimeLabels(c *canvas.Model, axisX, y, gw int, win chartWindow) {
 
 // canvasLines turns a canvas into styled lines. Cells are styled by what
 // they hold, a run at a time (block elements: the panel's bars; the rest:
-// axis and labels), which costs a few Render calls a line instead of one a
-// cell as canvas.View does.
+// axis and labels), which costs a few Render calls a line instead of the
+// one a cell of canvas.View.
 func canvasLines(c *canvas.Model, t *Theme, barStyle lipgloss.Style) []string {
 	out := make([]string, 0, c.Height())
 	var run []rune
@@ -536,16 +559,17 @@ func canvasLines(c *canvas.Model, t *Theme, barStyle lipgloss.Style) []string {
 		}
 		for x := 0; x < c.Width(); x++ {
 			r := c.Cell(canvas.Point{X: x, Y: y}).Rune
-			k := 0
-			switch {
-			case r == 0 || r == ' ':
-				r = ' '
-			case runes.IsLowerBlockElement(r):
-				k = 1
-			default:
-				k = 2
+			if r == 0 || r == ' ' {
+				// A blank joins whatever run it is in: no style used here
+				// has a background, so it looks the same in any of them.
+				run = append(run, ' ')
+				continue
 			}
-			if k != cls && !(r == ' ' && cls == 0) {
+			k := 2
+			if runes.IsLowerBlockElement(r) {
+				k = 1
+			}
+			if k != cls {
 				flush()
 				cls = k
 			}
