@@ -490,7 +490,7 @@ func columnOf(k, n, gw int) int {
 	if n <= gw {
 		return k * (gw / n)
 	}
-	return (k*gw + n - 1) / n
+	return k * gw / n
 }
 
 // drawTimeLabels writes clock times under the time axis at bucket
