@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tmux-journeys.sh drives the real flowlens binary inside tmux through the
 # user journeys of the TUI (start, follow, pause, invalid filter with its
-# hint, valid filter, detail and back, sources, help, resize, NO_COLOR,
+# hint, valid filter, detail and back, sources, help, resize; the analysis
+# views: groups, key and metric, two drill-down levels and back, chart and
+# zoom, a preset, export, copy through OSC 52 into tmux's buffer; NO_COLOR,
 # quit, SIGTERM) and prints every captured screen.
 #
 #   scripts/tmux-journeys.sh              # 80x24, then the resize steps
@@ -57,6 +59,8 @@ keys() { t send-keys -t j "$@"; }
 # A plain shell in the pane, so we can see the terminal after the program.
 t -f /dev/null new-session -d -s j -x "$W" -y "$H" "env -i PATH=$PATH HOME=$HOME TERM=xterm-256color PS1='$ ' bash --norc --noprofile"
 t set-option -t j status off >/dev/null
+# Let copies (OSC 52) from the program land in tmux's paste buffer.
+t set-option -g set-clipboard on >/dev/null
 sleep 0.3
 
 keys "$BIN demo --seed 1" Enter
@@ -112,6 +116,77 @@ sleep 0.5
 show "resized to 60x16"
 t resize-window -t j -x "$W" -y "$H"
 sleep 0.5
+
+# pick KEY TEXT: open a picker, narrow it to TEXT, choose.
+pick() {
+	keys "$1"
+	wait_for "find>"
+	keys -l "$2"
+	keys Enter
+}
+
+keys /
+wait_for "filter>"
+keys C-u Enter
+wait_for "filter none"
+keys 2
+wait_for "[2 Groups]" "top srcaddr by flows" "share"
+show "groups: top sources by flows, share of the total, bars"
+pick g dstport
+wait_for "top dstport by flows"
+pick m bytes
+wait_for "top dstport by bytes"
+show "groups: key dstport, metric bytes"
+pick g srcaddr
+pick m flows
+wait_for "top srcaddr by flows"
+keys Enter
+wait_for "[1 Flows]" "drill all › srcaddr"
+show "drill-down, level 1: the top source's flows, the breadcrumb above"
+keys 2
+pick g dstport
+wait_for "top dstport by flows"
+keys Enter
+wait_for "[1 Flows]" "› dstport"
+show "drill-down, level 2: filter narrowed twice"
+keys BSpace
+wait_for "[2 Groups]" "top dstport by flows"
+show "back one level: Groups by dstport under level 1"
+keys Escape
+wait_for "[2 Groups]" "top srcaddr by flows" "filter none"
+show "back to the start: no filter, no breadcrumb"
+
+keys 3
+wait_for "[3 Chart]" "ACCEPT" "REJECT" "UTC"
+show "chart: bytes per bucket, ACCEPT and REJECT apart, axes with units and times"
+keys -l -- -
+wait_for "per 15s"
+show "chart zoomed out: 15 minutes in 15 s buckets"
+keys -l +
+wait_for "per 5s"
+
+pick p ssh
+wait_for "preset: SSH/RDP attempts" "top srcaddr by rejects"
+show "preset: SSH/RDP attempts"
+keys e
+wait_for "to>"
+keys C-u
+keys -l "$TMP/ssh.csv"
+keys Enter
+wait_for "exported"
+show "export: the row count confirmed"
+printf '\n===== %s (first lines) =====\n' "$TMP/ssh.csv"
+head -4 "$TMP/ssh.csv"
+pick y "flowlens"
+wait_for "copied filter (flowlens)"
+show "copy: the filter, through OSC 52"
+sleep 0.3
+printf '\n===== tmux paste buffer after the copy =====\n'
+buf=$(t show-buffer 2>/dev/null || true)
+echo "$buf"
+[[ "$buf" == "dstport in (22, 3389)" ]] || { echo "tmux-journeys: the copy did not reach tmux's buffer" >&2; exit 1; }
+keys Escape
+wait_for "filter none" "[3 Chart]"
 
 keys q
 wait_for '$ '
