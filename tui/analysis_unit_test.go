@@ -2,8 +2,10 @@ package tui
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -309,5 +311,49 @@ func TestResolvePresets(t *testing.T) {
 		if _, err := resolvePresets([]Preset{p}); err == nil || !strings.Contains(err.Error(), p.Name) {
 			t.Errorf("%s: %v", p.Name, err)
 		}
+	}
+}
+
+// TestChartAfterEviction: once the index evicted old rows, the unfiltered
+// chart still counts every record ever indexed (from the rollups), and a
+// filtered chart, which can only count the rows left, says it is partial.
+func TestChartAfterEviction(t *testing.T) {
+	ix := model.NewIndex(4 << 20)
+	r := rand.New(rand.NewPCG(5, 6))
+	t0, seq := int64(1717236000), 0
+	var buf []byte
+	total := 0
+	for i := 0; i < 5; i++ {
+		buf = genLines(buf[:0], r, 50_000, &t0, &seq)
+		ix.Ingest(&model.Batch{Source: "t", Data: buf})
+		total += 50_000
+		ix.Publish()
+	}
+	snap := ix.Publish()
+	if snap.Evicted == 0 {
+		t.Fatalf("nothing was evicted (%d rows kept)", snap.Rows())
+	}
+	win := chartSpan(autoZoom(snap.MaxStart-snap.MinStart), snap.MaxStart, 60)
+	sum := func(bs []model.Bucket) (n uint64) {
+		for _, b := range bs {
+			n += b.Total().Flows
+		}
+		return n
+	}
+	all := seriesCmd(1, snap, model.SelectAll(snap), "", time.Now(), win)().(seriesMsg)
+	if !all.rollups || sum(all.buckets) != uint64(total) {
+		t.Errorf("unfiltered: rollups %v, %d flows; want %d from the rollups", all.rollups, sum(all.buckets), total)
+	}
+	in := chartInput{win: all.win, buckets: all.buckets, have: true, partial: !all.rollups && all.evicted > 0}
+	if out := drawChart(NewTheme(false), 80, 19, in, nil); strings.Contains(out, "partial") {
+		t.Errorf("an unfiltered chart from the rollups says partial:\n%s", out)
+	}
+	f := seriesCmd(1, snap, nil, "action = ACCEPT or action = REJECT", time.Now(), win)().(seriesMsg)
+	if f.rollups || sum(f.buckets) != uint64(snap.Rows()) {
+		t.Errorf("filtered: rollups %v, %d flows; want the %d rows left", f.rollups, sum(f.buckets), snap.Rows())
+	}
+	in = chartInput{win: f.win, buckets: f.buckets, have: true, partial: !f.rollups && f.evicted > 0, evicted: f.evicted}
+	if out := drawChart(NewTheme(false), 80, 19, in, nil); !strings.Contains(out, "partial: ") {
+		t.Errorf("a filtered chart after eviction does not say partial:\n%s", out)
 	}
 }
