@@ -105,6 +105,20 @@ func TestBadInitialFilterFailsBeforeStart(t *testing.T) {
 	}
 }
 
+// feed runs cmd as Bubble Tea would and hands its results (evaluations,
+// groups, series) back to the model, until none are left. The analysis
+// views' pacing is reset first, so their requests run at once.
+func feed(m *Model, cmd tea.Cmd) {
+	m.groups.ref.last, m.chart.ref.last = time.Time{}, time.Time{}
+	for _, msg := range drain(cmd, nil) {
+		switch msg.(type) {
+		case evalMsg, groupMsg, seriesMsg:
+			_, next := m.Update(msg)
+			feed(m, next)
+		}
+	}
+}
+
 // TestScreenSizes renders every view at sizes from the smallest usable to
 // 300x100, and checks each screen is exactly the terminal's size.
 func TestScreenSizes(t *testing.T) {
@@ -118,23 +132,25 @@ func TestScreenSizes(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.Update(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
-		m.Update(snapshotMsg{snap: snap, done: true})
+		_, cmd := m.Update(snapshotMsg{snap: snap, done: true})
+		feed(m, cmd)
 		m.Update(statusMsg{at: clk.Now(), statuses: statuses, spark: make([]uint64, sparkMinutes)})
-		if _, cmd := m.Update(snapshotMsg{snap: snap, done: true}); cmd != nil {
-			for _, c := range cmd().(tea.BatchMsg) {
-				if c != nil {
-					if msg, ok := c().(evalMsg); ok {
-						m.Update(msg)
-					}
-				}
-			}
-		}
 		screens := map[string]func(){
 			"flows":   func() { m.switchTo(viewFlows) },
 			"detail":  func() { m.switchTo(viewFlows); m.Update(keyEnter) },
 			"sources": func() { m.switchTo(viewSources) },
-			"groups":  func() { m.switchTo(viewGroups) },
-			"chart":   func() { m.switchTo(viewChart) },
+			"groups":  func() { feed(m, m.switchTo(viewGroups)) },
+			"chart":   func() { feed(m, m.switchTo(viewChart)) },
+			"presets": func() { m.switchTo(viewFlows); m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'p'}}) },
+			"drilled": func() {
+				feed(m, m.switchTo(viewGroups))
+				_, cmd := m.Update(keyEnter)
+				feed(m, cmd)
+			},
+			"export": func() {
+				feed(m, m.switchTo(viewGroups))
+				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'e'}})
+			},
 			"help":    func() { m.switchTo(viewFlows); m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}}) },
 			"invalid": func() {
 				m.switchTo(viewFlows)
@@ -142,12 +158,21 @@ func TestScreenSizes(t *testing.T) {
 				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("src in 10.0.0.0/33 and dstport = 22 and proto tcp and bytes > 1MB and action = reject")})
 			},
 		}
+		wants := map[string]string{"groups": " of ", "chart": "bytes per", "presets": "Presets",
+			"drilled": "srcaddr = ", "export": "export groups"}
 		for name, show := range screens {
 			t.Run(name, func(t *testing.T) {
 				show()
-				checkScreen(t, m.View(), sz.w, sz.h)
-				if m.bar.Focused() {
+				view := m.View()
+				checkScreen(t, view, sz.w, sz.h)
+				if w := wants[name]; w != "" && !strings.Contains(view, w) {
+					t.Errorf("%dx%d %s: no %q in\n%s", sz.w, sz.h, name, w, view)
+				}
+				if m.bar.Focused() || m.choose.Focused() || m.prompt.Focused() {
 					m.Update(keyEsc)
+				}
+				for len(m.drills) > 0 {
+					feed(m, m.popDrill())
 				}
 			})
 		}
