@@ -151,7 +151,7 @@ func TestScreenSizes(t *testing.T) {
 				feed(m, m.switchTo(viewGroups))
 				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'e'}})
 			},
-			"help":    func() { m.switchTo(viewFlows); m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}}) },
+			"help": func() { m.switchTo(viewFlows); m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}}) },
 			"invalid": func() {
 				m.switchTo(viewFlows)
 				m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'/'}})
