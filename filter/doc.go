@@ -26,13 +26,15 @@
 // in the log-format syntax, ${my-field}. The pseudo-field source is the name
 // of the source a row came from (a glob such as source = "s3://bucket/*").
 //
-// Operators: = != < <= > >=, in (list), in CIDR, ranges a-b, globs with * and
-// ? on strings, ~ /regex/ (RE2, flag i) and !~, has FLAG on tcp-flags, exists
-// FIELD; and/or/not (also && || !), parentheses, and juxtaposition, which
-// means and. A field followed directly by a value compares for equality
-// (dstport 22, proto tcp, src 10.0.0.1), a range or CIDR tests membership,
-// and a flag on tcp-flags tests the flag (flags SYN). Bare tcp, udp, icmp and
-// icmpv6 mean proto X.
+// Operators: = != < <= > >=, in (list), not in, in CIDR, ranges a-b, globs
+// with * and ? on strings (quoted or not; use a regex for a literal *),
+// ~ /regex/ (RE2, flag i) and !~, has FLAG on tcp-flags (all of the flag's
+// bits set), exists FIELD; and/or/not (also && || !), parentheses, and
+// juxtaposition, which means and (precedence: not, and, or). A field
+// followed directly by a value compares for equality (dstport 22, proto tcp,
+// src 10.0.0.1), a range or CIDR tests membership, and a flag name on
+// tcp-flags tests the flag (flags SYN). Bare tcp, udp, icmp and icmpv6 mean
+// proto X. Numeric values are checked against the field's range.
 //
 // Values: numbers with SI units k M G T (and kB MB GB TB, all powers of
 // 1000) or binary units KiB MiB GiB TiB; IPv4 and IPv6 addresses, CIDRs and
@@ -52,6 +54,9 @@
 // selected. Absence is tested explicitly with "dstport = -" (absent),
 // "dstport != -" or "exists dstport" (present).
 //
+// Relative times are resolved once, when the filter is compiled (CompileAt
+// takes the clock): a window such as start > -15m does not slide.
+//
 // # Engine
 //
 // Compile parses, checks and compiles an expression once. Eval runs it over
@@ -61,6 +66,15 @@
 // index and extended as the dictionaries grow. Given the previous result,
 // Eval evaluates only rows appended since. Match is the plain row-by-row
 // evaluator over model.Record that the engine is tested against.
+//
+// # Pushdown
+//
+// Athena renders SQL for the reference DDL (time bounds become day partition
+// predicates), Insights and InsightsFormat render Logs Insights queries, and
+// CWLPattern renders a filter pattern for space-delimited events together
+// with the residual filter that must still run locally. All of them render
+// the expression in negation normal form, so SQL NULL semantics carry over
+// exactly; the source pseudo-field is never pushed down.
 //
 // filter imports only model and the standard library. It must never import
 // source, tui or cmd.
