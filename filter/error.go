@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/flowlens/flowlens/model"
 )
 
 // Error is a filter syntax or type error. Offset is the byte offset in Expr
@@ -89,7 +91,7 @@ func suggest(s string, candidates []string) string {
 		limit = 1
 	}
 	for _, c := range candidates {
-		d := editDistance(s, strings.ToLower(c))
+		d := model.EditDistance(s, strings.ToLower(c))
 		if d < bestD || d == bestD && len(c) < len(best) {
 			best, bestD = c, d
 		}
@@ -98,34 +100,4 @@ func suggest(s string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the optimal string alignment distance (Levenshtein plus
-// adjacent transpositions), over bytes.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20
-	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }

@@ -460,7 +460,7 @@ func (ec *evalCtx) row(n *cnode, sg *model.Seg, i int) bool {
 	l := n.leaf
 	switch l.kind {
 	case lU8, lU16, lU32, lEnd:
-		v, ok := rowNum(sg, l.field, i)
+		v, ok := sg.Uint(l.field, i)
 		if !ok {
 			return l.absent
 		}
@@ -486,47 +486,4 @@ func (ec *evalCtx) row(n *cnode, sg *model.Seg, i int) bool {
 		return s < len(m) && m[s]
 	}
 	return false
-}
-
-// rowNum reads numeric field f of row i: escape values are looked up in
-// the overflow list, end is start plus its delta. (A uint16 port of 65535
-// is stored as is, without an overflow entry.)
-func rowNum(sg *model.Seg, f model.Field, i int) (uint64, bool) {
-	c := sg.Num(f)
-	if c == nil || c.IsAbsent(i) {
-		return 0, false
-	}
-	switch {
-	case c.U8 != nil:
-		return uint64(c.U8[i]), true
-	case c.U16 != nil:
-		v := c.U16[i]
-		if v == 0xffff {
-			if x, ok := overAt(c.Over, i); ok {
-				return x, true
-			}
-		}
-		if f == model.FieldEnd {
-			st, _ := rowNum(sg, model.FieldStart, i)
-			return st + uint64(v), true
-		}
-		return uint64(v), true
-	case c.U32 != nil:
-		v := c.U32[i]
-		if v == 0xffffffff {
-			if x, ok := overAt(c.Over, i); ok {
-				return x, true
-			}
-		}
-		return uint64(v), true
-	}
-	return 0, false
-}
-
-func overAt(over []model.Overflow, i int) (uint64, bool) {
-	k := sort.Search(len(over), func(j int) bool { return over[j].Row >= uint32(i) })
-	if k < len(over) && over[k].Row == uint32(i) {
-		return over[k].Value, true
-	}
-	return 0, false
 }

@@ -89,7 +89,7 @@ func parseBucket(s string) (int64, error) {
 func suggest(s string) string {
 	best, bestD := "", 4
 	try := func(n string) {
-		if d := editDistance(s, n); d < bestD {
+		if d := EditDistance(s, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -115,7 +115,14 @@ func SuggestField(s string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(m, " (did you mean "), "?)")
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the optimal string alignment distance between a and b
+// (Levenshtein plus adjacent transpositions, over bytes), for "did you
+// mean" hints. Strings over 64 bytes are reported as very far apart.
+func EditDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 20
+	}
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -124,13 +131,17 @@ func editDistance(a, b string) int {
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
-			c := 1
+			cost := 1
 			if a[i-1] == b[j-1] {
-				c = 0
+				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }
