@@ -156,3 +156,33 @@ func AppendMetric(dst []byte, m Metric, v float64) []byte {
 	}
 	return strconv.AppendFloat(dst, v, 'f', 4, 64)
 }
+
+// GroupHeader returns the column names of a group-by result for CSV: the
+// key names, then the metric names.
+func GroupHeader(q GroupQuery) []string {
+	head := make([]string, 0, len(q.Keys)+len(q.Metrics))
+	for _, k := range q.Keys {
+		head = append(head, k.Name)
+	}
+	for _, m := range q.Metrics {
+		head = append(head, m.Name)
+	}
+	return head
+}
+
+// GroupCells returns one group row as CSV cells in GroupHeader's order:
+// key texts ("" when absent), then metric values.
+func GroupCells(q GroupQuery, row GroupRow) []string {
+	cells := make([]string, 0, len(row.Key)+len(row.Vals))
+	for _, kv := range row.Key {
+		if kv.Absent {
+			cells = append(cells, "")
+		} else {
+			cells = append(cells, kv.Text)
+		}
+	}
+	for m, mt := range q.Metrics {
+		cells = append(cells, string(AppendMetric(nil, mt, row.Vals[m])))
+	}
+	return cells
+}

@@ -143,38 +143,17 @@ func printGroups(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.S
 		return nil
 	case "csv":
 		cw := csv.NewWriter(w)
-		var head []string
-		for _, k := range q.Keys {
-			head = append(head, k.Name)
-		}
-		for _, m := range q.Metrics {
-			head = append(head, m.Name)
-		}
 		if !refresh {
-			cw.Write(head)
+			cw.Write(model.GroupHeader(q))
 		}
 		for _, row := range res.Rows {
-			var rec []string
-			for _, kv := range row.Key {
-				rec = append(rec, kv.Text)
-			}
-			for m, mt := range q.Metrics {
-				rec = append(rec, string(model.AppendMetric(nil, mt, row.Vals[m])))
-			}
-			cw.Write(rec)
+			cw.Write(model.GroupCells(q, row))
 		}
 		cw.Flush()
 		return cw.Error()
 	}
 	// table: keys, metrics, and the share of the sort metric
-	var head []string
-	for _, k := range q.Keys {
-		head = append(head, k.Name)
-	}
-	for _, m := range q.Metrics {
-		head = append(head, m.Name)
-	}
-	head = append(head, "share")
+	head := append(model.GroupHeader(q), "share")
 	rows := [][]string{head}
 	for _, row := range res.Rows {
 		var cells []string
