@@ -108,9 +108,7 @@ func (p *Pipeline) Submit(b *Batch, done func(IngestResult)) {
 	lines, last := scanHeaders(b.Data)
 	st.line += lines
 	if last != nil {
-		if f, err := ParseFormat(string(last)); err == nil {
-			st.format = f
-		}
+		st.format = last
 	}
 	if b.EOF {
 		delete(p.objs, k)
@@ -167,10 +165,11 @@ func (p *Pipeline) job() *pjob {
 	return j
 }
 
-// scanHeaders counts the lines of data and returns the last header line.
-func scanHeaders(data []byte) (int64, []byte) {
+// scanHeaders counts the lines of data and returns the format of its last
+// usable header line (nil if none), as the parser would end up with.
+func scanHeaders(data []byte) (int64, *Format) {
 	var n int64
-	var last []byte
+	var last *Format
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		var line []byte
@@ -185,7 +184,9 @@ func scanHeaders(data []byte) (int64, []byte) {
 			k++
 		}
 		if k < len(line) && (line[k] >= 'a' && line[k] <= 'z' || line[k] == '$') && IsHeaderLine(line) {
-			last = line
+			if f, err := ParseFormat(string(bytes.TrimRight(line, "\r"))); err == nil {
+				last = f
+			}
 		}
 	}
 	return n, last

@@ -13,9 +13,12 @@ import (
 // counts and samples, faults in order.
 func TestPipelineMatchesIngest(t *testing.T) {
 	lines := genRecordLines(3*SegmentRows, 11)
-	// sprinkle bad lines and blanks
+	// sprinkle bad lines, and unusable headers after good ones
 	for i := 100; i < len(lines); i += 997 {
 		lines[i] = "garbage " + lines[i]
+	}
+	for i := 5000; i < len(lines); i += 20011 {
+		lines[i] = "version srcaddr srcaddr" // a header naming a field twice: ignored
 	}
 	data := []byte(strings.Join(lines, "\n") + "\n")
 	var batches []Batch
