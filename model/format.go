@@ -21,6 +21,8 @@ type Format struct {
 
 	pos [NumFields]int8 // column of each known field, -1 if absent
 	ops []colOp         // per column: how to parse it
+
+	strSlots []int8 // Record.Str slots of the format's string fields
 }
 
 // colOp is the parser's compiled plan for one column.
@@ -110,6 +112,9 @@ func newFormat(names []string) (*Format, error) {
 			f.Extra = append(f.Extra, i)
 		}
 		f.ops = append(f.ops, compileOp(fld))
+		if ok && strSlot[fld] >= 0 {
+			f.strSlots = append(f.strSlots, strSlot[fld])
+		}
 	}
 	return f, nil
 }

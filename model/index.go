@@ -370,7 +370,15 @@ type Index struct {
 	minStart, maxStart int64
 
 	rollMu sync.Mutex
-	roll   map[int64]*[3]Rollup // minute (Unix seconds / 60) -> by action
+	roll   map[int64]*[3]Rollup // minute (Unix seconds / 60) -> by action; published
+
+	// writer-side rollups since the last Publish, merged into roll there
+	pend     map[int64]*[3]Rollup
+	pendMin  int64
+	pendCell *[3]Rollup
+
+	lastFmt   *Format
+	lastFmtID uint16
 
 	gen  uint64
 	snap atomic.Pointer[Snapshot]
@@ -393,6 +401,7 @@ func NewIndex(maxMemory int64) *Index {
 		fmtIDs:    map[*Format]uint16{},
 		srcIDs:    map[string]uint16{},
 		roll:      map[int64]*[3]Rollup{},
+		pend:      map[int64]*[3]Rollup{},
 		parsers:   map[objKey]*objState{},
 	}
 	ix.addrDict.init()
@@ -461,7 +470,11 @@ func (ix *Index) Append(rec *Record, pv Prov) {
 	c := &s.cols
 
 	// provenance
-	fid := ix.formatID(rec.Format)
+	fid := ix.lastFmtID
+	if rec.Format != ix.lastFmt {
+		fid = ix.formatID(rec.Format)
+		ix.lastFmt, ix.lastFmtID = rec.Format, fid
+	}
 	if nr := len(c.runs); nr == 0 {
 		c.runs = append(c.runs, Run{Row: uint32(i), Source: pv.Source, Format: fid, Object: pv.Object, Line: pv.Line, Offset: pv.Offset})
 	} else {
@@ -548,12 +561,10 @@ func (ix *Index) Append(rec *Record, pv Prov) {
 		}
 	}
 
-	// strings
-	if pres&strSet != 0 {
-		for k, f := range strFields {
-			if pres.Has(f) {
-				ix.codeCol(s, &c.str[k])[i] = ix.strDicts[k].codeBytes(rec.Str[k], &ix.dictBytes)
-			}
+	// strings: only the format's own string fields can be present
+	for _, k := range rec.Format.strSlots {
+		if pres.Has(strFields[k]) {
+			ix.codeCol(s, &c.str[k])[i] = ix.strDicts[k].codeBytes(rec.Str[k], &ix.dictBytes)
 		}
 	}
 
@@ -586,16 +597,7 @@ func (ix *Index) Append(rec *Record, pv Prov) {
 	ix.next++
 }
 
-var (
-	addrSet = FieldSet(0).With(FieldSrcAddr).With(FieldDstAddr).With(FieldPktSrcAddr).With(FieldPktDstAddr)
-	strSet  = func() FieldSet {
-		var s FieldSet
-		for _, f := range strFields {
-			s = s.With(f)
-		}
-		return s
-	}()
-)
+var addrSet = FieldSet(0).With(FieldSrcAddr).With(FieldDstAddr).With(FieldPktSrcAddr).With(FieldPktDstAddr)
 
 func (ix *Index) extraID(name string) int {
 	if id, ok := ix.extraIDs[name]; ok {
@@ -682,6 +684,7 @@ func (ix *Index) evict() {
 // the new snapshot. Only the writer goroutine may call it.
 func (ix *Index) Publish() *Snapshot {
 	ix.evict()
+	ix.mergeRollups()
 	ix.gen++
 	s := &Snapshot{
 		Gen:      ix.gen,

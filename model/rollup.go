@@ -32,20 +32,44 @@ func (b *Bucket) Total() Rollup {
 	return t
 }
 
-// rollup adds rec to the per-minute rollups. Writer only.
+// rollup adds rec to the writer's pending per-minute rollups; Publish
+// merges them into the published ones. Writer only.
 func (ix *Index) rollup(start int64, rec *Record) {
 	m := start / 60
-	ix.rollMu.Lock()
-	cell := ix.roll[m]
-	if cell == nil {
-		cell = new([3]Rollup)
-		ix.roll[m] = cell
+	cell := ix.pendCell
+	if cell == nil || m != ix.pendMin {
+		cell = ix.pend[m]
+		if cell == nil {
+			cell = new([3]Rollup)
+			ix.pend[m] = cell
+		}
+		ix.pendMin, ix.pendCell = m, cell
 	}
 	r := &cell[rec.Action]
 	r.Flows++
 	r.Packets += rec.Num[numSlot[FieldPackets]]
 	r.Bytes += rec.Num[numSlot[FieldBytes]]
+}
+
+// mergeRollups publishes the pending rollups. Writer only.
+func (ix *Index) mergeRollups() {
+	if len(ix.pend) == 0 {
+		return
+	}
+	ix.rollMu.Lock()
+	for m, p := range ix.pend {
+		cell := ix.roll[m]
+		if cell == nil {
+			cell = new([3]Rollup)
+			ix.roll[m] = cell
+		}
+		for a := range p {
+			cell[a].add(p[a])
+		}
+	}
 	ix.rollMu.Unlock()
+	clear(ix.pend)
+	ix.pendCell = nil
 }
 
 // rollups folds the per-minute rollups into buckets of the given size
