@@ -173,6 +173,46 @@ func TestGroupMatchesNaive(t *testing.T) {
 	}
 }
 
+// TestGroupHashMode runs the naive comparison with the dense limit forced
+// down, so every multi-key group-by goes through the hash table.
+func TestGroupHashMode(t *testing.T) {
+	saved := denseLimit
+	denseLimit = 16
+	defer func() { denseLimit = saved }()
+	TestGroupMatchesNaive(t)
+}
+
+func TestU64Tables(t *testing.T) {
+	m := newU64map(4)
+	s := newU64set()
+	want := map[uint64]uint32{}
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 200000; i++ {
+		k := r.Uint64() >> uint(r.IntN(64))
+		v, seen := m.getOrPut(k, uint32(len(want)))
+		w, ok := want[k]
+		if seen != ok || ok && v != w {
+			t.Fatalf("getOrPut(%d) = %d,%v want %d,%v", k, v, seen, w, ok)
+		}
+		if !ok {
+			want[k] = uint32(len(want))
+		}
+		if s.add(k) == ok {
+			t.Fatalf("set add(%d) new=%v, seen before=%v", k, !ok, ok)
+		}
+	}
+	n := 0
+	s.each(func(k uint64) {
+		if _, ok := want[k]; !ok {
+			t.Fatalf("set holds %d", k)
+		}
+		n++
+	})
+	if n != len(want) || s.n != len(want) {
+		t.Fatalf("set has %d, want %d", n, len(want))
+	}
+}
+
 func TestGroupTopN(t *testing.T) {
 	lines := genRecordLines(20000, 8)
 	ix := NewIndex(0)

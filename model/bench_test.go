@@ -221,3 +221,29 @@ func BenchmarkPipeline1M(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*1e6/b.Elapsed().Seconds(), "records/s")
 }
+
+// BenchmarkGroupHeavy10M covers the high-cardinality questions of the TUI:
+// conversation pairs (srcaddr, dstaddr: millions of groups on this data)
+// and distinct counts per group.
+func BenchmarkGroupHeavy10M(b *testing.B) {
+	snap := bigIndex(b)
+	for _, c := range []struct {
+		name    string
+		keys    []GroupKey
+		metrics []Metric
+	}{
+		{"conversation-bytes", []GroupKey{{Field: FieldSrcAddr}, {Field: FieldDstAddr}}, []Metric{{Kind: MetricBytes}}},
+		{"srcaddr-distinct-dstport", []GroupKey{{Field: FieldSrcAddr}}, []Metric{{Kind: MetricDistinct, Field: FieldDstPort}}},
+		{"dstaddr-distinct-srcaddr", []GroupKey{{Field: FieldDstAddr}}, []Metric{{Kind: MetricDistinct, Field: FieldSrcAddr}}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			q := GroupQuery{Keys: c.keys, Metrics: c.metrics, Top: 10}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := Group(snap, nil, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

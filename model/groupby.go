@@ -10,7 +10,7 @@ import (
 
 // denseLimit is the largest key space grouped through plain arrays; larger
 // ones go through a hash map from composite key to group id.
-const denseLimit = 1 << 22
+var denseLimit uint64 = 1 << 22
 
 // keyer maps rows to one key component: a code in [0, size), 0 = absent.
 type keyer struct {
@@ -199,15 +199,15 @@ type grouper struct {
 	keyers  []*keyer
 	radix   []uint64 // composite = sum(code_k * radix_k)
 	dense   bool
-	ids     map[uint64]uint32 // composite -> group id (hash mode)
-	comps   []uint64          // group id -> composite (hash mode)
+	ids     *u64map  // composite -> group id (hash mode)
+	comps   []uint64 // group id -> composite (hash mode)
 	cnt     []uint64
 	byt     []uint64
 	pkt     []uint64
 	rej     []uint64
 	dfields []Field
-	dsets   []map[uint64]struct{} // per distinct metric: (group<<32 | value code)
-	dlocal  []map[uint64]uint32   // per distinct metric on wide numbers: value -> code
+	dsets   []*u64set           // per distinct metric: (group<<32 | value code)
+	dlocal  []map[uint64]uint32 // per distinct metric on wide numbers: value -> code
 }
 
 // Group runs a group-by over sel (nil = every row of snap).
@@ -296,26 +296,32 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 		need[m.Kind] = true
 		if m.Kind == MetricDistinct {
 			g.dfields = append(g.dfields, m.Field)
-			g.dsets = append(g.dsets, map[uint64]struct{}{})
+			g.dsets = append(g.dsets, newU64set())
 			g.dlocal = append(g.dlocal, map[uint64]uint32{})
 		}
 	}
 	need[MetricRejects] = need[MetricRejects] || need[MetricRejectRatio]
-	n := 0
+	n, capacity := 0, 0
 	if g.dense {
 		n = int(space)
+		capacity = n
 	} else {
-		g.ids = map[uint64]uint32{}
+		// Hash mode means a big key space; start the table and the group
+		// arrays at a fair share of the rows so they do not grow their
+		// way up.
+		capacity = int(min(space, uint64(sel.Count)/4))
+		g.ids = newU64map(capacity)
+		g.comps = make([]uint64, 0, capacity)
 	}
-	g.cnt = make([]uint64, n)
+	g.cnt = make([]uint64, n, capacity)
 	if need[MetricBytes] {
-		g.byt = make([]uint64, n)
+		g.byt = make([]uint64, n, capacity)
 	}
 	if need[MetricPackets] {
-		g.pkt = make([]uint64, n)
+		g.pkt = make([]uint64, n, capacity)
 	}
 	if need[MetricRejects] {
-		g.rej = make([]uint64, n)
+		g.rej = make([]uint64, n, capacity)
 	}
 
 	comp := make([]uint64, SegmentRows)
@@ -395,10 +401,8 @@ func (g *grouper) lookup(comp []uint64, ids []uint32) {
 			ids[j] = lastID
 			continue
 		}
-		id, ok := g.ids[c]
+		id, ok := g.ids.getOrPut(c, uint32(len(g.comps)))
 		if !ok {
-			id = uint32(len(g.comps))
-			g.ids[c] = id
 			g.comps = append(g.comps, c)
 			g.cnt = append(g.cnt, 0)
 			if g.byt != nil {
@@ -472,16 +476,36 @@ func (g *grouper) accumulate(sg *Seg, rs []int32, ids []uint32) {
 	}
 	for d, f := range g.dfields {
 		set, local := g.dsets[d], g.dlocal[d]
-		for j, id := range ids {
-			r := j
+		row := func(j int) int {
 			if rs != nil {
-				r = int(rs[j])
+				return int(rs[j])
 			}
-			v, ok := rowCode(sg, f, r)
+			return j
+		}
+		switch f.Kind() {
+		case KindAddr, KindString, KindEnum:
+			// codes read straight from the column
+			if cs := sg.Codes(f); cs != nil {
+				for j, id := range ids {
+					if c := cs[row(j)]; c != 0 {
+						set.add(uint64(id)<<32 | uint64(c))
+					}
+				}
+			} else if es := sg.Enum(f); es != nil {
+				for j, id := range ids {
+					if c := es[row(j)]; c != 0 {
+						set.add(uint64(id)<<32 | uint64(c))
+					}
+				}
+			}
+			continue
+		}
+		for j, id := range ids {
+			v, ok := sg.Uint(f, row(j))
 			if !ok {
 				continue
 			}
-			if v > 1<<32-1 {
+			if v > 1<<31-1 {
 				lc, seen := local[v]
 				if !seen {
 					lc = uint32(len(local))
@@ -489,43 +513,23 @@ func (g *grouper) accumulate(sg *Seg, rs []int32, ids []uint32) {
 				}
 				v = uint64(lc) | 1<<31 // wide values get their own code space
 			}
-			set[uint64(id)<<32|v] = struct{}{}
+			set.add(uint64(id)<<32 | v)
 		}
 	}
-}
-
-// rowCode returns a comparable code for field f of row i (a dictionary code,
-// enum code or number), and whether it is present.
-func rowCode(sg *Seg, f Field, i int) (uint64, bool) {
-	switch f.Kind() {
-	case KindAddr, KindString:
-		cs := sg.Codes(f)
-		if cs == nil || cs[i] == 0 {
-			return 0, false
-		}
-		return uint64(cs[i]), true
-	case KindEnum:
-		es := sg.Enum(f)
-		if es == nil || es[i] == 0 {
-			return 0, false
-		}
-		return uint64(es[i]), true
-	}
-	return sg.Uint(f, i)
 }
 
 // result ranks the groups and builds the answer.
 func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 	ngroups := len(g.cnt)
 	distinct := make([][]uint32, len(g.dfields))
-	dtotal := make([]map[uint64]struct{}, len(g.dfields))
+	dtotal := make([]*u64set, len(g.dfields))
 	for d := range g.dfields {
 		distinct[d] = make([]uint32, ngroups)
-		dtotal[d] = map[uint64]struct{}{}
-		for k := range g.dsets[d] {
+		dtotal[d] = newU64set()
+		g.dsets[d].each(func(k uint64) {
 			distinct[d][k>>32]++
-			dtotal[d][k&(1<<32-1)] = struct{}{}
-		}
+			dtotal[d].add(k & (1<<32 - 1))
+		})
 	}
 	value := func(id int, mi int) float64 {
 		switch m := q.Metrics[mi]; m.Kind {
@@ -585,7 +589,7 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 				res.Totals[mi] = float64(rej) / float64(cnt)
 			}
 		case MetricDistinct:
-			res.Totals[mi] = float64(len(dtotal[distinctIndex(q.Metrics, mi)]))
+			res.Totals[mi] = float64(dtotal[distinctIndex(q.Metrics, mi)].n)
 		}
 	}
 
