@@ -129,6 +129,22 @@ func fitColumns(base, extra []column, w int) []column {
 		}
 		cols = append(cols[:worst], cols[worst+1:]...)
 	}
+	// Addresses with their ports matter more than the interface (shown in
+	// the detail view): drop it when they could not reach their preferred
+	// width otherwise (80 columns, say).
+	deficit := 0
+	iface := -1
+	for i, c := range cols {
+		if c.kind == colSrc || c.kind == colDst {
+			deficit += max(0, 20-c.width) // 20 cells hold almost every IPv4 address:port
+		}
+		if c.kind == colIface {
+			iface = i
+		}
+	}
+	if iface >= 0 && w-total() < deficit {
+		cols = append(cols[:iface], cols[iface+1:]...)
+	}
 	// Still too wide (under about 60 cells): narrow the addresses.
 	for over := total() - w; over > 0; over = total() - w {
 		shrunk := false
@@ -288,7 +304,10 @@ func appendRow(dst []byte, cells []string, cols []column) (line []byte, actFrom,
 			dst = append(dst, ' ')
 		}
 		s := cells[k]
-		if c.kind == colIface || c.kind == colField && c.field.Kind() == model.KindString {
+		switch {
+		case c.kind == colSrc || c.kind == colDst:
+			s = truncateAddrPort(s, c.width)
+		case c.kind == colIface || c.kind == colField && c.field.Kind() == model.KindString:
 			s = truncateMiddle(s, c.width)
 		}
 		if c.kind == colAction {

@@ -91,8 +91,15 @@ func TestFitColumns(t *testing.T) {
 				t.Fatalf("width %d: essential column %d dropped", w, k)
 			}
 		}
-		if w >= 80 && len(kinds) < 8 {
+		if w >= 90 && len(kinds) < 8 {
 			t.Fatalf("width %d: only %d base columns", w, len(kinds))
+		}
+		if w >= 80 { // a typical IPv4 address and port fit whole (the interface gives way)
+			for _, c := range cols {
+				if (c.kind == colSrc || c.kind == colDst) && c.width < 19 {
+					t.Fatalf("width %d: %s is %d wide", w, c.title, c.width)
+				}
+			}
 		}
 	}
 	if cols := fitColumns(baseColumns(false), extra, 159); len(cols) <= 8 {

@@ -52,6 +52,25 @@ func truncateMiddle(s string, w int) string {
 	return ansi.Truncate(s, left, "") + ellipsis + ansi.TruncateLeft(s, n-right, "")
 }
 
+// truncateAddrPort fits "addr:port" (or "[v6]:port") into w cells keeping
+// the port whole, since at 3 a.m. the port is what tells a scan from a
+// backup: "198.51.100.23:54321" in 16 cells is "198.5…23:54321". Without a
+// port, or when the port alone barely fits, it cuts the middle.
+func truncateAddrPort(s string, w int) string {
+	if width(s) <= w {
+		return s
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i <= 0 || strings.Count(s, ":") > 1 && s[0] != '[' { // a bare IPv6 address has no port
+		return truncateMiddle(s, w)
+	}
+	port := s[i:]
+	if w-len(port) < 5 {
+		return truncateMiddle(s, w)
+	}
+	return truncateMiddle(s[:i], w-len(port)) + port
+}
+
 // pad cuts or pads plain text to exactly w cells, left- or right-aligned.
 func pad(s string, w int, right bool) string {
 	s = truncate(s, w)
