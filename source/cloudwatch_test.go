@@ -92,14 +92,18 @@ func TestCloudWatchBackfill(t *testing.T) {
 	if st.State != StateDone || st.Objects != 150 || st.ObjectsDone != 150 {
 		t.Errorf("status %s, %d/%d streams; want done 150/150", st.State, st.ObjectsDone, st.Objects)
 	}
-	if st.Throttles != 6 || st.Retries != 6 {
-		t.Errorf("throttles %d retries %d, want 6 and 6", st.Throttles, st.Retries)
+	// A loaded machine can add a transport-level retry (a keep-alive
+	// connection closed under the client); it is counted, and must not
+	// double anything (checkOnce above).
+	extra := int(st.Retries) - 6
+	if st.Throttles != 6 || extra < 0 || extra > 2 {
+		t.Errorf("throttles %d retries %d, want 6 and 6 (plus at most 2 transport retries)", st.Throttles, st.Retries)
 	}
 	if len(waiting) < 6 || !strings.Contains(waiting[0], "throttled") {
 		t.Errorf("states while backing off: %q; want 6 waits shown as throttled", waiting)
 	}
 	pages := srv.Calls("FilterLogEvents")
-	if got, want := pages+srv.Calls("DescribeLogStreams"), 3+3000/250+1+6; got != want {
+	if got, want := pages+srv.Calls("DescribeLogStreams"), 3+3000/250+1+6+extra; got != want {
 		t.Errorf("%d calls, want %d (3 empty pages, 12 full ones, 1 describe, 6 throttled)", got, want)
 	}
 	if uint64(pages+srv.Calls("DescribeLogStreams")) != st.Calls {
