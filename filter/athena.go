@@ -106,25 +106,11 @@ func sqlStr(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "
 
 // sql renders an NNF tree; top says no parentheses are needed around it.
 func (f *Filter) sql(n Node, top bool) string {
-	switch n := n.(type) {
-	case *And, *Or:
-		args, sep := []Node(nil), " OR "
-		if a, ok := n.(*And); ok {
-			args, sep = a.Args, " AND "
-		} else {
-			args = n.(*Or).Args
-		}
-		parts := make([]string, len(args))
-		for i, a := range args {
-			parts[i] = f.sql(a, false)
-		}
-		s := strings.Join(parts, sep)
-		if !top {
-			s = "(" + s + ")"
-		}
+	if s, ok := renderBool(n, top, " AND ", " OR ", f.sql); ok {
 		return s
-	case *constNode:
-		if n.v {
+	}
+	if c, ok := n.(*constNode); ok {
+		if c.v {
 			return "true"
 		}
 		return "false"

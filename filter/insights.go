@@ -93,25 +93,11 @@ func insightsName(name string) string {
 func insStr(s string) string { return strconv.Quote(s) }
 
 func (f *Filter) ins(n Node, top bool) string {
-	switch n := n.(type) {
-	case *And, *Or:
-		args, sep := []Node(nil), " or "
-		if a, ok := n.(*And); ok {
-			args, sep = a.Args, " and "
-		} else {
-			args = n.(*Or).Args
-		}
-		parts := make([]string, len(args))
-		for i, a := range args {
-			parts[i] = f.ins(a, false)
-		}
-		s := strings.Join(parts, sep)
-		if !top {
-			s = "(" + s + ")"
-		}
+	if s, ok := renderBool(n, top, " and ", " or ", f.ins); ok {
 		return s
-	case *constNode:
-		if n.v {
+	}
+	if c, ok := n.(*constNode); ok {
+		if c.v {
 			return "1 = 1"
 		}
 		return "1 = 0"

@@ -1,6 +1,8 @@
 package filter
 
 import (
+	"strings"
+
 	"github.com/flowlens/flowlens/model"
 )
 
@@ -207,4 +209,29 @@ func wrap(s string) string {
 		}
 	}
 	return "(" + s + ")"
+}
+
+// renderBool renders an And or Or node in a query dialect: its children
+// through render, joined by the dialect's and/or, in parentheses unless
+// top. It reports false for any other node.
+func renderBool(n Node, top bool, and, or string, render func(Node, bool) string) (string, bool) {
+	var args []Node
+	sep := or
+	switch n := n.(type) {
+	case *And:
+		args, sep = n.Args, and
+	case *Or:
+		args = n.Args
+	default:
+		return "", false
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = render(a, false)
+	}
+	s := strings.Join(parts, sep)
+	if !top {
+		s = "(" + s + ")"
+	}
+	return s, true
 }
