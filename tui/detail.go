@@ -60,23 +60,7 @@ func (v *Detail) Update(msg tea.Msg) (*Detail, tea.Cmd) {
 	if !ok {
 		return v, nil
 	}
-	k := v.env.keys
-	maxOff := max(0, len(v.lines)-v.h)
-	switch {
-	case key.Matches(km, k.Up):
-		v.offset--
-	case key.Matches(km, k.Down):
-		v.offset++
-	case key.Matches(km, k.PageUp):
-		v.offset -= max(1, v.h-1)
-	case key.Matches(km, k.PageDown):
-		v.offset += max(1, v.h-1)
-	case key.Matches(km, k.Home):
-		v.offset = 0
-	case key.Matches(km, k.End):
-		v.offset = maxOff
-	}
-	v.offset = min(max(v.offset, 0), maxOff)
+	v.offset = scroll(v.env.keys, km, v.offset, v.h, max(0, len(v.lines)-v.h))
 	return v, nil
 }
 
@@ -277,4 +261,24 @@ func direction(snap *model.Snapshot, sg *model.Seg, i int) string {
 		return "internal (private to private, inferred)"
 	}
 	return "public to public (inferred)"
+}
+
+// scroll moves a scroll offset by the movement keys (a line, a page of h
+// lines, to either end) and keeps it within [0, maxOff].
+func scroll(k *KeyMap, km tea.KeyMsg, offset, h, maxOff int) int {
+	switch {
+	case key.Matches(km, k.Up):
+		offset--
+	case key.Matches(km, k.Down):
+		offset++
+	case key.Matches(km, k.PageUp):
+		offset -= max(1, h-1)
+	case key.Matches(km, k.PageDown):
+		offset += max(1, h-1)
+	case key.Matches(km, k.Home):
+		offset = 0
+	case key.Matches(km, k.End):
+		offset = maxOff
+	}
+	return min(max(offset, 0), maxOff)
 }

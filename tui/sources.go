@@ -38,22 +38,8 @@ func (v *Sources) Update(msg tea.Msg) (*Sources, tea.Cmd) {
 	case statusMsg:
 		v.statuses = msg.statuses
 	case tea.KeyMsg:
-		k := v.env.keys
-		switch {
-		case key.Matches(msg, k.Up):
-			v.offset--
-		case key.Matches(msg, k.Down):
-			v.offset++
-		case key.Matches(msg, k.PageUp):
-			v.offset -= max(1, v.h-1)
-		case key.Matches(msg, k.PageDown):
-			v.offset += max(1, v.h-1)
-		case key.Matches(msg, k.Home):
-			v.offset = 0
-		case key.Matches(msg, k.End):
-			v.offset = 1 << 30
-		}
-		v.offset = max(v.offset, 0)
+		// the view clamps the end when it knows the content's height
+		v.offset = scroll(v.env.keys, msg, v.offset, v.h, 1<<30)
 	}
 	return v, nil
 }
