@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCmd runs the command line in-process and returns stdout, stderr and
@@ -214,5 +218,56 @@ func TestParseSizeAndTime(t *testing.T) {
 	}
 	if _, err := parseSize("-1"); err == nil {
 		t.Error("negative size accepted")
+	}
+}
+
+// TestQueryFollow streams matching records as a file grows and rotates,
+// without a limit, until the query is interrupted.
+func TestQueryFollow(t *testing.T) {
+	lines, _ := os.ReadFile("../../testdata/default.log")
+	all := strings.SplitAfter(strings.TrimSpace(string(lines)), "\n")
+	path := filepath.Join(t.TempDir(), "flows.log")
+	os.WriteFile(path, []byte(strings.Join(all[:3], "")), 0o644) // holds the REJECT on 22
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	baseContext = func() context.Context { return ctx }
+	defer func() { baseContext = context.Background }()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"query", "--follow", "--output", "jsonl",
+			"--filter", "action = REJECT or dstport = 53", path}, strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+	}()
+	watchdog := time.AfterFunc(30*time.Second, func() { pr.CloseWithError(io.ErrUnexpectedEOF) })
+	defer watchdog.Stop()
+	sc := bufio.NewScanner(pr)
+	next := func(want string) {
+		t.Helper()
+		if !sc.Scan() {
+			t.Fatalf("stream ended before %q", want)
+		}
+		if !strings.Contains(sc.Text(), want) {
+			t.Fatalf("got %s, want a record with %s", sc.Text(), want)
+		}
+	}
+	next(`"dstport":22`)
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(strings.Join(all[3:], "")) // appended: the DNS flow matches
+	f.Close()
+	next(`"dstport":53`)
+	os.Rename(path, path+".1") // rotated: the new file's REJECT is read too
+	os.WriteFile(path, []byte(strings.Join(all[:2], "")), 0o644)
+	next(`"dstport":22`)
+	cancel() // as SIGINT would
+	go io.Copy(io.Discard, pr)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("an interrupted follow did not end")
 	}
 }

@@ -94,7 +94,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ix := model.NewIndex(budget)
 	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format})
@@ -131,6 +131,10 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	return sourceFailures(mux.Statuses())
 }
+
+// baseContext is the context a query runs under until SIGINT/SIGTERM;
+// tests replace it to stop a --follow query.
+var baseContext = context.Background
 
 // compileFilter compiles --filter, adding the --since/--until range as
 // "the record's interval overlaps the range".
@@ -334,7 +338,11 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 		}
 		sel = f.Eval(latest, sel)
 		if grp == nil {
-			n, err := printNew(w, out, latest, sel, printed, limit-count, first)
+			remaining := 0 // no limit
+			if limit > 0 {
+				remaining = limit - count
+			}
+			n, err := printNew(w, out, latest, sel, printed, remaining, first)
 			if err != nil {
 				return err
 			}
