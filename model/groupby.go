@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -310,7 +311,6 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 		// arrays at a fair share of the rows so they do not grow their
 		// way up.
 		capacity = int(min(space, uint64(sel.Count)/4))
-		g.ids = newU64map(capacity)
 		g.comps = make([]uint64, 0, capacity)
 	}
 	g.cnt = make([]uint64, n, capacity)
@@ -326,6 +326,10 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 
 	comp := make([]uint64, SegmentRows)
 	gid := make([]uint32, SegmentRows)
+	var allKeys []uint64 // hash mode: every row's composite key, in row order
+	if !g.dense {
+		allKeys = make([]uint64, 0, sel.Count)
+	}
 	for si := range sel.Segs {
 		ss := &sel.Segs[si]
 		sg := ss.Seg
@@ -362,17 +366,120 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 					}
 				}
 			}
-			if g.dense {
-				for j, v := range c {
-					ids[j] = uint32(v)
-				}
-			} else {
-				g.lookup(c, ids)
+			if !g.dense {
+				// Hash mode: keep the keys; ids are assigned below, by
+				// partition, then the rows are accumulated.
+				allKeys = append(allKeys, c...)
+				continue
+			}
+			for j, v := range c {
+				ids[j] = uint32(v)
 			}
 		}
 		g.accumulate(sg, rs, ids)
 	}
+	if !g.dense {
+		allIDs := g.assignPartitioned(allKeys)
+		off := 0
+		for si := range sel.Segs {
+			ss := &sel.Segs[si]
+			rs := segRows(ss)
+			m := ss.Seg.N
+			if rs != nil {
+				m = len(rs)
+			}
+			if m == 0 {
+				continue
+			}
+			g.accumulate(ss.Seg, rs, allIDs[off:off+m])
+			off += m
+		}
+	}
 	return g.result(snap, q), nil
+}
+
+// assignPartitioned gives every composite key its group id (creating
+// groups) and returns the ids in row order. With many distinct keys a
+// single hash table misses the cache on nearly every row; the rows are
+// first scattered into partitions by hash, so that each partition's table
+// stays small enough for the cache, then each partition is resolved.
+func (g *grouper) assignPartitioned(keys []uint64) []uint32 {
+	ids := make([]uint32, len(keys))
+	pbits := 0
+	for n := len(keys) / 16384; n > 1 && pbits < 10; n >>= 1 {
+		pbits++
+	}
+	if pbits == 0 {
+		g.lookup(keys, ids)
+		return ids
+	}
+	parts := 1 << pbits
+	mask := uint64(parts - 1)
+	// The partition comes from the hash's middle bits; the tables index by
+	// its top bits, which must still vary inside a partition.
+	part := func(k uint64) uint64 { return hash64(k) >> 32 & mask }
+	start := make([]int, parts+1)
+	for _, k := range keys {
+		start[part(k)+1]++
+	}
+	for p := 1; p <= parts; p++ {
+		start[p] += start[p-1]
+	}
+	pkeys := make([]uint64, len(keys))
+	prow := make([]uint32, len(keys))
+	next := append([]int(nil), start[:parts]...)
+	for o, k := range keys {
+		p := part(k)
+		pkeys[next[p]], prow[next[p]] = k, uint32(o)
+		next[p]++
+	}
+	local := newU64map(2 * len(keys) / parts)
+	for p := 0; p < parts; p++ {
+		local.reset()
+		base := uint32(len(g.comps))
+		for x := start[p]; x < start[p+1]; x++ {
+			id, _ := local.getOrPut(pkeys[x], uint32(local.n))
+			ids[prow[x]] = base + id
+		}
+		// the partition's groups, in id order
+		if p == 0 { // partitions are alike: size for all of them at once
+			g.comps = slices.Grow(g.comps, local.n*parts+local.n*parts/8)
+		}
+		g.comps = append(g.comps, make([]uint64, local.n)...)
+		for i, v := range local.vals {
+			if v != 0 {
+				g.comps[base+v-1] = local.keys[i]
+			}
+		}
+	}
+	// size the metric arrays once, now that the groups are known
+	n := len(g.comps)
+	g.cnt = make([]uint64, n)
+	if g.byt != nil {
+		g.byt = make([]uint64, n)
+	}
+	if g.pkt != nil {
+		g.pkt = make([]uint64, n)
+	}
+	if g.rej != nil {
+		g.rej = make([]uint64, n)
+	}
+	return ids
+}
+
+// newGroup appends a group with composite key c (hash mode).
+func (g *grouper) newGroup(c uint64) {
+	g.comps = append(g.comps, c)
+	g.cnt = append(g.cnt, 0)
+	if g.byt != nil {
+		g.byt = append(g.byt, 0)
+	}
+	if g.pkt != nil {
+		g.pkt = append(g.pkt, 0)
+	}
+	if g.rej != nil {
+		g.rej = append(g.rej, 0)
+	}
 }
 
 // selectedRows lists the selected rows of a segment.
@@ -395,6 +502,9 @@ func selectedRows(ss *SegSel, out []int32) []int32 {
 
 // lookup maps composite keys to group ids, creating groups (hash mode).
 func (g *grouper) lookup(comp []uint64, ids []uint32) {
+	if g.ids == nil {
+		g.ids = newU64map(len(comp))
+	}
 	last, lastID := ^uint64(0), uint32(0)
 	for j, c := range comp {
 		if c == last {
@@ -403,17 +513,7 @@ func (g *grouper) lookup(comp []uint64, ids []uint32) {
 		}
 		id, ok := g.ids.getOrPut(c, uint32(len(g.comps)))
 		if !ok {
-			g.comps = append(g.comps, c)
-			g.cnt = append(g.cnt, 0)
-			if g.byt != nil {
-				g.byt = append(g.byt, 0)
-			}
-			if g.pkt != nil {
-				g.pkt = append(g.pkt, 0)
-			}
-			if g.rej != nil {
-				g.rej = append(g.rej, 0)
-			}
+			g.newGroup(c)
 		}
 		ids[j] = id
 		last, lastID = c, id
@@ -555,7 +655,7 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 	}
 
 	res := &GroupResult{Query: q, Totals: make([]float64, len(q.Metrics))}
-	idx := make([]int, 0, 1024)
+	idx := make([]int, 0, ngroups)
 	var cnt, byt, pkt, rej uint64
 	for id := 0; id < ngroups; id++ {
 		if g.cnt[id] == 0 {

@@ -28,6 +28,12 @@ func (m *u64map) alloc(size int) {
 	m.n = 0
 }
 
+// reset empties the map, keeping its size.
+func (m *u64map) reset() {
+	clear(m.vals)
+	m.n = 0
+}
+
 func hash64(k uint64) uint64 {
 	k ^= k >> 33
 	return k * 0x9E3779B97F4A7C15
