@@ -318,9 +318,11 @@ func (v *Groups) clamp() {
 	v.st.cursor = min(max(v.st.cursor, 0), max(v.groups()-1, 0))
 }
 
-// cursorRow returns the group under the cursor.
+// cursorRow returns the group under the cursor: the row on screen, even
+// while a newer question is being answered (enter drills into what the
+// user sees; the row carries its own query's keys).
 func (v *Groups) cursorRow() (model.GroupRow, bool) {
-	if v.res == nil || v.stale || v.st.cursor >= len(v.res.Rows) {
+	if v.res == nil || v.st.cursor >= len(v.res.Rows) {
 		return model.GroupRow{}, false
 	}
 	return v.res.Rows[v.st.cursor], true
