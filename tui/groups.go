@@ -397,7 +397,11 @@ func shareText(m model.Metric, v, total float64) string {
 	if m.Kind == model.MetricRejectRatio || total <= 0 {
 		return ""
 	}
-	return strconv.FormatFloat(100*v/total, 'f', 1, 64) + "%"
+	p := 100 * v / total
+	if p > 0 && p < 0.05 { // would round to 0.0%: say it is small, not nothing
+		return "<0.1%"
+	}
+	return strconv.FormatFloat(p, 'f', 1, 64) + "%"
 }
 
 // bar draws v of top as a bar of w cells, in eighths of a cell; any
