@@ -756,6 +756,9 @@ func (c *segCols) view(n int) *segCols {
 type addrDict struct {
 	vals []netip.Addr
 	t4   u32table
+	// hot is a small direct-mapped cache in front of t4 (key<<32 | code):
+	// it stays in L1/L2 while t4 of a busy estate does not.
+	hot  [1 << 12]uint64
 	m6   map[netip.Addr]uint32
 	last netip.Addr
 	lc   uint32
@@ -775,6 +778,11 @@ func (d *addrDict) code(a netip.Addr, bytes *int64) uint32 {
 	if a.Is4() {
 		b := a.As4()
 		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		h := (k * 0x9E3779B1) >> (32 - 12)
+		if e := d.hot[h]; uint32(e>>32) == k && uint32(e) != 0 {
+			d.last, d.lc = a, uint32(e)
+			return uint32(e)
+		}
 		c = d.t4.get(k)
 		if c == 0 {
 			c = uint32(len(d.vals))
@@ -783,6 +791,7 @@ func (d *addrDict) code(a netip.Addr, bytes *int64) uint32 {
 			d.t4.put(k, c)
 			*bytes += 24 + int64(len(d.t4.slots)-before)*8 + 16
 		}
+		d.hot[h] = uint64(k)<<32 | uint64(c)
 	} else {
 		var ok bool
 		if c, ok = d.m6[a]; !ok {
