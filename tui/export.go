@@ -262,28 +262,11 @@ func writeGroups(w io.Writer, format string, snap *model.Snapshot, sel *model.Se
 		return len(res.Rows), nil
 	}
 	cw := csv.NewWriter(w)
-	var head []string
-	for _, k := range q.Keys {
-		head = append(head, k.Name)
-	}
-	for _, m := range q.Metrics {
-		head = append(head, m.Name)
-	}
-	if err := cw.Write(head); err != nil {
+	if err := cw.Write(model.GroupHeader(q)); err != nil {
 		return 0, err
 	}
-	rec := make([]string, len(head))
 	for _, r := range res.Rows {
-		for i, kv := range r.Key {
-			rec[i] = kv.Text
-			if kv.Absent {
-				rec[i] = ""
-			}
-		}
-		for i, m := range q.Metrics {
-			rec[len(q.Keys)+i] = string(model.AppendMetric(nil, m, r.Vals[i]))
-		}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(model.GroupCells(q, r)); err != nil {
 			return 0, err
 		}
 	}
