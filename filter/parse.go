@@ -411,34 +411,33 @@ func (p *parser) parseIn(ref Ref, at int) (Node, *Error) {
 			if t.kind == tEOF {
 				return nil, p.errAt(t, "unexpected end of expression: list opened at offset "+itoa(open.pos)+" is not closed", []string{")", "value"}, "")
 			}
-			vt, err := p.valueTok(ref)
-			if err != nil {
-				return nil, err
-			}
-			if isAbsentTok(vt) {
-				return nil, p.errAt(vt, "- (absent) cannot be in a list", nil, "test absence with "+ref.String()+" = -")
-			}
-			lit, err := p.parseLit(ref, vt)
+			lit, err := p.listItem(ref)
 			if err != nil {
 				return nil, err
 			}
 			lits = append(lits, lit)
 		}
 	} else {
-		vt, err := p.valueTok(ref)
-		if err != nil {
-			return nil, err
-		}
-		if isAbsentTok(vt) {
-			return nil, p.errAt(vt, "- (absent) cannot be in a list", nil, "test absence with "+ref.String()+" = -")
-		}
-		lit, err := p.parseLit(ref, vt)
+		lit, err := p.listItem(ref)
 		if err != nil {
 			return nil, err
 		}
 		lits = append(lits, lit)
 	}
 	return &Compare{Ref: ref, Op: OpIn, Values: lits, At: at}, nil
+}
+
+// listItem reads one value of an in-list (or a lone value after in); an
+// absent "-" is not a value there.
+func (p *parser) listItem(ref Ref) (Lit, *Error) {
+	vt, err := p.valueTok(ref)
+	if err != nil {
+		return Lit{}, err
+	}
+	if isAbsentTok(vt) {
+		return Lit{}, p.errAt(vt, "- (absent) cannot be in a list", nil, "test absence with "+ref.String()+" = -")
+	}
+	return p.parseLit(ref, vt)
 }
 
 func (p *parser) parseHas(ref Ref, at int) (Node, *Error) {
