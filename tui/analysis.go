@@ -11,66 +11,53 @@ import (
 // drill-down path (each level a filter narrowed by one group, or a
 // preset, with what to restore when it is popped).
 
-// takeRequests acts on what the active view asked for in its update:
-// open a record (Flows), a picker or a drill-down (Groups).
-func (m *Model) takeRequests() tea.Cmd {
-	if row, ok := m.flows.takeOpen(); ok {
-		m.detail.open(m.env.selSnap, row)
+// serve acts on what view from asked for in its update: open a record,
+// open a picker whose choice goes back to it, drill into a group.
+func (m *rootModel) serve(from viewID, r request) tea.Cmd {
+	switch r.kind {
+	case reqOpen:
+		m.detail.open(m.env.selSnap, r.row)
 		m.push(viewDetail)
-	}
-	switch m.groups.takeAsk() {
-	case askKey:
-		items := make([]choice, len(groupKeyChoices))
-		for i, c := range groupKeyChoices {
-			items[i] = choice{c.label, c.desc}
-		}
-		m.choose.Open(chooseKey, "Group by", items, m.groups.st.key)
-	case askMetric:
-		items := make([]choice, len(groupMetricChoices))
-		for i, c := range groupMetricChoices {
-			items[i] = choice{c.label, c.desc}
-		}
-		m.choose.Open(chooseMetric, "Rank groups by", items, m.groups.st.metric)
-	}
-	if d, ok := m.groups.takeDrill(); ok {
-		return m.drillInto(d)
+	case reqPick:
+		m.pickFor = from
+		m.choose.Open(r.purpose, r.title, r.items, r.cursor)
+	case reqDrill:
+		return m.drillInto(r.drill)
 	}
 	return nil
 }
 
 // modalKey hands a key to the open picker or prompt and acts on the
-// choice made.
-func (m *Model) modalKey(msg tea.KeyMsg) tea.Cmd {
+// choice made: presets and copy are the root's own; any other choice
+// goes back to the view that asked for the picker.
+func (m *rootModel) modalKey(msg tea.KeyMsg) tea.Cmd {
 	if m.prompt.Focused() {
-		m.prompt, _ = m.prompt.Update(msg)
+		m.prompt.Update(msg)
 		m.layout()
 		if path, ok := m.prompt.take(); ok {
 			return m.startExport(path)
 		}
 		return nil
 	}
-	m.choose, _ = m.choose.Update(msg)
+	m.choose.Update(msg)
 	p, i, ok := m.choose.take()
 	if !ok {
 		return nil
 	}
 	switch p {
-	case chooseKey:
-		return m.groups.setKey(i)
-	case chooseMetric:
-		return m.groups.setMetric(i)
 	case choosePreset:
 		return m.applyPreset(i)
 	case chooseCopy:
 		if i < len(m.copies) {
 			return m.copyText(m.copies[i].label, m.copies[i].text)
 		}
+		return nil
 	}
-	return nil
+	return m.views[m.pickFor].Update(pickedMsg{to: m.pickFor, purpose: p, index: i})
 }
 
 // openPresets opens the preset picker.
-func (m *Model) openPresets() {
+func (m *rootModel) openPresets() {
 	items := make([]choice, len(m.presets))
 	for i, p := range m.presets {
 		items[i] = choice{p.Name, p.Desc}
@@ -79,7 +66,7 @@ func (m *Model) openPresets() {
 }
 
 // openCopy opens the copy picker with what the view offers.
-func (m *Model) openCopy() {
+func (m *rootModel) openCopy() {
 	m.copies = m.copyItems()
 	items := make([]choice, len(m.copies))
 	for i, c := range m.copies {
@@ -89,7 +76,7 @@ func (m *Model) openCopy() {
 }
 
 // pushLevel records a drill-down step that will replace the filter.
-func (m *Model) pushLevel(label string) {
+func (m *rootModel) pushLevel(label string) {
 	m.drills = append(m.drills, drillLevel{
 		label: label, prevExpr: m.env.expr, prevFlt: m.q.flt, prevSel: m.env.sel, prevSnap: m.env.selSnap,
 		from: m.tabOf(), groups: m.groups.state(),
@@ -98,7 +85,7 @@ func (m *Model) pushLevel(label string) {
 }
 
 // drillInto narrows the filter to a group and opens Flows.
-func (m *Model) drillInto(d *drillRequest) tea.Cmd {
+func (m *rootModel) drillInto(d drillRequest) tea.Cmd {
 	expr := andExpr(m.env.expr, d.clause, m.env.now())
 	f, err := filter.CompileAt(expr, m.env.now())
 	if err != nil { // cannot happen for a well-formed key; say so rather than hide it
@@ -107,25 +94,25 @@ func (m *Model) drillInto(d *drillRequest) tea.Cmd {
 	}
 	m.pushLevel(d.label)
 	m.bar.remember(expr)
-	cmd := m.apply(applyFilterMsg{expr: expr, flt: f})
+	cmd := m.apply(applyFilter{expr: expr, flt: f})
 	return tea.Batch(cmd, m.switchTo(viewFlows))
 }
 
 // popDrill undoes the newest drill-down step: its filter (with the
 // selection it had, so the view is back at once) and its view.
-func (m *Model) popDrill() tea.Cmd {
+func (m *rootModel) popDrill() tea.Cmd {
 	n := len(m.drills)
 	l := m.drills[n-1]
 	m.drills = m.drills[:n-1]
 	m.layout()
 	m.groups.restore(l.groups)
-	cmd := m.apply(applyFilterMsg{expr: l.prevExpr, flt: l.prevFlt, snap: l.prevSnap, sel: l.prevSel})
+	cmd := m.apply(applyFilter{expr: l.prevExpr, flt: l.prevFlt, snap: l.prevSnap, sel: l.prevSel})
 	return tea.Batch(cmd, m.switchTo(l.from))
 }
 
 // applyPreset asks preset i's question: its filter replaces the applied
 // one (a drill-down level, so back returns), and its view opens.
-func (m *Model) applyPreset(i int) tea.Cmd {
+func (m *rootModel) applyPreset(i int) tea.Cmd {
 	p := m.presets[i]
 	f, err := filter.CompileAt(p.Filter, m.env.now())
 	if err != nil {
@@ -140,12 +127,12 @@ func (m *Model) applyPreset(i int) tea.Cmd {
 	case viewChart:
 		m.chart.setMetric(p.chart)
 	}
-	cmd := m.apply(applyFilterMsg{expr: p.Filter, flt: f})
+	cmd := m.apply(applyFilter{expr: p.Filter, flt: f})
 	return tea.Batch(cmd, m.switchTo(p.view))
 }
 
 // refreshAnalysis lets Groups and Chart know the selection changed.
-func (m *Model) refreshAnalysis() tea.Cmd {
+func (m *rootModel) refreshAnalysis() tea.Cmd {
 	if m.env.pending {
 		return nil // the new filter has no selection yet
 	}

@@ -144,7 +144,7 @@ func BenchmarkLiveFrames(b *testing.B) {
 		ix.Ingest(&model.Batch{Source: "bench", Data: buf})
 	}
 	snap := ix.Publish()
-	m, err := NewModel(Config{Index: ix, Feed: newIdleFeed(), Follow: true})
+	m, err := newRootModel(Config{Index: ix, Feed: newIdleFeed(), Follow: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func BenchmarkLiveFrames(b *testing.B) {
 	}
 }
 
-func groupsDebug(m *Model) string {
+func groupsDebug(m *rootModel) string {
 	g := m.groups
 	s := "visible=" + map[bool]string{true: "y", false: "n"}[g.visible]
 	if g.res != nil {

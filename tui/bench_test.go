@@ -117,16 +117,16 @@ func (idleFeed) Statuses() []source.Status       { return nil }
 
 // benchModel returns a root model over the 10M index at w x h showing
 // expr's selection.
-func benchModel(b *testing.B, w, h int, expr string) *Model {
+func benchModel(b *testing.B, w, h int, expr string) *rootModel {
 	ix, snap := bigIndex(b)
-	m, err := NewModel(Config{Index: ix, Feed: newIdleFeed(), Follow: true})
+	m, err := newRootModel(Config{Index: ix, Feed: newIdleFeed(), Follow: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	m.Update(snapshotMsg{snap: snap, done: true})
 	f := filter.MustCompile(expr)
-	m.Update(applyFilterMsg{expr: expr, flt: f, snap: snap, sel: f.Eval(snap, nil)})
+	m.apply(applyFilter{expr: expr, flt: f, snap: snap, sel: f.Eval(snap, nil)})
 	return m
 }
 

@@ -15,8 +15,55 @@ import (
 	"github.com/flowlens/flowlens/model"
 )
 
-// chartMetrics are what the chart plots per bucket, cycled with m.
-var chartMetrics = []string{"bytes", "packets", "flows"}
+// chartMetric is what the chart plots per bucket, cycled with m.
+type chartMetric uint8
+
+const (
+	chartBytes chartMetric = iota
+	chartPackets
+	chartFlows
+	numChartMetrics
+)
+
+// String names the metric, as presets and the title spell it.
+func (c chartMetric) String() string {
+	switch c {
+	case chartPackets:
+		return "packets"
+	case chartFlows:
+		return "flows"
+	}
+	return "bytes"
+}
+
+// of returns the metric's value in a rollup.
+func (c chartMetric) of(r model.Rollup) uint64 {
+	switch c {
+	case chartPackets:
+		return r.Packets
+	case chartFlows:
+		return r.Flows
+	}
+	return r.Bytes
+}
+
+// text formats a value of the metric with its unit.
+func (c chartMetric) text(v uint64) string {
+	if c == chartBytes {
+		return model.HumanBytes(v)
+	}
+	return model.HumanCount(v)
+}
+
+// parseChartMetric reads a metric name (any case).
+func parseChartMetric(s string) (chartMetric, bool) {
+	for c := chartMetric(0); c < numChartMetrics; c++ {
+		if strings.EqualFold(c.String(), s) {
+			return c, true
+		}
+	}
+	return 0, false
+}
 
 // chartZoom lists the visible ranges (zoomed with + and -) and the bucket
 // each uses: about 60 buckets a range, so the bucket follows the range.
@@ -72,6 +119,8 @@ type seriesMsg struct {
 	took    time.Duration
 }
 
+func (seriesMsg) owner() viewID { return viewChart }
+
 // seriesCmd computes the series of the window off the UI goroutine.
 // Without a filter it reads the index's per-minute rollups, which survive
 // eviction; with one (or for buckets under a minute) it evaluates the
@@ -96,57 +145,51 @@ func seriesCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, expr stri
 	}
 }
 
-// Chart is the time series of the applied filter's records: bytes,
+// chartView is the time series of the applied filter's records: bytes,
 // packets or flows per bucket (m), ACCEPT and REJECT in two panels with
 // their own scales, over a range that ends with the newest record and is
 // zoomed with + and -. It is drawn with ntcharts' canvas (axes, eighth-
 // block columns, labels) when data, size or metric change, and View
 // returns the drawing.
-type Chart struct {
-	env  *env
-	w, h int
+type chartView struct {
+	viewBase
+	analysis
 
-	metric  int
-	zoom    int
-	auto    bool // the range follows the data's span until the user zooms
-	ref     refresher
-	expr    string
-	visible bool
-	runSel  *model.Selection
-	data    *seriesMsg
-	stale   bool // data answers an older question
+	metric chartMetric
+	zoom   int
+	auto   bool // the range follows the data's span until the user zooms
+	data   *seriesMsg
 
 	drawn   string
 	scratch chartScratch
 }
 
 // newChart returns the Chart view, plotting bytes.
-func newChart(e *env) *Chart { return &Chart{env: e, auto: true} }
-
-// Init implements the view contract.
-func (v *Chart) Init() tea.Cmd { return nil }
+func newChart(e *env) *chartView {
+	return &chartView{viewBase: viewBase{env: e}, analysis: analysis{to: viewChart}, auto: true}
+}
 
 // SetSize sets the view's area and redraws.
-func (v *Chart) SetSize(w, h int) {
+func (v *chartView) SetSize(w, h int) {
 	v.w, v.h = w, h
 	v.draw()
 }
 
-// setMetric shows metric i (bytes, packets, flows): no new series is
-// needed, every bucket holds all three.
-func (v *Chart) setMetric(i int) {
-	v.metric = i % len(chartMetrics)
+// setMetric shows metric c: no new series is needed, every bucket holds
+// all three.
+func (v *chartView) setMetric(c chartMetric) {
+	v.metric = c % numChartMetrics
 	v.draw()
 }
 
 // setVisible tells the view whether it is on screen.
-func (v *Chart) setVisible(on bool) tea.Cmd {
+func (v *chartView) setVisible(on bool) tea.Cmd {
 	v.visible = on
 	return v.refresh()
 }
 
 // window returns the window the next series covers.
-func (v *Chart) window() chartWindow {
+func (v *chartView) window() chartWindow {
 	snap := v.env.snap
 	var last, floor int64
 	if snap != nil {
@@ -161,47 +204,34 @@ func (v *Chart) window() chartWindow {
 	return chartSpan(v.zoom, last, floor)
 }
 
-// refresh brings the series up to the newest selection (see Groups).
-func (v *Chart) refresh() tea.Cmd {
-	sel := v.env.sel
-	if sel == nil || v.env.snap == nil {
-		return nil
-	}
-	if v.expr != v.env.expr {
-		v.expr = v.env.expr
-		v.ref.change()
-		v.stale = v.data != nil
-	}
-	if !v.visible || (v.data != nil && sel == v.data.sel && !v.stale) || (v.ref.running && sel == v.runSel) {
-		return nil
-	}
-	ok, cmd := v.ref.request(viewChart)
+// refresh brings the series up to the newest selection (see analysis).
+func (v *chartView) refresh() tea.Cmd {
+	ok, cmd := v.due(v.env, v.data != nil)
 	if !ok {
 		return cmd
 	}
-	v.runSel = sel
-	return seriesCmd(v.ref.gen, v.env.selSnap, sel, v.env.expr, v.env.now(), v.window())
+	return seriesCmd(v.ref.gen, v.env.selSnap, v.runSel, v.env.expr, v.env.now(), v.window())
 }
 
 // Update takes in series and ticks, cycles the metric and zooms.
-func (v *Chart) Update(msg tea.Msg) (*Chart, tea.Cmd) {
+func (v *chartView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case seriesMsg:
-		current, again := v.ref.done(msg.gen)
+		current, again := v.done(msg.gen, msg.sel, v.env)
 		if !current {
-			return v, nil
+			return nil
 		}
-		v.data, v.stale = &msg, false
+		v.data = &msg
 		if msg.err == nil {
 			v.env.debugf("chart: %d buckets of %ds in %s (rollups %v)", len(msg.buckets), msg.win.bucket, msg.took, msg.rollups)
 		}
 		v.draw()
-		if again || v.env.sel != msg.sel {
-			return v, v.refresh()
+		if again {
+			return v.refresh()
 		}
 	case tickMsg:
 		if v.ref.tick() {
-			return v, v.refresh()
+			return v.refresh()
 		}
 	case tea.KeyMsg:
 		k := v.env.keys
@@ -209,16 +239,25 @@ func (v *Chart) Update(msg tea.Msg) (*Chart, tea.Cmd) {
 		case key.Matches(msg, k.Metric):
 			v.setMetric(v.metric + 1)
 		case key.Matches(msg, k.ZoomIn):
-			return v, v.zoomTo(v.zoom - 1)
+			return v.zoomTo(v.zoom - 1)
 		case key.Matches(msg, k.ZoomOut):
-			return v, v.zoomTo(v.zoom + 1)
+			return v.zoomTo(v.zoom + 1)
 		}
 	}
-	return v, nil
+	return nil
+}
+
+// exportJob writes the series on screen, every bucket of its window.
+func (v *chartView) exportJob() (exportJob, bool) {
+	d := v.data
+	if d == nil || d.err != nil {
+		return exportJob{}, false
+	}
+	return exportJob{kind: exportSeries, label: itoa(d.win.n()) + " buckets", win: d.win, bkts: d.buckets}, true
 }
 
 // zoomTo shows zoom level z and fetches its series.
-func (v *Chart) zoomTo(z int) tea.Cmd {
+func (v *chartView) zoomTo(z int) tea.Cmd {
 	v.window() // settles an automatic zoom first
 	z = min(max(z, 0), len(chartZoom)-1)
 	v.auto = false
@@ -226,14 +265,13 @@ func (v *Chart) zoomTo(z int) tea.Cmd {
 		return nil
 	}
 	v.zoom = z
-	v.ref.change()
-	v.stale = v.data != nil
+	v.change(v.data != nil)
 	v.draw()
 	return v.refresh()
 }
 
 // draw renders the current data into v.drawn.
-func (v *Chart) draw() {
+func (v *chartView) draw() {
 	if v.w <= 0 || v.h <= 0 {
 		v.drawn = ""
 		return
@@ -242,7 +280,7 @@ func (v *Chart) draw() {
 }
 
 // chartInput gathers what drawChart needs.
-func (v *Chart) chartInput() chartInput {
+func (v *chartView) chartInput() chartInput {
 	in := chartInput{metric: v.metric, zoom: v.zoom, busy: v.stale || v.data == nil, filtered: v.expr != ""}
 	if d := v.data; d != nil {
 		in.win, in.buckets, in.err = d.win, d.buckets, d.err
@@ -254,7 +292,7 @@ func (v *Chart) chartInput() chartInput {
 }
 
 // View returns the drawing: exactly h lines of w cells.
-func (v *Chart) View() string {
+func (v *chartView) View() string {
 	if v.drawn == "" {
 		v.draw()
 	}
@@ -262,20 +300,20 @@ func (v *Chart) View() string {
 }
 
 // ShortHelp lists the view's main keys.
-func (v *Chart) ShortHelp() []key.Binding {
+func (v *chartView) ShortHelp() []key.Binding {
 	k := v.env.keys
 	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.Filter, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
 }
 
 // FullHelp lists every key of the view.
-func (v *Chart) FullHelp() [][]key.Binding {
+func (v *chartView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Metric, k.ZoomIn, k.ZoomOut}}
+	return [][]key.Binding{{k.Metric, k.ZoomIn, k.ZoomOut, k.Export}}
 }
 
 // chartInput is everything a chart drawing depends on.
 type chartInput struct {
-	metric   int
+	metric   chartMetric
 	zoom     int
 	win      chartWindow
 	buckets  []model.Bucket
@@ -285,25 +323,6 @@ type chartInput struct {
 	partial  bool // from records, and some were evicted
 	evicted  uint64
 	err      error
-}
-
-// metricOf returns the plotted value of a rollup.
-func metricOf(r model.Rollup, metric int) uint64 {
-	switch metric {
-	case 1:
-		return r.Packets
-	case 2:
-		return r.Flows
-	}
-	return r.Bytes
-}
-
-// valueText formats a plotted value with its unit.
-func valueText(v uint64, metric int) string {
-	if metric == 0 {
-		return model.HumanBytes(v)
-	}
-	return model.HumanCount(v)
 }
 
 // durText formats a bucket or range length: 5s, 15m, 3h, 7d.
@@ -328,7 +347,7 @@ func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
 		sc = &chartScratch{}
 	}
 	out := make([]string, 0, h)
-	metric := chartMetrics[in.metric]
+	metric := in.metric.String()
 	title := " " + t.Label.Render(metric)
 	if in.win.bucket > 0 {
 		title = " " + t.Label.Render(metric+" per "+durText(in.win.bucket))
@@ -343,8 +362,8 @@ func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
 			if k < 0 || k >= n {
 				continue
 			}
-			acc[k] = metricOf(b.ByAction[model.ActionAccept], in.metric)
-			rej[k] = metricOf(b.ByAction[model.ActionReject], in.metric)
+			acc[k] = in.metric.of(b.ByAction[model.ActionAccept])
+			rej[k] = in.metric.of(b.ByAction[model.ActionReject])
 			accSum += acc[k]
 			rejSum += rej[k]
 		}
@@ -375,11 +394,11 @@ func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
 	accMax, rejMax := maxOf(acc), maxOf(rej)
 	lw := 1
 	for _, v := range []uint64{accMax, rejMax} {
-		lw = max(lw, width(valueText(v, in.metric)))
+		lw = max(lw, width(in.metric.text(v)))
 	}
 	label := func(name string, st lipgloss.Style, sum, peak uint64) string {
-		return fitLine(" "+st.Render(name)+t.Muted.Render(" total "+valueText(sum, in.metric)+" · peak "+
-			valueText(peak, in.metric)+" per "+durText(in.win.bucket)), w)
+		return fitLine(" "+st.Render(name)+t.Muted.Render(" total "+in.metric.text(sum)+" · peak "+
+			in.metric.text(peak)+" per "+durText(in.win.bucket)), w)
 	}
 	out = append(out, label("ACCEPT", t.Accept, accSum, accMax))
 	out = append(out, drawPanel(sc.canvas(0, w, pa), t, t.Accept, lw, acc, accMax, in, false)...)
@@ -438,7 +457,7 @@ func drawPanel(c *canvas.Model, t *Theme, barStyle lipgloss.Style, lw int, vals 
 	}
 	// The value axis: top, middle and zero.
 	setLabel := func(y int, v uint64) {
-		s := valueText(v, in.metric)
+		s := in.metric.text(v)
 		c.SetString(canvas.Point{X: lw - width(s), Y: y}, s)
 	}
 	setLabel(baseY, 0)

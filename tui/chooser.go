@@ -13,8 +13,8 @@ type choosePurpose uint8
 const (
 	chooseKey    choosePurpose = iota + 1 // a Groups key (index into groupKeyChoices)
 	chooseMetric                          // a Groups metric (groupMetricChoices)
-	choosePreset                          // a preset (Model.presets)
-	chooseCopy                            // what to copy (Model.copyItems)
+	choosePreset                          // a preset (rootModel.presets)
+	chooseCopy                            // what to copy (rootModel.copyItems)
 )
 
 // choice is one entry of a picker.
@@ -23,11 +23,11 @@ type choice struct {
 	desc  string
 }
 
-// Chooser is the picker behind g, m, p and y: a titled list drawn over the
+// chooser is the picker behind g, m, p and y: a titled list drawn over the
 // active view, narrowed by typing (every key goes to it while it is open),
 // moved with ↑/↓, chosen with enter, closed with esc. The root opens it and
 // takes the choice.
-type Chooser struct {
+type chooser struct {
 	env  *env
 	w, h int
 
@@ -44,21 +44,18 @@ type Chooser struct {
 }
 
 // newChooser returns a closed chooser.
-func newChooser(e *env) *Chooser {
-	return &Chooser{env: e, input: lineInput{keys: e.keys, theme: e.theme, limit: 64}}
+func newChooser(e *env) *chooser {
+	return &chooser{env: e, input: lineInput{keys: e.keys, theme: e.theme, limit: 64}}
 }
 
-// Init implements the view contract.
-func (c *Chooser) Init() tea.Cmd { return nil }
-
 // SetSize sets the area the list covers.
-func (c *Chooser) SetSize(w, h int) {
+func (c *chooser) SetSize(w, h int) {
 	c.w, c.h = w, h
 	c.input.width = max(1, w-12)
 }
 
 // Open shows items with the cursor on cur.
-func (c *Chooser) Open(p choosePurpose, title string, items []choice, cur int) {
+func (c *chooser) Open(p choosePurpose, title string, items []choice, cur int) {
 	c.open, c.purpose, c.title, c.items = true, p, title, items
 	c.input.SetValue("")
 	c.input.Focus()
@@ -67,17 +64,17 @@ func (c *Chooser) Open(p choosePurpose, title string, items []choice, cur int) {
 }
 
 // Focused reports whether the chooser is open (and so takes every key).
-func (c *Chooser) Focused() bool { return c.open }
+func (c *chooser) Focused() bool { return c.open }
 
 // close hides the chooser.
-func (c *Chooser) close() {
+func (c *chooser) close() {
 	c.open = false
 	c.input.Blur()
 }
 
 // narrow keeps the items whose label or description holds the typed text
 // (any case).
-func (c *Chooser) narrow() {
+func (c *chooser) narrow() {
 	q := strings.ToLower(strings.TrimSpace(c.input.Value()))
 	c.shown = c.shown[:0]
 	for i, it := range c.items {
@@ -89,10 +86,10 @@ func (c *Chooser) narrow() {
 }
 
 // Update moves, narrows, chooses or cancels.
-func (c *Chooser) Update(msg tea.Msg) (*Chooser, tea.Cmd) {
+func (c *chooser) Update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok || !c.open {
-		return c, nil
+		return nil
 	}
 	k := c.env.keys
 	switch {
@@ -119,11 +116,11 @@ func (c *Chooser) Update(msg tea.Msg) (*Chooser, tea.Cmd) {
 			}
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // take returns the choice made, once.
-func (c *Chooser) take() (choosePurpose, int, bool) {
+func (c *chooser) take() (choosePurpose, int, bool) {
 	if !c.hasPick {
 		return 0, 0, false
 	}
@@ -133,7 +130,7 @@ func (c *Chooser) take() (choosePurpose, int, bool) {
 
 // View renders the title, the typed text and the items: h lines of w
 // cells.
-func (c *Chooser) View() string {
+func (c *chooser) View() string {
 	t := c.env.theme
 	out := []string{
 		fitLine(" "+t.Header.Render(c.title)+t.Muted.Render("  ↑/↓ move · enter choose · esc cancel · type to narrow"), c.w),
@@ -166,10 +163,10 @@ func (c *Chooser) View() string {
 }
 
 // ShortHelp lists the chooser's keys.
-func (c *Chooser) ShortHelp() []key.Binding {
+func (c *chooser) ShortHelp() []key.Binding {
 	k := c.env.keys
 	return []key.Binding{k.PickPrev, k.PickNext, k.Pick, k.Cancel, k.ForceQuit}
 }
 
 // FullHelp lists the chooser's keys.
-func (c *Chooser) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
+func (c *chooser) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }

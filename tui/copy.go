@@ -82,34 +82,24 @@ type copyItem struct {
 	text  string
 }
 
-// copyItems lists what y can copy in the active view: the record under
-// the cursor (Flows, Detail), the group under the cursor (Groups), and
-// the applied filter in the three languages.
-func (m *Model) copyItems() []copyItem {
-	var items []copyItem
-	snap := m.env.selSnap
-	row, ok := uint64(0), false
-	switch m.active {
-	case viewFlows:
-		row, ok = m.flows.cursorRow()
-	case viewDetail:
-		row, ok, snap = m.detail.row, m.detail.snap != nil, m.detail.snap
+// recordItems offers global row id row of snap: as JSON and as the
+// flow-log line its format writes.
+func recordItems(snap *model.Snapshot, row uint64) []copyItem {
+	sg, i, found := snap.Locate(row)
+	if !found {
+		return nil
 	}
-	if ok && snap != nil {
-		if sg, i, found := snap.Locate(row); found {
-			items = append(items,
-				copyItem{"record as JSON", "the record under the cursor, one JSON object", string(snap.AppendJSON(nil, sg, i))},
-				copyItem{"record as flow-log line", "the record as its format writes it", recordLine(snap, sg, i)})
-		}
+	return []copyItem{
+		{"record as JSON", "the record under the cursor, one JSON object", string(snap.AppendJSON(nil, sg, i))},
+		{"record as flow-log line", "the record as its format writes it", recordLine(snap, sg, i)},
 	}
-	if m.active == viewGroups {
-		if r, ok := m.groups.cursorRow(); ok {
-			q := m.groups.res.Query
-			items = append(items,
-				copyItem{"group as filter", "the filter that drills into the group", andExpr(m.env.expr, drillExpr(q.Keys, r), m.env.now())},
-				copyItem{"group as JSON", "the group's keys and metrics", string(model.AppendGroupJSON(nil, q, r))})
-		}
-	}
+}
+
+// copyItems lists what y copies in the active view: the view's own items
+// (the record or group under the cursor), then the applied filter in the
+// three languages.
+func (m *rootModel) copyItems() []copyItem {
+	items := m.views[m.active].copyItems()
 	expr := m.env.expr
 	if f, err := filter.CompileAt(expr, m.env.now()); err == nil {
 		table := m.cfg.AthenaTable
@@ -147,7 +137,7 @@ func recordLine(snap *model.Snapshot, sg *model.Seg, i int) string {
 }
 
 // copyText puts text on the clipboard and confirms it in the status bar.
-func (m *Model) copyText(what, text string) tea.Cmd {
+func (m *rootModel) copyText(what, text string) tea.Cmd {
 	m.status.flash("copied "+what+" ("+strconv.Itoa(len(text))+" bytes) to the clipboard (OSC 52)", false)
 	return m.clip.set(copySequence(text, m.cfg.Multiplexer))
 }

@@ -40,18 +40,21 @@ type (
 		statuses []source.Status
 		spark    []uint64 // flows per minute, oldest first, ending now
 	}
-	// applyFilterMsg asks the root to apply a filter (the filter bar hands
-	// it over directly; part 2's presets and drill-down send it); sel,
-	// when set, is the filter's selection over snap, already computed.
-	applyFilterMsg struct {
-		expr string
-		flt  *filter.Filter
-		snap *model.Snapshot
-		sel  *model.Selection
-	}
 	// fatalMsg ends the program with an error (a panic in a goroutine).
 	fatalMsg struct{ err error }
 )
+
+// applyFilter is a filter to make the applied one (rootModel.apply): what
+// enter applied in the filter bar, a drill-down level or preset, or the
+// filter a popped level restores. sel, when set, is the filter's selection
+// over snap, already computed (the bar's count, the popped level's
+// selection), so the views show it at once.
+type applyFilter struct {
+	expr string
+	flt  *filter.Filter
+	snap *model.Snapshot
+	sel  *model.Selection
+}
 
 // snapshotEvery caps how often a new snapshot is taken in while data
 // streams: every snapshot causes a redraw, and slow SSH links deserve at

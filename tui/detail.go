@@ -11,13 +11,12 @@ import (
 	"github.com/flowlens/flowlens/model"
 )
 
-// Detail shows one record: every field of its format with the value as
+// detailView shows one record: every field of its format with the value as
 // written and its decoded meaning, then where it came from. It keeps the
 // snapshot it was opened on, so the record stays readable even if the
 // index evicts it meanwhile.
-type Detail struct {
-	env    *env
-	w, h   int
+type detailView struct {
+	viewBase
 	row    uint64
 	snap   *model.Snapshot
 	lines  []detailLine
@@ -34,16 +33,10 @@ type detailLine struct {
 }
 
 // newDetail returns the Detail view.
-func newDetail(e *env) *Detail { return &Detail{env: e} }
-
-// Init implements the view contract.
-func (v *Detail) Init() tea.Cmd { return nil }
-
-// SetSize sets the view's area.
-func (v *Detail) SetSize(w, h int) { v.w, v.h = w, h }
+func newDetail(e *env) *detailView { return &detailView{viewBase: viewBase{env: e}} }
 
 // open shows global row id row of snap.
-func (v *Detail) open(snap *model.Snapshot, row uint64) {
+func (v *detailView) open(snap *model.Snapshot, row uint64) {
 	v.snap, v.row, v.offset = snap, row, 0
 	v.lines = nil
 	if snap == nil {
@@ -55,17 +48,23 @@ func (v *Detail) open(snap *model.Snapshot, row uint64) {
 }
 
 // Update scrolls; the root handles back.
-func (v *Detail) Update(msg tea.Msg) (*Detail, tea.Cmd) {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return v, nil
+func (v *detailView) Update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyMsg); ok {
+		v.offset = scroll(v.env.keys, km, v.offset, v.h, max(0, len(v.lines)-v.h))
 	}
-	v.offset = scroll(v.env.keys, km, v.offset, v.h, max(0, len(v.lines)-v.h))
-	return v, nil
+	return nil
+}
+
+// copyItems offers the record shown, from the snapshot it was opened on.
+func (v *detailView) copyItems() []copyItem {
+	if v.snap == nil {
+		return nil
+	}
+	return recordItems(v.snap, v.row)
 }
 
 // View renders exactly h lines of w cells.
-func (v *Detail) View() string {
+func (v *detailView) View() string {
 	t := v.env.theme
 	out := make([]string, 0, v.h)
 	if len(v.lines) == 0 {
@@ -103,15 +102,15 @@ func (v *Detail) View() string {
 }
 
 // ShortHelp lists the view's keys.
-func (v *Detail) ShortHelp() []key.Binding {
+func (v *detailView) ShortHelp() []key.Binding {
 	k := v.env.keys
 	return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
 }
 
 // FullHelp lists the view's keys.
-func (v *Detail) FullHelp() [][]key.Binding {
+func (v *detailView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}}
+	return [][]key.Binding{{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Export}}
 }
 
 // detailLines decodes row i of sg: every field of the row's format in

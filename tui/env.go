@@ -59,7 +59,8 @@ type Config struct {
 
 // env is the context the root model shares with its views: theme, keys,
 // clock, and the data of the moment (latest snapshot, the applied filter's
-// selection). Only the root model writes it, in Update.
+// selection). The root writes it, in Update; the one exception is follow,
+// which the Flows view writes (see doc.go).
 type env struct {
 	theme *Theme
 	keys  *KeyMap
@@ -71,7 +72,7 @@ type env struct {
 	selSnap *model.Snapshot  // the snapshot sel was evaluated on
 	expr    string           // the applied filter, canonical
 	pending bool             // a new filter's first result is on its way
-	follow  bool             // the Flows table sticks to the newest record
+	follow  bool             // the Flows table sticks to the newest record (Flows writes it)
 	done    bool             // every source has finished
 }
 

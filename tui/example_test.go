@@ -9,7 +9,7 @@ import (
 
 // The README's key table is generated from the one key map.
 func ExampleKeyTable() {
-	table := tui.KeyTable(tui.DefaultKeyMap())
+	table := tui.KeyTable()
 	fmt.Println(strings.Join(strings.Split(table, "\n")[:6], "\n"))
 	// Output:
 	// | key | action |

@@ -24,9 +24,9 @@ import (
 // writing runs in a command; the status bar confirms the row count or
 // names the path and the reason it failed.
 
-// Prompt is the one-line input of the export path, drawn in place of the
+// prompt is the one-line input of the export path, drawn in place of the
 // key hints. While it is open it takes every key.
-type Prompt struct {
+type prompt struct {
 	env   *env
 	w     int
 	input lineInput
@@ -36,24 +36,21 @@ type Prompt struct {
 }
 
 // newPrompt returns a closed prompt.
-func newPrompt(e *env) *Prompt {
-	return &Prompt{env: e, input: lineInput{keys: e.keys, theme: e.theme, limit: 4096}}
+func newPrompt(e *env) *prompt {
+	return &prompt{env: e, input: lineInput{keys: e.keys, theme: e.theme, limit: 4096}}
 }
 
-// Init implements the view contract.
-func (p *Prompt) Init() tea.Cmd { return nil }
-
 // SetSize sets the prompt's width.
-func (p *Prompt) SetSize(w, _ int) {
+func (p *prompt) SetSize(w, _ int) {
 	p.w = w
 	p.input.width = max(1, w-width(p.head())-1)
 }
 
 // head is the text before the input.
-func (p *Prompt) head() string { return " export " + p.label + " to> " }
+func (p *prompt) head() string { return " export " + p.label + " to> " }
 
 // Open starts editing path for what label names.
-func (p *Prompt) Open(label, path string) {
+func (p *prompt) Open(label, path string) {
 	p.label = label
 	p.input.SetValue(path)
 	p.input.Focus()
@@ -61,13 +58,13 @@ func (p *Prompt) Open(label, path string) {
 }
 
 // Focused reports whether the prompt is open.
-func (p *Prompt) Focused() bool { return p.input.Focused() }
+func (p *prompt) Focused() bool { return p.input.Focused() }
 
 // Update edits, confirms or cancels.
-func (p *Prompt) Update(msg tea.Msg) (*Prompt, tea.Cmd) {
+func (p *prompt) Update(msg tea.Msg) tea.Cmd {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok || !p.Focused() {
-		return p, nil
+		return nil
 	}
 	k := p.env.keys
 	switch {
@@ -81,11 +78,11 @@ func (p *Prompt) Update(msg tea.Msg) (*Prompt, tea.Cmd) {
 	default:
 		p.input.Update(km)
 	}
-	return p, nil
+	return nil
 }
 
 // take returns the confirmed path, once.
-func (p *Prompt) take() (string, bool) {
+func (p *prompt) take() (string, bool) {
 	if p.done == nil {
 		return "", false
 	}
@@ -95,19 +92,19 @@ func (p *Prompt) take() (string, bool) {
 }
 
 // View renders the prompt line: w cells.
-func (p *Prompt) View() string {
+func (p *prompt) View() string {
 	t := p.env.theme
 	return fitLine(t.Prompt.Render(p.head())+p.input.View(), p.w)
 }
 
 // ShortHelp lists the prompt's keys.
-func (p *Prompt) ShortHelp() []key.Binding {
+func (p *prompt) ShortHelp() []key.Binding {
 	k := p.env.keys
 	return []key.Binding{k.Pick, k.Cancel}
 }
 
 // FullHelp lists the prompt's keys.
-func (p *Prompt) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+func (p *prompt) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
 
 // exportKind is what an export writes.
 type exportKind uint8
@@ -123,6 +120,7 @@ const (
 // safely while ingest goes on.
 type exportJob struct {
 	kind  exportKind
+	label string // what is written, for the prompt: "12,000 records"
 	path  string
 	snap  *model.Snapshot
 	sel   *model.Selection
@@ -338,49 +336,30 @@ func writeSeries(w io.Writer, format string, win chartWindow, bkts []model.Bucke
 	return n, nil
 }
 
-// exportLabel says what e would write in the active view, and the job.
-func (m *Model) exportJob() (string, exportJob, bool) {
-	j := exportJob{snap: m.env.selSnap, sel: m.env.sel}
-	switch m.tabOf() {
-	case viewGroups:
-		g := m.groups
-		if g.res == nil || g.stale {
-			return "", j, false
-		}
-		j.kind, j.query = exportGroups, g.res.Query
-		j.snap, j.sel = m.env.selSnap, g.resSel
-		return "groups by " + groupKeyChoices[g.st.key].label, j, true
-	case viewChart:
-		d := m.chart.data
-		if d == nil || d.err != nil {
-			return "", j, false
-		}
-		j.kind, j.win, j.bkts = exportSeries, d.win, d.buckets
-		return itoa(d.win.n()) + " buckets", j, true
-	case viewSources:
-		return "", j, false
+// recordsJob writes the applied filter's records (Flows, and Detail
+// over it).
+func recordsJob(e *env) (exportJob, bool) {
+	if e.sel == nil || e.selSnap == nil {
+		return exportJob{}, false
 	}
-	if j.sel == nil || j.snap == nil {
-		return "", j, false
-	}
-	return itoa(j.sel.Count) + " records", j, true
+	return exportJob{kind: exportRecords, label: itoa(e.sel.Count) + " records", snap: e.selSnap, sel: e.sel}, true
 }
 
 // openExport opens the path prompt with a default name for the view.
-func (m *Model) openExport() {
-	label, j, ok := m.exportJob()
+func (m *rootModel) openExport() {
+	j, ok := m.views[m.tabOf()].exportJob()
 	if !ok {
 		m.status.flash("nothing to export in this view yet", true)
 		return
 	}
 	name := map[exportKind]string{exportRecords: "records", exportGroups: "groups", exportSeries: "series"}[j.kind]
-	m.prompt.Open(label, "flowlens-"+name+"-"+m.env.now().UTC().Format("20060102-150405")+".csv")
+	m.prompt.Open(j.label, "flowlens-"+name+"-"+m.env.now().UTC().Format("20060102-150405")+".csv")
 	m.layout()
 }
 
 // startExport runs the export of the active view to path.
-func (m *Model) startExport(path string) tea.Cmd {
-	_, j, ok := m.exportJob()
+func (m *rootModel) startExport(path string) tea.Cmd {
+	j, ok := m.views[m.tabOf()].exportJob()
 	if !ok {
 		m.status.flash("nothing to export in this view", true)
 		return nil
@@ -391,7 +370,7 @@ func (m *Model) startExport(path string) tea.Cmd {
 }
 
 // exported confirms an export in the status bar.
-func (m *Model) exported(msg exportMsg) {
+func (m *rootModel) exported(msg exportMsg) {
 	if msg.err != nil {
 		m.status.flash(fmt.Sprintf("export failed (%s): %s", Sanitize(msg.err.Error()), Sanitize(msg.path)), true)
 		m.env.debugf("export to %s: %v", msg.path, msg.err)

@@ -10,12 +10,12 @@ import (
 	"github.com/flowlens/flowlens/filter"
 )
 
-// FilterBar shows the applied filter and, on "/", edits it: a text input
+// filterBar shows the applied filter and, on "/", edits it: a text input
 // with history, compiled on every keystroke (a valid or invalid marker; on
 // error the message, its hint and a caret under the offending character),
 // with the match count computed in a command (one at a time; a result for
 // an older text is dropped). Enter applies, esc cancels.
-type FilterBar struct {
+type filterBar struct {
 	env   *env
 	w     int
 	input lineInput
@@ -31,32 +31,31 @@ type FilterBar struct {
 	busy   bool           // a count is in flight
 	result *previewMsg    // the count for gen, once it arrived
 
-	applied *applyFilterMsg // what enter applied, for the root to take
+	applied *applyFilter // what enter applied, for the root to take
 }
 
 const filterPrompt = "filter> "
 
-// newFilterBar returns the filter bar showing expr.
-func newFilterBar(e *env) *FilterBar {
-	return &FilterBar{env: e, input: lineInput{keys: e.keys, theme: e.theme, limit: 2048}}
+// newFilterBar returns the filter bar, showing the applied filter.
+func newFilterBar(e *env) *filterBar {
+	return &filterBar{env: e, input: lineInput{keys: e.keys, theme: e.theme, limit: 2048}}
 }
 
-// Init implements the view contract.
-func (v *FilterBar) Init() tea.Cmd { return nil }
-
 // SetSize sets the bar's width.
-func (v *FilterBar) SetSize(w, _ int) {
+func (v *filterBar) SetSize(w, _ int) {
 	v.w = w
 	v.input.width = max(1, w-width(filterPrompt)-v.markerWidth()-1)
 }
 
-func (v *FilterBar) markerWidth() int { return 22 }
+// markerWidth is the room kept right of the input for the validity
+// marker and the match count ("✓ 12,345,678 match").
+func (v *filterBar) markerWidth() int { return 22 }
 
 // Focused reports whether the bar is editing (and so takes every key).
-func (v *FilterBar) Focused() bool { return v.input.Focused() }
+func (v *filterBar) Focused() bool { return v.input.Focused() }
 
 // Height is the number of lines the bar takes now.
-func (v *FilterBar) Height() int {
+func (v *filterBar) Height() int {
 	if !v.Focused() || v.ferr == nil && v.other == nil {
 		return 1
 	}
@@ -70,7 +69,7 @@ func (v *FilterBar) Height() int {
 }
 
 // Focus starts editing the applied filter.
-func (v *FilterBar) Focus() tea.Cmd {
+func (v *filterBar) Focus() tea.Cmd {
 	v.input.SetValue(v.env.expr)
 	v.histPos, v.draft = len(v.history), ""
 	v.input.Focus()
@@ -78,51 +77,49 @@ func (v *FilterBar) Focus() tea.Cmd {
 }
 
 // blur stops editing.
-func (v *FilterBar) blur() {
+func (v *filterBar) blur() {
 	v.input.Blur()
 	v.ferr, v.other, v.result = nil, nil, nil
 }
 
 // Update edits, browses history, applies or cancels, and takes in counts.
-func (v *FilterBar) Update(msg tea.Msg) (*FilterBar, tea.Cmd) {
+func (v *filterBar) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case previewMsg:
 		v.busy = false
 		if msg.gen == v.gen {
 			v.result = &msg
-			return v, nil
+			return nil
 		}
 		if v.Focused() && v.flt != nil && v.result == nil {
-			return v, v.count()
+			return v.count()
 		}
-		return v, nil
 	case tea.KeyMsg:
 		if !v.Focused() {
-			return v, nil
+			return nil
 		}
 		k := v.env.keys
 		switch {
 		case key.Matches(msg, k.Cancel):
 			v.blur()
-			return v, nil
+			return nil
 		case key.Matches(msg, k.Apply):
-			return v, v.apply()
+			return v.apply()
 		case key.Matches(msg, k.HistPrev):
-			return v, v.browse(-1)
+			return v.browse(-1)
 		case key.Matches(msg, k.HistNext):
-			return v, v.browse(1)
+			return v.browse(1)
 		}
 		if v.input.Update(msg) {
 			v.histPos = len(v.history)
-			return v, v.changed()
+			return v.changed()
 		}
-		return v, nil
 	}
-	return v, nil
+	return nil
 }
 
 // browse moves through the history (-1 older, +1 newer).
-func (v *FilterBar) browse(d int) tea.Cmd {
+func (v *filterBar) browse(d int) tea.Cmd {
 	p := v.histPos + d
 	if p < 0 || p > len(v.history) {
 		return nil
@@ -140,7 +137,7 @@ func (v *FilterBar) browse(d int) tea.Cmd {
 }
 
 // changed recompiles the text and asks for its count.
-func (v *FilterBar) changed() tea.Cmd {
+func (v *filterBar) changed() tea.Cmd {
 	expr := v.input.Value()
 	v.gen++
 	v.result = nil
@@ -160,7 +157,7 @@ func (v *FilterBar) changed() tea.Cmd {
 }
 
 // count starts counting the current text's matches.
-func (v *FilterBar) count() tea.Cmd {
+func (v *filterBar) count() tea.Cmd {
 	if v.env.snap == nil || v.flt == nil {
 		return nil
 	}
@@ -169,7 +166,7 @@ func (v *FilterBar) count() tea.Cmd {
 }
 
 // apply hands a valid filter to the root and closes the bar.
-func (v *FilterBar) apply() tea.Cmd {
+func (v *filterBar) apply() tea.Cmd {
 	if v.flt == nil {
 		return nil // stay: the error is on screen
 	}
@@ -177,7 +174,7 @@ func (v *FilterBar) apply() tea.Cmd {
 	if expr != "" && (len(v.history) == 0 || v.history[len(v.history)-1] != expr) {
 		v.history = append(v.history, expr)
 	}
-	msg := applyFilterMsg{expr: expr, flt: v.flt}
+	msg := applyFilter{expr: expr, flt: v.flt}
 	if r := v.result; r != nil && r.gen == v.gen {
 		msg.snap, msg.sel = r.snap, r.sel
 	}
@@ -188,7 +185,7 @@ func (v *FilterBar) apply() tea.Cmd {
 
 // remember adds an expression applied elsewhere (a drill-down, a
 // preset) to the history, so ↑ in the bar brings it back.
-func (v *FilterBar) remember(expr string) {
+func (v *filterBar) remember(expr string) {
 	if expr != "" && (len(v.history) == 0 || v.history[len(v.history)-1] != expr) {
 		v.history = append(v.history, expr)
 	}
@@ -196,9 +193,9 @@ func (v *FilterBar) remember(expr string) {
 
 // takeApply returns the filter enter applied, once. The root applies it
 // in the same update, so keys typed ahead see the new filter.
-func (v *FilterBar) takeApply() (applyFilterMsg, bool) {
+func (v *filterBar) takeApply() (applyFilter, bool) {
 	if v.applied == nil {
-		return applyFilterMsg{}, false
+		return applyFilter{}, false
 	}
 	msg := *v.applied
 	v.applied = nil
@@ -208,7 +205,7 @@ func (v *FilterBar) takeApply() (applyFilterMsg, bool) {
 // overflows reports whether the error's offset is scrolled out of the
 // input, so a caret under it would not line up: the error then shows an
 // excerpt.
-func (v *FilterBar) overflows() bool {
+func (v *filterBar) overflows() bool {
 	if v.ferr == nil {
 		return false
 	}
@@ -217,7 +214,7 @@ func (v *FilterBar) overflows() bool {
 }
 
 // View renders the bar: Height() lines of exactly w cells.
-func (v *FilterBar) View() string {
+func (v *filterBar) View() string {
 	t := v.env.theme
 	if !v.Focused() {
 		label := t.Prompt.Render("filter ")
@@ -279,10 +276,10 @@ func (v *FilterBar) View() string {
 }
 
 // ShortHelp lists the bar's keys.
-func (v *FilterBar) ShortHelp() []key.Binding {
+func (v *filterBar) ShortHelp() []key.Binding {
 	k := v.env.keys
 	return []key.Binding{k.Apply, k.Cancel, k.HistPrev, k.HistNext, k.ForceQuit}
 }
 
 // FullHelp lists the bar's keys.
-func (v *FilterBar) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+func (v *filterBar) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }

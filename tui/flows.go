@@ -10,14 +10,13 @@ import (
 	"github.com/flowlens/flowlens/model"
 )
 
-// Flows is the live table of the selected records, oldest at the top and
+// flowsView is the live table of the selected records, oldest at the top and
 // newest at the bottom. In follow mode the cursor sticks to the newest
 // record; moving it pauses follow and pins it to its record (by global row
 // id, so eviction and new rows never move what is under it). Only the
 // visible rows are ever read.
-type Flows struct {
-	env  *env
-	w, h int
+type flowsView struct {
+	viewBase
 
 	cursor uint64 // global row id under the cursor when not following
 	line   int    // the cursor's line within the rows area
@@ -29,30 +28,24 @@ type Flows struct {
 
 	buf   []byte
 	cells []string
-
-	open    uint64 // the record enter asked to open
-	hasOpen bool
 }
 
 // newFlows returns the Flows view.
-func newFlows(e *env) *Flows {
-	return &Flows{env: e, formats: -1}
+func newFlows(e *env) *flowsView {
+	return &flowsView{viewBase: viewBase{env: e}, formats: -1}
 }
 
-// Init implements the view contract.
-func (v *Flows) Init() tea.Cmd { return nil }
-
 // SetSize sets the area the table fills, header included.
-func (v *Flows) SetSize(w, h int) {
+func (v *flowsView) SetSize(w, h int) {
 	v.w, v.h = w, h
 	v.fit()
 }
 
 // rowsHeight is the number of record lines.
-func (v *Flows) rowsHeight() int { return max(1, v.h-1) }
+func (v *flowsView) rowsHeight() int { return max(1, v.h-1) }
 
 // fit chooses the columns for the width and the snapshot's formats.
-func (v *Flows) fit() {
+func (v *flowsView) fit() {
 	snap := v.env.snap
 	if snap != nil {
 		v.formats = len(snap.Formats)
@@ -64,7 +57,7 @@ func (v *Flows) fit() {
 
 // Update handles movement, follow, enter, and new snapshots (which may
 // bring new formats and so new columns).
-func (v *Flows) Update(msg tea.Msg) (*Flows, tea.Cmd) {
+func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case snapshotMsg:
 		if s := v.env.snap; s != nil && (len(s.Formats) != v.formats || (s.MaxStart-s.MinStart > 20*3600) != v.dated) {
@@ -91,24 +84,30 @@ func (v *Flows) Update(msg tea.Msg) (*Flows, tea.Cmd) {
 		case key.Matches(msg, k.Enter):
 			if row, ok := v.cursorRow(); ok {
 				v.pin(row)
-				v.open, v.hasOpen = row, true
+				v.ask(request{kind: reqOpen, row: row})
 			}
 		}
 	}
-	return v, nil
+	return nil
 }
 
-// takeOpen returns the record enter asked to open, once. The root opens
-// it in the same update, so keys typed ahead land in the detail view.
-func (v *Flows) takeOpen() (uint64, bool) {
-	row, ok := v.open, v.hasOpen
-	v.hasOpen = false
-	return row, ok
+// exportJob writes the applied filter's records.
+func (v *flowsView) exportJob() (exportJob, bool) {
+	return recordsJob(v.env)
+}
+
+// copyItems offers the record under the cursor.
+func (v *flowsView) copyItems() []copyItem {
+	row, ok := v.cursorRow()
+	if !ok {
+		return nil
+	}
+	return recordItems(v.env.selSnap, row)
 }
 
 // setFollow turns follow on (the cursor goes to the newest record, the
 // table to the bottom) or off (the cursor stays on its record).
-func (v *Flows) setFollow(on bool) {
+func (v *flowsView) setFollow(on bool) {
 	if !on {
 		if row, ok := v.cursorRow(); ok {
 			v.pin(row)
@@ -120,7 +119,7 @@ func (v *Flows) setFollow(on bool) {
 }
 
 // pin stops following and keeps the cursor on row where it is on screen.
-func (v *Flows) pin(row uint64) {
+func (v *flowsView) pin(row uint64) {
 	if v.env.follow {
 		k, _ := v.index()
 		top := v.top(k)
@@ -131,7 +130,7 @@ func (v *Flows) pin(row uint64) {
 }
 
 // index returns the cursor's position in the selection.
-func (v *Flows) index() (int, bool) {
+func (v *flowsView) index() (int, bool) {
 	sel := v.env.sel
 	if sel == nil || sel.Count == 0 {
 		return 0, false
@@ -143,7 +142,7 @@ func (v *Flows) index() (int, bool) {
 }
 
 // top returns the first visible position for cursor position k.
-func (v *Flows) top(k int) int {
+func (v *flowsView) top(k int) int {
 	n := v.env.sel.Count
 	rh := v.rowsHeight()
 	if v.env.follow {
@@ -156,7 +155,7 @@ func (v *Flows) top(k int) int {
 }
 
 // cursorRow returns the global row id under the cursor.
-func (v *Flows) cursorRow() (uint64, bool) {
+func (v *flowsView) cursorRow() (uint64, bool) {
 	k, ok := v.index()
 	if !ok {
 		return 0, false
@@ -169,7 +168,7 @@ func (v *Flows) cursorRow() (uint64, bool) {
 }
 
 // move moves the cursor by delta records, pausing follow.
-func (v *Flows) move(delta int) {
+func (v *flowsView) move(delta int) {
 	k, ok := v.index()
 	if !ok {
 		return
@@ -216,7 +215,7 @@ func rank(sel *model.Selection, row uint64) int {
 
 // View renders the header and the visible rows: exactly h lines of w
 // cells.
-func (v *Flows) View() string {
+func (v *flowsView) View() string {
 	t := v.env.theme
 	var b strings.Builder
 	rh := v.rowsHeight()
@@ -281,7 +280,7 @@ func (v *Flows) View() string {
 }
 
 // emptyText explains an empty table.
-func (v *Flows) emptyText() string {
+func (v *flowsView) emptyText() string {
 	e := v.env
 	switch {
 	case e.sel == nil:
@@ -297,13 +296,13 @@ func (v *Flows) emptyText() string {
 }
 
 // ShortHelp lists the view's main keys.
-func (v *Flows) ShortHelp() []key.Binding {
+func (v *flowsView) ShortHelp() []key.Binding {
 	k := v.env.keys
 	return []key.Binding{k.Filter, k.Enter, k.Follow, k.Up, k.Down, k.Sources, k.Help, k.Quit}
 }
 
 // FullHelp lists every key of the view.
-func (v *Flows) FullHelp() [][]key.Binding {
+func (v *flowsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Enter, k.Follow, k.Filter}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Enter, k.Follow, k.Filter, k.Export}}
 }

@@ -82,6 +82,8 @@ type groupMsg struct {
 	took time.Duration
 }
 
+func (groupMsg) owner() viewID { return viewGroups }
+
 // groupCmd runs q over sel off the UI goroutine.
 func groupCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery) tea.Cmd {
 	return func() tea.Msg {
@@ -129,68 +131,46 @@ func metricLabel(st groupsState) string {
 	return mc.label
 }
 
-// Groups is the top-N view: the applied filter's records grouped by a
-// chosen key (g) and ranked by a chosen metric (m), each group with its
+// groupsView is the top-N view: the applied filter's records grouped by
+// a chosen key (g) and ranked by a chosen metric (m), each group with its
 // value, its share of the total and a proportional bar. It regroups in a
 // command whenever the question or the selection changes (live data at
 // most every refreshEvery, and only while it is on screen); enter drills
 // into the group under the cursor.
-type Groups struct {
-	env  *env
-	w, h int
+type groupsView struct {
+	viewBase
+	analysis
 
-	st      groupsState
-	ref     refresher
-	expr    string           // the filter the current question is over
-	visible bool             // the view is on screen: live data regroups it
-	runSel  *model.Selection // the selection of the run in flight
-	resSel  *model.Selection // the selection res was computed over
-	res     *model.GroupResult
-	err     error
-	stale   bool // res answers an older question; a new one is running
-
-	ask   askKind       // a picker the view asked the root to open
-	drill *drillRequest // the group enter asked to drill into
+	st  groupsState
+	res *model.GroupResult
+	err error
 }
 
-// askKind names a picker a view asks the root to open.
-type askKind uint8
-
-const (
-	askNone askKind = iota
-	askKey
-	askMetric
-)
-
-// drillRequest is a drill-down asked for by enter on a group.
+// drillRequest is a drill-down asked for by enter on a group: the label
+// of its breadcrumb level and the filter clause that selects the group.
 type drillRequest struct {
 	label  string
 	clause string
 }
 
 // newGroups returns the Groups view, grouping by srcaddr by flows.
-func newGroups(e *env) *Groups { return &Groups{env: e} }
-
-// Init implements the view contract.
-func (v *Groups) Init() tea.Cmd { return nil }
-
-// SetSize sets the view's area.
-func (v *Groups) SetSize(w, h int) { v.w, v.h = w, h }
+func newGroups(e *env) *groupsView {
+	return &groupsView{viewBase: viewBase{env: e}, analysis: analysis{to: viewGroups}}
+}
 
 // state returns what a drill-down level saves.
-func (v *Groups) state() groupsState { return v.st }
+func (v *groupsView) state() groupsState { return v.st }
 
 // restore puts back a saved state; the caller refreshes.
-func (v *Groups) restore(st groupsState) {
+func (v *groupsView) restore(st groupsState) {
 	if st.key != v.st.key || st.metric != v.st.metric {
-		v.ref.change()
-		v.stale = v.res != nil
+		v.change(v.res != nil)
 	}
 	v.st = st
 }
 
 // setKey and setMetric change the question and regroup at once.
-func (v *Groups) setKey(i int) tea.Cmd {
+func (v *groupsView) setKey(i int) tea.Cmd {
 	if i < 0 || i >= len(groupKeyChoices) {
 		return nil
 	}
@@ -198,7 +178,7 @@ func (v *Groups) setKey(i int) tea.Cmd {
 	return v.refresh()
 }
 
-func (v *Groups) setMetric(i int) tea.Cmd {
+func (v *groupsView) setMetric(i int) tea.Cmd {
 	if i < 0 || i >= len(groupMetricChoices) {
 		return nil
 	}
@@ -208,7 +188,7 @@ func (v *Groups) setMetric(i int) tea.Cmd {
 
 // setVisible tells the view whether it is on screen; it regroups when
 // it comes into view with newer data.
-func (v *Groups) setVisible(on bool) tea.Cmd {
+func (v *groupsView) setVisible(on bool) tea.Cmd {
 	v.visible = on
 	return v.refresh()
 }
@@ -216,50 +196,46 @@ func (v *Groups) setVisible(on bool) tea.Cmd {
 // refresh brings the result up to the applied filter's newest selection:
 // a new filter is a new question (its run starts at once); new rows for
 // the same filter regroup at most every refreshEvery.
-func (v *Groups) refresh() tea.Cmd {
-	sel := v.env.sel
-	if sel == nil {
-		return nil
-	}
-	if v.expr != v.env.expr {
-		v.expr = v.env.expr
-		v.ref.change()
-		v.stale = v.res != nil
-	}
-	if !v.visible || (sel == v.resSel && !v.stale) || (v.ref.running && sel == v.runSel) {
-		return nil
-	}
-	ok, cmd := v.ref.request(viewGroups)
+func (v *groupsView) refresh() tea.Cmd {
+	ok, cmd := v.due(v.env, v.res != nil)
 	if !ok {
 		return cmd
 	}
 	q, err := groupQuery(v.st)
 	if err != nil {
-		v.ref.running, v.err = false, err
+		v.failed()
+		v.err = err
 		return nil
 	}
-	v.runSel = sel
-	return groupCmd(v.ref.gen, v.env.selSnap, sel, q)
+	return groupCmd(v.ref.gen, v.env.selSnap, v.runSel, q)
 }
 
-// Update takes in results and ticks, moves the cursor, asks for the key
-// and metric pickers, and asks to drill into the group under the cursor.
-func (v *Groups) Update(msg tea.Msg) (*Groups, tea.Cmd) {
+// Update takes in results, ticks and picker choices, moves the cursor,
+// asks for the key and metric pickers, and asks to drill into the group
+// under the cursor.
+func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case groupMsg:
-		current, again := v.ref.done(msg.gen)
+		current, again := v.done(msg.gen, msg.sel, v.env)
 		if !current {
-			return v, nil
+			return nil
 		}
-		v.res, v.resSel, v.err, v.stale = msg.res, msg.sel, msg.err, false
+		v.res, v.err = msg.res, msg.err
 		v.env.debugf("groups %s by %s: %d groups in %s", groupKeyChoices[v.st.key].label, metricLabel(v.st), v.groups(), msg.took)
 		v.clamp()
-		if again || v.env.sel != msg.sel {
-			return v, v.refresh()
+		if again {
+			return v.refresh()
 		}
 	case tickMsg:
 		if v.ref.tick() {
-			return v, v.refresh()
+			return v.refresh()
+		}
+	case pickedMsg:
+		switch msg.purpose {
+		case chooseKey:
+			return v.setKey(msg.index)
+		case chooseMetric:
+			return v.setMetric(msg.index)
 		}
 	case tea.KeyMsg:
 		k := v.env.keys
@@ -278,35 +254,62 @@ func (v *Groups) Update(msg tea.Msg) (*Groups, tea.Cmd) {
 		case key.Matches(msg, k.End):
 			v.st.cursor = 1 << 30
 		case key.Matches(msg, k.GroupKey):
-			v.ask = askKey
+			v.askPicker(chooseKey)
 		case key.Matches(msg, k.Metric):
-			v.ask = askMetric
+			v.askPicker(chooseMetric)
 		case key.Matches(msg, k.Enter):
 			if row, ok := v.cursorRow(); ok {
-				v.drill = &drillRequest{label: v.rowLabel(row), clause: drillExpr(v.res.Query.Keys, row)}
+				v.ask(request{kind: reqDrill, drill: drillRequest{label: v.rowLabel(row), clause: drillExpr(v.res.Query.Keys, row)}})
 			}
 		}
 		v.clamp()
 	}
-	return v, nil
+	return nil
 }
 
-// takeAsk returns the picker the view asked for, once.
-func (v *Groups) takeAsk() askKind {
-	a := v.ask
-	v.ask = askNone
-	return a
+// askPicker asks the root for the key (chooseKey) or metric picker.
+func (v *groupsView) askPicker(p choosePurpose) {
+	r := request{kind: reqPick, purpose: p}
+	if p == chooseKey {
+		r.title, r.cursor = "Group by", v.st.key
+		for _, c := range groupKeyChoices {
+			r.items = append(r.items, choice{c.label, c.desc})
+		}
+	} else {
+		r.title, r.cursor = "Rank groups by", v.st.metric
+		for _, c := range groupMetricChoices {
+			r.items = append(r.items, choice{c.label, c.desc})
+		}
+	}
+	v.ask(r)
 }
 
-// takeDrill returns the drill-down enter asked for, once.
-func (v *Groups) takeDrill() (*drillRequest, bool) {
-	d := v.drill
-	v.drill = nil
-	return d, d != nil
+// exportJob writes every group of the question on screen (run again
+// without the top-N cut), once its answer is current.
+func (v *groupsView) exportJob() (exportJob, bool) {
+	if v.res == nil || v.stale {
+		return exportJob{}, false
+	}
+	return exportJob{kind: exportGroups, label: "groups by " + groupKeyChoices[v.st.key].label,
+		snap: v.env.selSnap, sel: v.resSel, query: v.res.Query}, true
+}
+
+// copyItems offers the group under the cursor: as the filter that drills
+// into it, and as JSON.
+func (v *groupsView) copyItems() []copyItem {
+	r, ok := v.cursorRow()
+	if !ok {
+		return nil
+	}
+	q := v.res.Query
+	return []copyItem{
+		{"group as filter", "the filter that drills into the group", andExpr(v.env.expr, drillExpr(q.Keys, r), v.env.now())},
+		{"group as JSON", "the group's keys and metrics", string(model.AppendGroupJSON(nil, q, r))},
+	}
 }
 
 // groups returns the number of rows the result holds.
-func (v *Groups) groups() int {
+func (v *groupsView) groups() int {
 	if v.res == nil {
 		return 0
 	}
@@ -314,14 +317,14 @@ func (v *Groups) groups() int {
 }
 
 // clamp keeps the cursor on a row.
-func (v *Groups) clamp() {
+func (v *groupsView) clamp() {
 	v.st.cursor = min(max(v.st.cursor, 0), max(v.groups()-1, 0))
 }
 
 // cursorRow returns the group under the cursor: the row on screen, even
 // while a newer question is being answered (enter drills into what the
 // user sees; the row carries its own query's keys).
-func (v *Groups) cursorRow() (model.GroupRow, bool) {
+func (v *groupsView) cursorRow() (model.GroupRow, bool) {
 	if v.res == nil || v.st.cursor >= len(v.res.Rows) {
 		return model.GroupRow{}, false
 	}
@@ -329,7 +332,7 @@ func (v *Groups) cursorRow() (model.GroupRow, bool) {
 }
 
 // rowLabel names a group in the breadcrumb.
-func (v *Groups) rowLabel(row model.GroupRow) string {
+func (v *groupsView) rowLabel(row model.GroupRow) string {
 	parts := make([]string, len(row.Key))
 	for i, k := range v.res.Query.Keys {
 		parts[i] = k.Name + " " + keyText(k, row.Key[i])
@@ -338,7 +341,7 @@ func (v *Groups) rowLabel(row model.GroupRow) string {
 }
 
 // rowsHeight is the number of group lines (title and header excluded).
-func (v *Groups) rowsHeight() int { return max(1, v.h-2) }
+func (v *groupsView) rowsHeight() int { return max(1, v.h-2) }
 
 // keyText renders one key value for people: ports with their service,
 // protocols by name, times as clock times; text from logs is sanitized.
@@ -489,7 +492,7 @@ func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor
 
 // View renders the title, the column header and the visible groups:
 // exactly h lines of w cells.
-func (v *Groups) View() string {
+func (v *groupsView) View() string {
 	t := v.env.theme
 	out := make([]string, 0, v.h)
 	out = append(out, fitLine(v.title(), v.w))
@@ -545,7 +548,7 @@ func (v *Groups) View() string {
 }
 
 // title says what is grouped, how, and how much.
-func (v *Groups) title() string {
+func (v *groupsView) title() string {
 	t := v.env.theme
 	kc := groupKeyChoices[v.st.key]
 	s := " " + t.Label.Render("top "+kc.label) + " by " + t.Label.Render(metricLabel(v.st))
@@ -560,7 +563,7 @@ func (v *Groups) title() string {
 }
 
 // emptyText explains an empty table.
-func (v *Groups) emptyText() string {
+func (v *groupsView) emptyText() string {
 	switch {
 	case v.err != nil:
 		return "cannot group: " + v.err.Error()
@@ -582,13 +585,13 @@ func fillLines(out []string, w, h int) string {
 }
 
 // ShortHelp lists the view's main keys.
-func (v *Groups) ShortHelp() []key.Binding {
+func (v *groupsView) ShortHelp() []key.Binding {
 	k := v.env.keys
 	return []key.Binding{k.GroupKey, k.Metric, k.Enter, k.Back, k.Filter, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
 }
 
 // FullHelp lists every key of the view.
-func (v *Groups) FullHelp() [][]key.Binding {
+func (v *groupsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Enter, k.Back}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Enter, k.Back, k.Export}}
 }

@@ -7,40 +7,25 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// Help is the full key reference, generated from the key map: one
+// helpView is the full key reference, generated from the key map: one
 // section per topic, laid out in as many columns as the width allows.
-// Bindings that are declared but not yet available are listed as coming.
-type Help struct {
-	env    *env
-	w, h   int
+// It lists only the bindings that are enabled: those that act in the view
+// it was opened over (see rootModel.syncKeys), and the inputs' keys.
+type helpView struct {
+	viewBase
 	offset int
 }
 
 // newHelp returns the Help view.
-func newHelp(e *env) *Help { return &Help{env: e} }
+func newHelp(e *env) *helpView { return &helpView{viewBase: viewBase{env: e}} }
 
-// Init implements the view contract.
-func (v *Help) Init() tea.Cmd { return nil }
-
-// SetSize sets the view's area.
-func (v *Help) SetSize(w, h int) { v.w, v.h = w, h }
-
-// Update scrolls; the root handles back and ?.
-func (v *Help) Update(msg tea.Msg) (*Help, tea.Cmd) {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		return v, nil
+// Update scrolls, never past the end; the root handles back and ?.
+func (v *helpView) Update(msg tea.Msg) tea.Cmd {
+	if km, ok := msg.(tea.KeyMsg); ok {
+		n := len(helpLines(v.env.theme, v.env.keys, v.w))
+		v.offset = scroll(v.env.keys, km, v.offset, v.h, max(0, n-v.h))
 	}
-	k := v.env.keys
-	switch {
-	case key.Matches(km, k.Up):
-		v.offset = max(0, v.offset-1)
-	case key.Matches(km, k.Down):
-		v.offset++
-	case key.Matches(km, k.Home):
-		v.offset = 0
-	}
-	return v, nil
+	return nil
 }
 
 // helpLines renders the sections, each as a column of "key  action".
@@ -50,7 +35,6 @@ func helpLines(t *Theme, k *KeyMap, w int) []string {
 		width int
 	}
 	var blocks []block
-	var coming []string
 	for _, s := range k.sections() {
 		kw := 0
 		for _, b := range s.bindings {
@@ -62,7 +46,6 @@ func helpLines(t *Theme, k *KeyMap, w int) []string {
 		for _, b := range s.bindings {
 			h := b.Help()
 			if !b.Enabled() {
-				coming = append(coming, h.Key+" "+h.Desc)
 				continue
 			}
 			bl.lines = append(bl.lines, t.Key.Render(pad(h.Key, kw, false))+"  "+t.Desc.Render(h.Desc))
@@ -99,14 +82,11 @@ func helpLines(t *Theme, k *KeyMap, w int) []string {
 		out = append(out, "")
 		i = j
 	}
-	if len(coming) > 0 {
-		out = append(out, " "+t.Muted.Render("Coming with groups and charts: "+strings.Join(coming, ", ")))
-	}
 	return out
 }
 
 // View renders exactly h lines of w cells.
-func (v *Help) View() string {
+func (v *helpView) View() string {
 	lines := helpLines(v.env.theme, v.env.keys, v.w)
 	off := min(v.offset, max(0, len(lines)-v.h))
 	out := make([]string, 0, v.h)
@@ -120,10 +100,13 @@ func (v *Help) View() string {
 }
 
 // ShortHelp lists the view's keys.
-func (v *Help) ShortHelp() []key.Binding {
+func (v *helpView) ShortHelp() []key.Binding {
 	k := v.env.keys
 	return []key.Binding{k.Back, k.Up, k.Down, k.Quit}
 }
 
 // FullHelp lists the view's keys.
-func (v *Help) FullHelp() [][]key.Binding { return [][]key.Binding{v.ShortHelp()} }
+func (v *helpView) FullHelp() [][]key.Binding {
+	k := v.env.keys
+	return [][]key.Binding{{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Quit}}
+}

@@ -9,8 +9,10 @@ import (
 // KeyMap holds every key binding of the program: the one place keys are
 // declared (DESIGN §5). Views match with key.Matches against these; the
 // help view, the help bar and the README key table (KeyTable) are
-// generated from them. Bindings whose action is not available are
-// disabled, and then neither match nor show in the short help.
+// generated from them. The root disables the bindings that do nothing in
+// the active view (rootModel.syncKeys): a disabled binding neither
+// matches nor shows in the hints or the help. Every binding's help (key
+// and description) is unique, which is how a view's FullHelp names it.
 type KeyMap struct {
 	// Global.
 	Filter    key.Binding // open the filter bar
@@ -149,19 +151,22 @@ func (k *KeyMap) sections() []helpSection {
 	}
 }
 
-// KeyTable renders the key map as a Markdown table (key, action), the
-// README's key table. Disabled bindings are marked "(coming)".
-func KeyTable(k *KeyMap) string {
+// viewKeys returns the bindings whose action depends on the view: the
+// root enables those the active view lists in its FullHelp.
+func (k *KeyMap) viewKeys() []*key.Binding {
+	return []*key.Binding{&k.Enter, &k.Follow, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
+		&k.GroupKey, &k.Metric, &k.ZoomIn, &k.ZoomOut, &k.Export}
+}
+
+// KeyTable renders every binding of the default key map as a Markdown
+// table (key, action): the README's key table.
+func KeyTable() string {
 	var b strings.Builder
 	b.WriteString("| key | action |\n| --- | --- |\n")
-	for _, s := range k.sections() {
+	for _, s := range DefaultKeyMap().sections() {
 		for _, kb := range s.bindings {
 			h := kb.Help()
-			desc := h.Desc
-			if !kb.Enabled() {
-				desc += " (coming)"
-			}
-			b.WriteString("| `" + h.Key + "` | " + desc + " |\n")
+			b.WriteString("| `" + h.Key + "` | " + h.Desc + " |\n")
 		}
 	}
 	return b.String()

@@ -15,13 +15,14 @@ const (
 
 // layout gives every view its size: the header, the filter bar, the
 // status bar and the key hints take their lines, the active view the rest.
-func (m *Model) layout() {
+func (m *rootModel) layout() {
 	w := m.w
 	m.bar.SetSize(w, 0)
 	body := max(1, m.h-3-m.bar.Height()-m.crumbHeight())
-	for _, v := range []interface{ SetSize(int, int) }{m.flows, m.groups, m.chart, m.sources, m.detail, m.help, m.choose} {
+	for _, v := range m.views {
 		v.SetSize(w, body)
 	}
+	m.choose.SetSize(w, body)
 	m.status.SetSize(w, 1)
 	m.prompt.SetSize(w, 1)
 	m.hints.Width = w
@@ -29,7 +30,7 @@ func (m *Model) layout() {
 
 // crumbHeight is the lines the drill-down breadcrumb takes: one while a
 // drill-down is in effect.
-func (m *Model) crumbHeight() int {
+func (m *rootModel) crumbHeight() int {
 	if len(m.drills) > 0 && !m.bar.Focused() {
 		return 1
 	}
@@ -37,7 +38,7 @@ func (m *Model) crumbHeight() int {
 }
 
 // View renders the screen: exactly h lines of w cells.
-func (m *Model) View() string {
+func (m *rootModel) View() string {
 	if m.w < minWidth || m.h < minHeight {
 		return fitLine("terminal too small ("+strconv.Itoa(m.w)+"x"+strconv.Itoa(m.h)+"); flowlens needs "+
 			strconv.Itoa(minWidth)+"x"+strconv.Itoa(minHeight), m.w)
@@ -51,21 +52,10 @@ func (m *Model) View() string {
 		b.WriteString(breadcrumb(m.env.theme, m.drills, m.w))
 		b.WriteByte('\n')
 	}
-	switch {
-	case m.choose.Focused():
+	if m.choose.Focused() {
 		b.WriteString(m.choose.View())
-	case m.active == viewFlows:
-		b.WriteString(m.flows.View())
-	case m.active == viewGroups:
-		b.WriteString(m.groups.View())
-	case m.active == viewChart:
-		b.WriteString(m.chart.View())
-	case m.active == viewSources:
-		b.WriteString(m.sources.View())
-	case m.active == viewDetail:
-		b.WriteString(m.detail.View())
-	case m.active == viewHelp:
-		b.WriteString(m.help.View())
+	} else {
+		b.WriteString(m.views[m.active].View())
 	}
 	b.WriteByte('\n')
 	b.WriteString(m.status.View())
@@ -83,7 +73,7 @@ func (m *Model) View() string {
 
 // header renders the title, the tabs (the current one in brackets, so it
 // shows without colour) and the sources' overall state.
-func (m *Model) header() string {
+func (m *rootModel) header() string {
 	t := m.env.theme
 	var b strings.Builder
 	b.WriteString(" " + t.Title.Render("flowlens"))
@@ -119,7 +109,7 @@ func (m *Model) header() string {
 }
 
 // hintLine renders the active view's main keys, or a pending note.
-func (m *Model) hintLine() string {
+func (m *rootModel) hintLine() string {
 	if m.note != "" {
 		return fitLine(" "+m.env.theme.Error.Render(Sanitize(m.note)), m.w)
 	}
@@ -129,18 +119,34 @@ func (m *Model) hintLine() string {
 		keys = m.bar.ShortHelp()
 	case m.choose.Focused():
 		keys = m.choose.ShortHelp()
-	case m.active == viewFlows:
-		keys = m.flows.ShortHelp()
-	case m.active == viewGroups:
-		keys = m.groups.ShortHelp()
-	case m.active == viewChart:
-		keys = m.chart.ShortHelp()
-	case m.active == viewSources:
-		keys = m.sources.ShortHelp()
-	case m.active == viewDetail:
-		keys = m.detail.ShortHelp()
-	case m.active == viewHelp:
-		keys = m.help.ShortHelp()
+	default:
+		keys = m.views[m.active].ShortHelp()
 	}
 	return fitLine(" "+m.hints.ShortHelpView(keys), m.w)
+}
+
+// syncKeys enables the bindings that act where the user is and disables
+// the rest, so the hints and the help list only keys that do something:
+// the view-dependent bindings (movement, enter, follow, group key, metric,
+// zoom, export) as the active view lists them in FullHelp (the help view
+// adds those of the view it was opened over), and back when there is
+// somewhere to go back to. It runs after every update.
+func (m *rootModel) syncKeys() {
+	k := m.env.keys
+	on := map[key.Help]bool{}
+	add := func(v view) {
+		for _, row := range v.FullHelp() {
+			for _, b := range row {
+				on[b.Help()] = true
+			}
+		}
+	}
+	add(m.views[m.active])
+	if n := len(m.stack); m.active == viewHelp && n > 0 {
+		add(m.views[m.stack[n-1]])
+	}
+	for _, b := range k.viewKeys() {
+		b.SetEnabled(on[b.Help()])
+	}
+	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows)
 }

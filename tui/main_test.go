@@ -85,17 +85,17 @@ func (runOnce) Run(ctx context.Context) error { <-ctx.Done(); return nil }
 // drew, so assertions look at what is on the screen now rather than at
 // everything the renderer ever wrote.
 type screen struct {
-	*Model
+	*rootModel
 	last atomic.Pointer[string]
 }
 
 func (s *screen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	_, cmd := s.Model.Update(msg)
+	_, cmd := s.rootModel.Update(msg)
 	return s, cmd
 }
 
 func (s *screen) View() string {
-	v := s.Model.View()
+	v := s.rootModel.View()
 	s.last.Store(&v)
 	return v
 }
@@ -125,11 +125,11 @@ func (p *prog) written() []byte {
 // given size.
 func startProgram(t *testing.T, cfg Config, w, h int) *prog {
 	t.Helper()
-	m, err := NewModel(cfg)
+	m, err := newRootModel(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &screen{Model: m}
+	s := &screen{rootModel: m}
 	tm := teatest.NewTestModel(t, s, teatest.WithInitialTermSize(w, h))
 	t.Cleanup(func() { _ = tm.Quit() })
 	return &prog{TestModel: tm, s: s}
@@ -187,11 +187,11 @@ func waitWritten(t *testing.T, p *prog, want ...string) {
 
 // finalView quits (ctrl+c works even in the filter bar) and returns the
 // last screen and the final model.
-func finalView(t *testing.T, p *prog) (string, *Model) {
+func finalView(t *testing.T, p *prog) (string, *rootModel) {
 	t.Helper()
 	p.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	fm := p.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*screen)
-	return fm.Model.View(), fm.Model
+	return fm.rootModel.View(), fm.rootModel
 }
 
 // Keys as the terminal sends them.

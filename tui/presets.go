@@ -55,7 +55,7 @@ type resolvedPreset struct {
 	Preset
 	view   viewID
 	groups groupsState
-	chart  int
+	chart  chartMetric
 }
 
 // resolvePresets checks presets: each filter compiles and each view, key
@@ -81,7 +81,7 @@ func resolvePresets(ps []Preset) ([]resolvedPreset, error) {
 			r.groups = groupsState{key: k, metric: m}
 		case "chart":
 			r.view = viewChart
-			m, ok := indexOf(len(chartMetrics), func(i int) string { return chartMetrics[i] }, p.Metric)
+			m, ok := parseChartMetric(p.Metric)
 			if !ok && p.Metric != "" {
 				return nil, fmt.Errorf("preset %q: unknown chart metric %q (bytes, packets or flows)", p.Name, p.Metric)
 			}

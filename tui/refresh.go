@@ -4,6 +4,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/model"
 )
 
 // refreshEvery is the shortest time between two runs of an analysis
@@ -27,8 +29,10 @@ type refresher struct {
 
 // tickMsg wakes an analysis that was asked to refresh too early.
 type tickMsg struct {
-	owner viewID
+	to viewID
 }
+
+func (m tickMsg) owner() viewID { return m.to }
 
 // change starts a new question: the run in flight, if any, is forgotten
 // and the next run may start at once.
@@ -53,7 +57,7 @@ func (r *refresher) request(owner viewID) (bool, tea.Cmd) {
 			return false, nil
 		}
 		r.ticking = true
-		return false, tea.Tick(wait, func(time.Time) tea.Msg { return tickMsg{owner: owner} })
+		return false, tea.Tick(wait, func(time.Time) tea.Msg { return tickMsg{to: owner} })
 	}
 	r.running, r.dirty, r.last = true, false, now
 	return true, nil
@@ -75,3 +79,65 @@ func (r *refresher) tick() bool {
 	r.ticking = false
 	return r.dirty && !r.running
 }
+
+// analysis is the lifecycle Groups and Chart share. Each answers one
+// question at a time: the applied filter (expr) plus the view's own
+// settings (key and metric, zoom). Runs go in commands paced by the
+// refresher; a new question (a new filter, or a setting changed through
+// change) makes the result on screen stale until its first answer lands;
+// new rows for the same question re-run it only while the view is on
+// screen, at most every refreshEvery.
+type analysis struct {
+	ref     refresher
+	to      viewID           // the view its ticks go to
+	expr    string           // the applied filter the question is over
+	visible bool             // the view is on screen: live data re-runs it
+	runSel  *model.Selection // the selection of the run in flight
+	resSel  *model.Selection // the selection the result was computed over
+	stale   bool             // the result answers an older question
+}
+
+// change starts a new question; have says whether a result is on screen
+// (it turns stale).
+func (a *analysis) change(have bool) {
+	a.ref.change()
+	a.stale = have
+}
+
+// due reports whether a run over e.sel should start now (the caller
+// starts it, tagged a.ref.gen); when not, it may return the tick to wait
+// for. A changed filter is a new question.
+func (a *analysis) due(e *env, have bool) (bool, tea.Cmd) {
+	sel := e.sel
+	if sel == nil || e.snap == nil {
+		return false, nil
+	}
+	if a.expr != e.expr {
+		a.expr = e.expr
+		a.change(have)
+	}
+	if !a.visible || (have && sel == a.resSel && !a.stale) || (a.ref.running && sel == a.runSel) {
+		return false, nil
+	}
+	ok, cmd := a.ref.request(a.to)
+	if !ok {
+		return false, cmd
+	}
+	a.runSel = sel
+	return true, nil
+}
+
+// done takes in the end of a run of generation gen over sel. It reports
+// whether the result is current (the caller keeps it) and whether to
+// refresh again (the data or the selection moved on meanwhile).
+func (a *analysis) done(gen uint64, sel *model.Selection, e *env) (current, again bool) {
+	current, again = a.ref.done(gen)
+	if !current {
+		return false, false
+	}
+	a.resSel, a.stale = sel, false
+	return true, again || e.sel != sel
+}
+
+// failed ends a run that could not start.
+func (a *analysis) failed() { a.ref.running = false }

@@ -13,41 +13,24 @@ import (
 	"github.com/flowlens/flowlens/source"
 )
 
-// viewID names a view slot of the root model.
-type viewID uint8
-
-const (
-	viewFlows viewID = iota
-	viewGroups
-	viewChart
-	viewSources
-	viewDetail
-	viewHelp
-)
-
-// tabs are the views switched with 1..4 and tab, in order.
-var tabs = [...]struct {
-	id   viewID
-	name string
-}{{viewFlows, "Flows"}, {viewGroups, "Groups"}, {viewChart, "Chart"}, {viewSources, "Sources"}}
-
-// Model is the root model. It owns the window size, which view is active,
-// the filter bar's focus and the shared env (theme, keys, clock, snapshot,
-// selection), and routes every message in a fixed order:
+// rootModel is the root model. It owns the window size, which view is
+// active, the filter bar's focus and the shared env (theme, keys, clock,
+// snapshot, selection), and routes every message in a fixed order:
 //
 //  1. while the filter bar has focus, every key goes to it (ctrl+c still
-//     quits);
-//  2. then the global keys: quit, help, filter, view switches;
-//  3. typed data messages go to their owner (snapshots and filter results
+//     quits); while a picker or the export prompt is open, to that;
+//  2. then the global keys: quit, help, filter, presets, export, copy,
+//     view switches, back;
+//  3. typed data messages go to their owner: snapshots and filter results
 //     to the root's query, counts to the filter bar, statuses to the
-//     sources view and the status bar);
-//  4. anything else goes to the active view only.
+//     sources view and the status bar, and every ownedMsg (a view's own
+//     results, ticks and picker choices) to the view it names;
+//  4. anything else goes to the active view only, and the root then takes
+//     the view's request, if it left one (see request).
 //
-// The pickers (g, m, p, y) and the export prompt are inputs too: while
-// one is open it takes every key. Analysis results (groups, series,
-// exports) are data messages of step 3; drill-down, presets and copy are
-// in analysis.go.
-type Model struct {
+// The views sit in one table (views, by viewID); the typed fields point
+// into it for the few calls that are particular to one view.
+type rootModel struct {
 	env *env
 	cfg Config
 	w   int
@@ -56,17 +39,17 @@ type Model struct {
 	active viewID
 	stack  []viewID // views to return to from detail and help
 
-	flows   *Flows
-	groups  *Groups
-	chart   *Chart
-	sources *Sources
-	detail  *Detail
-	help    *Help
-	bar     *FilterBar
-	status  *StatusBar
-	choose  *Chooser
-	prompt  *Prompt
+	views   [numViews]view
+	flows   *flowsView
+	groups  *groupsView
+	chart   *chartView
+	detail  *detailView
+	bar     *filterBar
+	status  *statusBar
+	choose  *chooser
+	prompt  *prompt
 	hints   help.Model
+	pickFor viewID // the view the open picker answers (view purposes)
 
 	drills  []drillLevel     // the drill-down path, oldest first
 	presets []resolvedPreset // the p picker's questions
@@ -79,9 +62,9 @@ type Model struct {
 	err    error           // why the program ended, for Run
 }
 
-// NewModel returns the root model for cfg. The initial filter is compiled
-// here, so a bad one fails before the program starts.
-func NewModel(cfg Config) (*Model, error) {
+// newRootModel returns the root model for cfg. The initial filter is
+// compiled here, so a bad one fails before the program starts.
+func newRootModel(cfg Config) (*rootModel, error) {
 	if cfg.Index == nil || cfg.Feed == nil {
 		return nil, fmt.Errorf("tui: Config needs an Index and a Feed")
 	}
@@ -103,15 +86,18 @@ func NewModel(cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{env: e, cfg: cfg, w: 80, h: 24, presets: presets}
-	m.flows = newFlows(e)
-	m.groups = newGroups(e)
-	m.chart = newChart(e)
+	m := &rootModel{env: e, cfg: cfg, w: 80, h: 24, presets: presets}
+	m.flows, m.groups, m.chart, m.detail = newFlows(e), newGroups(e), newChart(e), newDetail(e)
+	m.views = [numViews]view{
+		viewFlows:   m.flows,
+		viewGroups:  m.groups,
+		viewChart:   m.chart,
+		viewSources: newSources(e),
+		viewDetail:  m.detail,
+		viewHelp:    newHelp(e),
+	}
 	m.choose = newChooser(e)
 	m.prompt = newPrompt(e)
-	m.sources = newSources(e)
-	m.detail = newDetail(e)
-	m.help = newHelp(e)
 	m.bar = newFilterBar(e)
 	m.status = newStatusBar(e)
 	m.hints = help.Model{ShortSeparator: "  ", FullSeparator: "    ", Ellipsis: "…", Styles: help.Styles{
@@ -124,15 +110,16 @@ func NewModel(cfg Config) (*Model, error) {
 	}
 	m.q.set(e.expr, f, nil, nil)
 	m.layout()
+	m.syncKeys()
 	return m, nil
 }
 
 // Err returns the error that ended the program, if any.
-func (m *Model) Err() error { return m.err }
+func (m *rootModel) Err() error { return m.err }
 
 // Init starts the data flow: the first evaluation, the snapshot wait and
 // the status poll.
-func (m *Model) Init() tea.Cmd {
+func (m *rootModel) Init() tea.Cmd {
 	return tea.Batch(
 		m.q.snapshot(m.env.snap),
 		waitSnapshot(m.cfg.Feed, m.cfg.Index, 0),
@@ -140,8 +127,10 @@ func (m *Model) Init() tea.Cmd {
 	)
 }
 
-// Update routes a message (see Model for the order).
-func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// Update routes a message (see rootModel for the order). Whatever
+// changed, the key map is brought in line with the view now active.
+func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	defer m.syncKeys()
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
@@ -151,36 +140,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.err = msg.err
 		return m, tea.Quit
 	case tea.KeyMsg:
-		m.note = ""
-		if key.Matches(msg, m.env.keys.ForceQuit) {
-			return m, tea.Quit
-		}
-		m.status.flash("", false)
-		if m.bar.Focused() { // 1. the focused input takes every key
-			var cmd tea.Cmd
-			m.bar, cmd = m.bar.Update(msg)
-			m.layout()
-			if a, ok := m.bar.takeApply(); ok {
-				m.drills = nil // a filter typed by hand starts a new path
-				m.layout()
-				return m, tea.Batch(cmd, m.apply(a))
-			}
-			return m, cmd
-		}
-		if m.choose.Focused() || m.prompt.Focused() {
-			return m, m.modalKey(msg)
-		}
-		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
-			return m, m.splitKeys(msg) // "jj" read at once over a slow link
-		}
-		if cmd, ok := m.globalKey(msg); ok { // 2. global keys
+		if cmd, done := m.key(msg); done { // 1. inputs, 2. global keys
 			return m, cmd
 		}
 	// 3. typed data messages go to their owner.
 	case snapshotMsg:
 		m.env.snap, m.env.done = msg.snap, msg.done
-		m.status, _ = m.status.Update(msg)
-		m.flows, _ = m.flows.Update(msg)
+		m.status.Update(msg)
+		m.flows.Update(msg)
 		cmds := []tea.Cmd{m.q.snapshot(msg.snap)}
 		if !msg.done {
 			cmds = append(cmds, waitSnapshot(m.cfg.Feed, m.cfg.Index, snapshotEvery))
@@ -194,45 +161,52 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(cmd, m.refreshAnalysis())
 		}
 		return m, cmd
-	case groupMsg:
-		var cmd tea.Cmd
-		m.groups, cmd = m.groups.Update(msg)
-		return m, cmd
-	case seriesMsg:
-		var cmd tea.Cmd
-		m.chart, cmd = m.chart.Update(msg)
-		return m, cmd
-	case tickMsg:
-		var cmd tea.Cmd
-		if msg.owner == viewGroups {
-			m.groups, cmd = m.groups.Update(msg)
-		} else {
-			m.chart, cmd = m.chart.Update(msg)
-		}
-		return m, cmd
+	case ownedMsg:
+		return m, m.views[msg.owner()].Update(msg)
 	case exportMsg:
 		m.exported(msg)
 		return m, nil
 	case clipMsg:
 		return m, m.clip.update(msg)
 	case previewMsg:
-		var cmd tea.Cmd
-		m.bar, cmd = m.bar.Update(msg)
-		return m, cmd
+		return m, m.bar.Update(msg)
 	case statusMsg:
-		m.sources, _ = m.sources.Update(msg)
-		m.status, _ = m.status.Update(msg)
+		m.views[viewSources].Update(msg)
+		m.status.Update(msg)
 		m.noteFailures(msg)
 		return m, statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, statusEvery)
-	case applyFilterMsg:
-		return m, m.apply(msg)
 	}
-	cmd := m.updateActive(msg) // 4. the rest goes to the active view
-	return m, tea.Batch(cmd, m.takeRequests())
+	return m, m.updateActive(msg) // 4. the rest goes to the active view
+}
+
+// key routes a key press through steps 1 and 2; done says it was used.
+func (m *rootModel) key(msg tea.KeyMsg) (cmd tea.Cmd, done bool) {
+	m.syncKeys() // views may have changed outside Update (tests call switchTo)
+	m.note = ""
+	if key.Matches(msg, m.env.keys.ForceQuit) {
+		return tea.Quit, true
+	}
+	m.status.flash("", false)
+	switch {
+	case m.bar.Focused(): // 1. the focused input takes every key
+		cmd := m.bar.Update(msg)
+		m.layout()
+		if a, ok := m.bar.takeApply(); ok {
+			m.drills = nil // a filter typed by hand starts a new path
+			m.layout()
+			return tea.Batch(cmd, m.apply(a)), true
+		}
+		return cmd, true
+	case m.choose.Focused() || m.prompt.Focused():
+		return m.modalKey(msg), true
+	case msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste:
+		return m.splitKeys(msg), true // "jj" read at once over a slow link
+	}
+	return m.globalKey(msg) // 2. global keys
 }
 
 // apply makes a filter the applied one.
-func (m *Model) apply(a applyFilterMsg) tea.Cmd {
+func (m *rootModel) apply(a applyFilter) tea.Cmd {
 	m.env.expr = a.expr
 	cmd := m.q.set(a.expr, a.flt, a.snap, a.sel)
 	m.env.pending = m.q.pending() || m.q.running
@@ -243,7 +217,7 @@ func (m *Model) apply(a applyFilterMsg) tea.Cmd {
 }
 
 // noteFailures shows a note when a source fails (the rest go on).
-func (m *Model) noteFailures(msg statusMsg) {
+func (m *rootModel) noteFailures(msg statusMsg) {
 	for _, st := range msg.statuses {
 		if st.State == source.StateFailed && !m.failed[st.Name] {
 			if m.failed == nil {
@@ -258,7 +232,7 @@ func (m *Model) noteFailures(msg statusMsg) {
 
 // splitKeys handles runes that arrived in one read (fast typing, a slow
 // SSH link) as the separate key presses they were.
-func (m *Model) splitKeys(msg tea.KeyMsg) tea.Cmd {
+func (m *rootModel) splitKeys(msg tea.KeyMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	for i, r := range msg.Runes {
 		one := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt && i == 0}
@@ -274,8 +248,13 @@ func (m *Model) splitKeys(msg tea.KeyMsg) tea.Cmd {
 }
 
 // globalKey handles the keys that work in every view.
-func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+func (m *rootModel) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	k := m.env.keys
+	for _, t := range tabs {
+		if key.Matches(msg, t.key(k)) {
+			return m.switchTo(t.id), true
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit, true
@@ -285,7 +264,6 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		} else {
 			m.push(viewHelp)
 		}
-		return nil, true
 	case key.Matches(msg, k.Filter):
 		cmd := m.bar.Focus()
 		m.layout()
@@ -296,14 +274,6 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		m.openExport()
 	case key.Matches(msg, k.Copy):
 		m.openCopy()
-	case key.Matches(msg, k.Flows):
-		return m.switchTo(viewFlows), true
-	case key.Matches(msg, k.Groups):
-		return m.switchTo(viewGroups), true
-	case key.Matches(msg, k.Chart):
-		return m.switchTo(viewChart), true
-	case key.Matches(msg, k.Sources):
-		return m.switchTo(viewSources), true
 	case key.Matches(msg, k.NextView):
 		return m.switchTo(tabs[(m.tabIndex()+1)%len(tabs)].id), true
 	case key.Matches(msg, k.PrevView):
@@ -320,21 +290,25 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// switchTo makes a tab active, forgetting the way back, and lets the
-// analysis views know whether they are on screen.
-func (m *Model) switchTo(id viewID) tea.Cmd {
+// switchTo makes a tab active, forgetting the way back, and lets every
+// view know whether it is on screen.
+func (m *rootModel) switchTo(id viewID) tea.Cmd {
 	m.active, m.stack = id, m.stack[:0]
-	return tea.Batch(m.groups.setVisible(id == viewGroups), m.chart.setVisible(id == viewChart))
+	cmds := make([]tea.Cmd, 0, len(m.views))
+	for i, v := range m.views {
+		cmds = append(cmds, v.setVisible(viewID(i) == id))
+	}
+	return tea.Batch(cmds...)
 }
 
 // push opens a view over the current one (detail, help).
-func (m *Model) push(id viewID) {
+func (m *rootModel) push(id viewID) {
 	m.stack = append(m.stack, m.active)
 	m.active = id
 }
 
 // pop returns to the view under the current one.
-func (m *Model) pop() {
+func (m *rootModel) pop() {
 	if n := len(m.stack); n > 0 {
 		m.active, m.stack = m.stack[n-1], m.stack[:n-1]
 		return
@@ -343,7 +317,7 @@ func (m *Model) pop() {
 }
 
 // tabIndex returns the position of the current tab in tabs.
-func (m *Model) tabIndex() int {
+func (m *rootModel) tabIndex() int {
 	for i, t := range tabs {
 		if t.id == m.tabOf() {
 			return i
@@ -354,34 +328,25 @@ func (m *Model) tabIndex() int {
 
 // tabOf returns the tab the active view sits in: detail and help belong
 // to the tab they were opened from.
-func (m *Model) tabOf() viewID {
-	if m.active <= viewSources {
+func (m *rootModel) tabOf() viewID {
+	if isTab(m.active) {
 		return m.active
 	}
 	for i := len(m.stack) - 1; i >= 0; i-- {
-		if m.stack[i] <= viewSources {
+		if isTab(m.stack[i]) {
 			return m.stack[i]
 		}
 	}
 	return viewFlows
 }
 
-// updateActive hands a message to the active view.
-func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	switch m.active {
-	case viewFlows:
-		m.flows, cmd = m.flows.Update(msg)
-	case viewGroups:
-		m.groups, cmd = m.groups.Update(msg)
-	case viewChart:
-		m.chart, cmd = m.chart.Update(msg)
-	case viewSources:
-		m.sources, cmd = m.sources.Update(msg)
-	case viewDetail:
-		m.detail, cmd = m.detail.Update(msg)
-	case viewHelp:
-		m.help, cmd = m.help.Update(msg)
+// updateActive hands a message to the active view, then acts on what the
+// view asked for in that update.
+func (m *rootModel) updateActive(msg tea.Msg) tea.Cmd {
+	from := m.active
+	cmd := m.views[from].Update(msg)
+	if r, ok := m.views[from].take(); ok {
+		return tea.Batch(cmd, m.serve(from, r))
 	}
 	return cmd
 }

@@ -255,7 +255,7 @@ func TestSparkline(t *testing.T) {
 }
 
 func TestKeyTable(t *testing.T) {
-	table := KeyTable(DefaultKeyMap())
+	table := KeyTable()
 	for _, want := range []string{"| `/` | filter |", "| `q` | quit |", "| `g` | group key |", "| `+` | zoom in |", "| `f` | follow on/off |", "| `?` | help |"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("key table lacks %q:\n%s", want, table)

@@ -36,7 +36,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 // run is Run on any input and output (tests give buffers).
 func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
-	m, err := NewModel(cfg)
+	m, err := newRootModel(cfg)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	case <-time.After(2 * time.Second):
 		m.env.debugf("feed: still stopping after 2s; leaving it")
 	}
-	if fm, ok := final.(*Model); ok && fm.err != nil {
+	if fm, ok := final.(*rootModel); ok && fm.err != nil {
 		return fm.err
 	}
 	if errors.Is(runErr, tea.ErrProgramKilled) && !errors.Is(runErr, tea.ErrProgramPanic) {

@@ -95,9 +95,9 @@ func TestHangupQuits(t *testing.T) {
 // TestBadInitialFilterFailsBeforeStart: the program never starts on a
 // filter that does not compile.
 func TestBadInitialFilterFailsBeforeStart(t *testing.T) {
-	_, err := NewModel(Config{Index: model.NewIndex(0), Feed: newIdleFeed(), Filter: "dstprt = 22"})
+	_, err := newRootModel(Config{Index: model.NewIndex(0), Feed: newIdleFeed(), Filter: "dstprt = 22"})
 	if err == nil || !strings.Contains(err.Error(), "dstport") {
-		t.Fatalf("NewModel = %v, want an error suggesting dstport", err)
+		t.Fatalf("newRootModel = %v, want an error suggesting dstport", err)
 	}
 	var fe interface{ Caret() string }
 	if !errors.As(err, &fe) {
@@ -108,7 +108,7 @@ func TestBadInitialFilterFailsBeforeStart(t *testing.T) {
 // feed runs cmd as Bubble Tea would and hands its results (evaluations,
 // groups, series) back to the model, until none are left. The analysis
 // views' pacing is reset first, so their requests run at once.
-func feed(m *Model, cmd tea.Cmd) {
+func feed(m *rootModel, cmd tea.Cmd) {
 	m.groups.ref.last, m.chart.ref.last = time.Time{}, time.Time{}
 	for _, msg := range drain(cmd, nil) {
 		switch msg.(type) {
@@ -127,7 +127,7 @@ func TestScreenSizes(t *testing.T) {
 	statuses := cfg.Feed.Statuses()
 	snap := cfg.Index.Snapshot()
 	for _, sz := range []struct{ w, h int }{{40, 8}, {60, 16}, {80, 24}, {132, 40}, {160, 48}, {300, 100}} {
-		m, err := NewModel(cfg)
+		m, err := newRootModel(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

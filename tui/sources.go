@@ -13,39 +13,32 @@ import (
 	"github.com/flowlens/flowlens/source"
 )
 
-// Sources shows every source: its state, counters, lag, API calls with
+// sourcesView shows every source: its state, counters, lag, API calls with
 // retries and throttles, recent errors, and the bad lines it delivered
 // with their reasons and a few samples.
-type Sources struct {
-	env      *env
-	w, h     int
+type sourcesView struct {
+	viewBase
 	statuses []source.Status
 	offset   int
 }
 
 // newSources returns the Sources view.
-func newSources(e *env) *Sources { return &Sources{env: e} }
-
-// Init implements the view contract.
-func (v *Sources) Init() tea.Cmd { return nil }
-
-// SetSize sets the view's area.
-func (v *Sources) SetSize(w, h int) { v.w, v.h = w, h }
+func newSources(e *env) *sourcesView { return &sourcesView{viewBase: viewBase{env: e}} }
 
 // Update takes in statuses and scrolls.
-func (v *Sources) Update(msg tea.Msg) (*Sources, tea.Cmd) {
+func (v *sourcesView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case statusMsg:
 		v.statuses = msg.statuses
 	case tea.KeyMsg:
-		// the view clamps the end when it knows the content's height
-		v.offset = scroll(v.env.keys, msg, v.offset, v.h, 1<<30)
+		n := len(sourceLines(v.env.theme, v.statuses, v.env.snap))
+		v.offset = scroll(v.env.keys, msg, v.offset, v.h, max(0, n-v.h))
 	}
-	return v, nil
+	return nil
 }
 
 // View renders exactly h lines of w cells.
-func (v *Sources) View() string {
+func (v *sourcesView) View() string {
 	lines := sourceLines(v.env.theme, v.statuses, v.env.snap)
 	maxOff := max(0, len(lines)-v.h)
 	off := min(v.offset, maxOff)
@@ -171,13 +164,13 @@ func badReasons(ss *model.SourceStats) string {
 }
 
 // ShortHelp lists the view's keys.
-func (v *Sources) ShortHelp() []key.Binding {
+func (v *sourcesView) ShortHelp() []key.Binding {
 	k := v.env.keys
 	return []key.Binding{k.Flows, k.Up, k.Down, k.Filter, k.Help, k.Quit}
 }
 
 // FullHelp lists the view's keys.
-func (v *Sources) FullHelp() [][]key.Binding {
+func (v *sourcesView) FullHelp() [][]key.Binding {
 	k := v.env.keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}}
 }

@@ -5,18 +5,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/flowlens/flowlens/model"
 )
 
-// StatusBar is the line under every view: records indexed, matching,
+// statusBar is the line under every view: records indexed, matching,
 // ingest rate, memory used of the budget, evicted, bad lines, follow, and
 // a sparkline of records per minute over the last minutes (from the
 // index's rollups, so it stays right after eviction). Items that do not
 // fit the width are left out, least useful first.
-type StatusBar struct {
+type statusBar struct {
 	env     *env
 	w       int
 	spark   []uint64
@@ -29,7 +28,7 @@ type StatusBar struct {
 
 // flash shows text in place of the counters until the next key press:
 // export and copy confirmations, and their failures. "" clears it.
-func (v *StatusBar) flash(text string, isErr bool) {
+func (v *statusBar) flash(text string, isErr bool) {
 	v.note, v.noteErr = text, isErr
 }
 
@@ -43,23 +42,14 @@ type rateSample struct {
 const rateWindow = 5 * time.Second
 
 // newStatusBar returns the status bar.
-func newStatusBar(e *env) *StatusBar { return &StatusBar{env: e} }
-
-// Init implements the view contract.
-func (v *StatusBar) Init() tea.Cmd { return nil }
+func newStatusBar(e *env) *statusBar { return &statusBar{env: e} }
 
 // SetSize sets the bar's width.
-func (v *StatusBar) SetSize(w, _ int) { v.w = w }
-
-// ShortHelp implements the view contract; the bar has no keys.
-func (v *StatusBar) ShortHelp() []key.Binding { return nil }
-
-// FullHelp implements the view contract; the bar has no keys.
-func (v *StatusBar) FullHelp() [][]key.Binding { return nil }
+func (v *statusBar) SetSize(w, _ int) { v.w = w }
 
 // Update takes in snapshots (for the rate) and status ticks (rate and
 // sparkline).
-func (v *StatusBar) Update(msg tea.Msg) (*StatusBar, tea.Cmd) {
+func (v *statusBar) Update(msg tea.Msg) {
 	switch msg := msg.(type) {
 	case snapshotMsg:
 		if msg.snap != nil {
@@ -71,11 +61,10 @@ func (v *StatusBar) Update(msg tea.Msg) (*StatusBar, tea.Cmd) {
 			v.sample(msg.at, v.env.snap.End)
 		}
 	}
-	return v, nil
 }
 
 // sample adds a row count and recomputes the rate over rateWindow.
-func (v *StatusBar) sample(at time.Time, end uint64) {
+func (v *statusBar) sample(at time.Time, end uint64) {
 	v.samples = append(v.samples, rateSample{at, end})
 	for len(v.samples) > 2 && at.Sub(v.samples[1].at) >= rateWindow {
 		v.samples = v.samples[1:]
@@ -94,7 +83,7 @@ type statusItem struct {
 }
 
 // View renders one line of exactly w cells.
-func (v *StatusBar) View() string {
+func (v *statusBar) View() string {
 	t := v.env.theme
 	if v.note != "" {
 		st := t.Notice

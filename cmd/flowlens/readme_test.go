@@ -29,7 +29,7 @@ func TestREADMEKeyTable(t *testing.T) {
 	if i < 0 || j < i {
 		t.Fatalf("README.md lacks the key table markers %q ... %q", keysBegin, keysEnd)
 	}
-	want := tui.KeyTable(tui.DefaultKeyMap())
+	want := tui.KeyTable()
 	got := readme[i+len(keysBegin) : j]
 	if got == want {
 		return
