@@ -86,15 +86,18 @@ func (m *rootModel) pushLevel(label string) {
 
 // drillInto narrows the filter to a group and opens Flows.
 func (m *rootModel) drillInto(d drillRequest) tea.Cmd {
-	expr := andExpr(m.env.expr, d.clause, m.env.now())
-	f, err := filter.CompileAt(expr, m.env.now())
+	err := d.err
+	f := m.env.flt
+	if err == nil {
+		f, err = f.And(d.clause)
+	}
 	if err != nil { // cannot happen for a well-formed key; say so rather than hide it
 		m.note = "cannot drill into " + d.label + ": " + err.Error()
 		return nil
 	}
 	m.pushLevel(d.label)
-	m.bar.remember(expr)
-	cmd := m.apply(applyFilter{expr: expr, flt: f})
+	m.bar.remember(f.String())
+	cmd := m.apply(applyFilter{expr: f.String(), flt: f})
 	return tea.Batch(cmd, m.switchTo(viewFlows))
 }
 
@@ -110,11 +113,16 @@ func (m *rootModel) popDrill() tea.Cmd {
 	return tea.Batch(cmd, m.switchTo(l.from))
 }
 
-// applyPreset asks preset i's question: its filter replaces the applied
-// one (a drill-down level, so back returns), and its view opens.
+// applyPreset asks preset i's question: its filter, within the time
+// window the explorer was started with (Config.Since, Config.Until),
+// replaces the applied one (a drill-down level, so back returns), and its
+// view opens.
 func (m *rootModel) applyPreset(i int) tea.Cmd {
 	p := m.presets[i]
 	f, err := filter.CompileAt(p.Filter, m.env.now())
+	if err == nil {
+		f, err = f.And(m.window)
+	}
 	if err != nil {
 		m.note = "preset " + p.Name + ": " + err.Error()
 		return nil
@@ -127,7 +135,7 @@ func (m *rootModel) applyPreset(i int) tea.Cmd {
 	case viewChart:
 		m.chart.setMetric(p.chart)
 	}
-	cmd := m.apply(applyFilter{expr: p.Filter, flt: f})
+	cmd := m.apply(applyFilter{expr: f.String(), flt: f})
 	return tea.Batch(cmd, m.switchTo(p.view))
 }
 

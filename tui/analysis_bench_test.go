@@ -117,7 +117,7 @@ func BenchmarkChartSeries(b *testing.B) {
 			win := chartSpan(3, snap.MaxStart, 0)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				msg := seriesCmd(1, snap, m.env.sel, expr, time.Now(), win)().(seriesMsg)
+				msg := seriesCmd(1, snap, m.env.sel, m.env.flt, win)().(seriesMsg)
 				if msg.err != nil || len(msg.buckets) == 0 {
 					b.Fatal("no series", msg.err)
 				}

@@ -5,10 +5,10 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 )
 
@@ -340,7 +340,7 @@ func TestChartAfterEviction(t *testing.T) {
 		}
 		return n
 	}
-	all := seriesCmd(1, snap, model.SelectAll(snap), "", time.Now(), win)().(seriesMsg)
+	all := seriesCmd(1, snap, model.SelectAll(snap), filter.MustCompile(""), win)().(seriesMsg)
 	if !all.rollups || sum(all.buckets) != uint64(total) {
 		t.Errorf("unfiltered: rollups %v, %d flows; want %d from the rollups", all.rollups, sum(all.buckets), total)
 	}
@@ -348,7 +348,7 @@ func TestChartAfterEviction(t *testing.T) {
 	if out := drawChart(NewTheme(false), 80, 19, in, nil); strings.Contains(out, "partial") {
 		t.Errorf("an unfiltered chart from the rollups says partial:\n%s", out)
 	}
-	f := seriesCmd(1, snap, nil, "action = ACCEPT or action = REJECT", time.Now(), win)().(seriesMsg)
+	f := seriesCmd(1, snap, nil, filter.MustCompile("action = ACCEPT or action = REJECT"), win)().(seriesMsg)
 	if f.rollups || sum(f.buckets) != uint64(snap.Rows()) {
 		t.Errorf("filtered: rollups %v, %d flows; want the %d rows left", f.rollups, sum(f.buckets), snap.Rows())
 	}

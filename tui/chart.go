@@ -124,16 +124,16 @@ func (seriesMsg) owner() viewID { return viewChart }
 // seriesCmd computes the series of the window off the UI goroutine.
 // Without a filter it reads the index's per-minute rollups, which survive
 // eviction; with one (or for buckets under a minute) it evaluates the
-// filter narrowed to the window and sums the rows with model.Series.
-func seriesCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, expr string, now time.Time, win chartWindow) tea.Cmd {
+// applied filter narrowed to the window and sums the rows with
+// model.Series.
+func seriesCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, flt *filter.Filter, win chartWindow) tea.Cmd {
 	return func() tea.Msg {
 		t0 := time.Now()
 		msg := seriesMsg{gen: gen, sel: sel, win: win, evicted: snap.Evicted}
-		if expr == "" && win.bucket%60 == 0 {
+		if flt.Empty() && win.bucket%60 == 0 {
 			msg.buckets, msg.rollups = snap.Rollups(win.from, win.to, win.bucket), true
 		} else {
-			clause := "start >= " + model.FormatUnix(win.from) + " and start < " + model.FormatUnix(win.to)
-			f, err := filter.CompileAt(andExpr(expr, clause, now), now)
+			f, err := narrowToWindow(flt, win)
 			if err != nil {
 				msg.err = err
 				return msg
@@ -143,6 +143,24 @@ func seriesCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, expr stri
 		msg.took = time.Since(t0)
 		return msg
 	}
+}
+
+// narrowToWindow returns flt narrowed to the records starting in the
+// window: start >= from and start < to, added as parsed bounds.
+func narrowToWindow(flt *filter.Filter, win chartWindow) (*filter.Filter, error) {
+	for _, b := range []struct {
+		op filter.Op
+		t  int64
+	}{{filter.OpGe, win.from}, {filter.OpLt, win.to}} {
+		n, err := filter.TimeBound(model.FieldStart, b.op, time.Unix(b.t, 0))
+		if err != nil {
+			return nil, err
+		}
+		if flt, err = flt.And(n); err != nil {
+			return nil, err
+		}
+	}
+	return flt, nil
 }
 
 // chartView is the time series of the applied filter's records: bytes,
@@ -210,7 +228,7 @@ func (v *chartView) refresh() tea.Cmd {
 	if !ok {
 		return cmd
 	}
-	return seriesCmd(v.ref.gen, v.env.selSnap, v.runSel, v.env.expr, v.env.now(), v.window())
+	return seriesCmd(v.ref.gen, v.env.selSnap, v.runSel, v.env.flt, v.window())
 }
 
 // Update takes in series and ticks, cycles the metric and zooms.

@@ -8,7 +8,6 @@ import (
 	"github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 )
 
@@ -100,8 +99,7 @@ func recordItems(snap *model.Snapshot, row uint64) []copyItem {
 // three languages.
 func (m *rootModel) copyItems() []copyItem {
 	items := m.views[m.active].copyItems()
-	expr := m.env.expr
-	if f, err := filter.CompileAt(expr, m.env.now()); err == nil {
+	if f, expr := m.env.flt, m.env.expr; f != nil {
 		table := m.cfg.AthenaTable
 		if table == "" {
 			table = "vpc_flow_logs"

@@ -15,8 +15,10 @@
 // group-by or series the same way, over the applied filter's selection,
 // at most four times a second while data streams and only while they are
 // on screen (the lifecycle they share is the analysis type). Enter on a
-// group drills down (the filter narrowed by the group's key values, a
-// breadcrumb level that back pops). Export
+// group drills down: the applied filter narrowed by the group's clause
+// (filter.Filter.And combines parsed expressions, never text), a
+// breadcrumb level that back pops. Presets keep the time window the
+// explorer was started with (Config.Since, Config.Until) the same way. Export
 // writes from immutable snapshots in a command; copy travels as OSC 52
 // inside the program's own output. Update and View never scan the index:
 // View renders only the visible window of the selection

@@ -1,30 +1,32 @@
 package tui
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 )
 
-// Drill-down: enter on a group adds "key = value" to the filter and opens
-// Flows; each step is a level of the breadcrumb, and back pops one level,
-// restoring the filter and the view it left.
+// Drill-down: enter on a group narrows the applied filter by the group's
+// clause (filter.Filter.And: parsed expressions, never pasted text) and
+// opens Flows; each step is a level of the breadcrumb, and back pops one
+// level, restoring the filter and the view it left.
 
-// drillClause returns the filter text that selects exactly the rows of one
+// drillClause returns the clause that selects exactly the rows of one
 // key value of a group: every key kind has its own spelling in the filter
-// language (filter/doc.go).
+// language (filter/doc.go), and values go through the filter package's
+// quoting.
 //
 //   - addresses: srcaddr = 10.0.1.25; prefixes: srcaddr in 10.0.1.0/24
 //   - numbers and enums: dstport = 22, protocol = 6, action = REJECT
-//   - strings: the value bare when it lexes as one word, else quoted; a
-//     value holding a glob character (* or ?) is matched with an anchored,
-//     escaped regular expression, since = would read it as a pattern
+//   - strings: filter.ExactMatch (quoted when needed; a value holding a
+//     glob character is matched with an anchored regular expression)
 //   - absent values: field = - (the absence test)
 //   - time buckets: start >= T and start < T+bucket (RFC 3339, UTC)
+//
+// The clause is parsed on its own (drillNode); it never touches the text
+// of the filter it narrows.
 func drillClause(k model.GroupKey, kv model.KeyValue) string {
 	name := k.Field.String()
 	if kv.Absent {
@@ -45,73 +47,17 @@ func drillClause(k model.GroupKey, kv model.KeyValue) string {
 	case k.Field.Kind() == model.KindUint:
 		return name + " = " + strconv.FormatUint(kv.Num, 10)
 	}
-	return name + " " + stringMatch(kv.Text)
+	return name + " " + filter.ExactMatch(kv.Text)
 }
 
-// stringMatch returns the operator and value that match s exactly.
-func stringMatch(s string) string {
-	if strings.ContainsAny(s, "*?") {
-		re := regexp.QuoteMeta(s)
-		re = strings.ReplaceAll(re, "/", `\/`)
-		return "~ /^" + re + "$/"
-	}
-	return "= " + quoteValue(s)
-}
-
-// quoteValue returns s bare when the filter lexer reads it back as one
-// plain word, else double-quoted with " and \ escaped.
-func quoteValue(s string) string {
-	bare := s != "" && s != "-" && !strings.HasPrefix(s, "${") && !strings.HasPrefix(s, "/")
-	switch strings.ToLower(s) {
-	case "and", "or", "not", "in", "has", "exists":
-		bare = false
-	}
-	for i := 0; bare && i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`(),=!<>~"&|`, c) >= 0 {
-			bare = false
-		}
-	}
-	if bare {
-		return s
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// drillExpr returns the clause selecting a whole group row (every key),
-// joined with and.
-func drillExpr(keys []model.GroupKey, row model.GroupRow) string {
+// drillNode returns the parsed expression selecting a whole group row:
+// every key's clause, each parsed on its own, joined with and.
+func drillNode(keys []model.GroupKey, row model.GroupRow) (filter.Node, error) {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = drillClause(k, row.Key[i])
 	}
-	return strings.Join(parts, " and ")
-}
-
-// andExpr returns base narrowed by clause: base is parenthesised when its
-// top level is an or.
-func andExpr(base, clause string, now time.Time) string {
-	base = strings.TrimSpace(base)
-	if base == "" {
-		return clause
-	}
-	if f, err := filter.CompileAt(base, now); err == nil {
-		if _, ok := f.Node().(*filter.Or); ok {
-			base = "(" + base + ")"
-		}
-	} else {
-		base = "(" + base + ")"
-	}
-	return base + " and " + clause
+	return filter.ParseAll(parts...)
 }
 
 // drillLevel is one step of the drill-down path: what it added and what

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/source"
 )
@@ -32,6 +33,10 @@ type Config struct {
 	Feed Feed
 	// Filter is the initial filter expression ("" selects everything).
 	Filter string
+	// Since and Until bound the time window explored (zero: open): the
+	// initial filter and every preset are narrowed to the records whose
+	// interval meets [Since, Until] (filter.Window), as parsed expressions.
+	Since, Until time.Time
 	// Follow starts the Flows table following new records.
 	Follow bool
 	// Now is the clock for relative filter times, the ingest rate and the
@@ -70,7 +75,8 @@ type env struct {
 	snap    *model.Snapshot  // latest snapshot published
 	sel     *model.Selection // selection of the applied filter
 	selSnap *model.Snapshot  // the snapshot sel was evaluated on
-	expr    string           // the applied filter, canonical
+	expr    string           // the applied filter, as shown in the filter bar
+	flt     *filter.Filter   // the applied filter, compiled: narrow it with flt.And
 	pending bool             // a new filter's first result is on its way
 	follow  bool             // the Flows table sticks to the newest record (Flows writes it)
 	done    bool             // every source has finished

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 )
 
@@ -147,10 +148,12 @@ type groupsView struct {
 }
 
 // drillRequest is a drill-down asked for by enter on a group: the label
-// of its breadcrumb level and the filter clause that selects the group.
+// of its breadcrumb level and the parsed clause that selects the group
+// (err when the clause could not be built; the root says so).
 type drillRequest struct {
 	label  string
-	clause string
+	clause filter.Node
+	err    error
 }
 
 // newGroups returns the Groups view, grouping by srcaddr by flows.
@@ -259,7 +262,8 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			v.askPicker(chooseMetric)
 		case key.Matches(msg, k.Enter):
 			if row, ok := v.cursorRow(); ok {
-				v.ask(request{kind: reqDrill, drill: drillRequest{label: v.rowLabel(row), clause: drillExpr(v.res.Query.Keys, row)}})
+				clause, err := drillNode(v.res.Query.Keys, row)
+				v.ask(request{kind: reqDrill, drill: drillRequest{label: v.rowLabel(row), clause: clause, err: err}})
 			}
 		}
 		v.clamp()
@@ -302,10 +306,13 @@ func (v *groupsView) copyItems() []copyItem {
 		return nil
 	}
 	q := v.res.Query
-	return []copyItem{
-		{"group as filter", "the filter that drills into the group", andExpr(v.env.expr, drillExpr(q.Keys, r), v.env.now())},
-		{"group as JSON", "the group's keys and metrics", string(model.AppendGroupJSON(nil, q, r))},
+	var items []copyItem
+	if clause, err := drillNode(q.Keys, r); err == nil {
+		if f, err := v.env.flt.And(clause); err == nil {
+			items = append(items, copyItem{"group as filter", "the filter that drills into the group", f.String()})
+		}
 	}
+	return append(items, copyItem{"group as JSON", "the group's keys and metrics", string(model.AppendGroupJSON(nil, q, r))})
 }
 
 // groups returns the number of rows the result holds.

@@ -56,6 +56,7 @@ type rootModel struct {
 	copies  []copyItem       // what the open copy picker offers
 	clip    clipboard        // an OSC 52 sequence on its way to the terminal
 
+	window filter.Node // Config's time window, added to every preset (nil: none)
 	q      query
 	note   string          // a recoverable error, shown in place of the key hints
 	failed map[string]bool // sources already reported as failed
@@ -78,6 +79,17 @@ func newRootModel(cfg Config) (*rootModel, error) {
 	if err != nil {
 		return nil, err
 	}
+	window, err := filter.Window(cfg.Since, cfg.Until)
+	if err != nil {
+		return nil, err
+	}
+	expr := strings.TrimSpace(cfg.Filter)
+	if window != nil {
+		if f, err = f.And(window); err != nil {
+			return nil, err
+		}
+		expr = f.String()
+	}
 	ps := cfg.Presets
 	if ps == nil {
 		ps = DefaultPresets()
@@ -86,7 +98,7 @@ func newRootModel(cfg Config) (*rootModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &rootModel{env: e, cfg: cfg, w: 80, h: 24, presets: presets}
+	m := &rootModel{env: e, cfg: cfg, w: 80, h: 24, presets: presets, window: window}
 	m.flows, m.groups, m.chart, m.detail = newFlows(e), newGroups(e), newChart(e), newDetail(e)
 	m.views = [numViews]view{
 		viewFlows:   m.flows,
@@ -104,7 +116,7 @@ func newRootModel(cfg Config) (*rootModel, error) {
 		Ellipsis: theme.Muted, ShortKey: theme.Key, ShortDesc: theme.Desc, ShortSeparator: theme.Muted,
 		FullKey: theme.Key, FullDesc: theme.Desc, FullSeparator: theme.Muted,
 	}}
-	e.expr = strings.TrimSpace(cfg.Filter)
+	e.expr, e.flt = expr, f
 	if e.expr != "" {
 		m.bar.history = append(m.bar.history, e.expr)
 	}
@@ -207,7 +219,7 @@ func (m *rootModel) key(msg tea.KeyMsg) (cmd tea.Cmd, done bool) {
 
 // apply makes a filter the applied one.
 func (m *rootModel) apply(a applyFilter) tea.Cmd {
-	m.env.expr = a.expr
+	m.env.expr, m.env.flt = a.expr, a.flt
 	cmd := m.q.set(a.expr, a.flt, a.snap, a.sel)
 	m.env.pending = m.q.pending() || m.q.running
 	if m.q.sel != nil {

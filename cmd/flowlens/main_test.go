@@ -151,6 +151,20 @@ func TestQueryFilterAndTime(t *testing.T) {
 	if recs := jsonLines(t, out); code != 0 || len(recs) != 2 {
 		t.Fatalf("since: %d records", len(recs))
 	}
+	// --since bounds every alternative of an or, and a stray parenthesis
+	// is a filter error (it used to escape the range: the filter and the
+	// range were joined as text, and 2024 records came out of --since 1h).
+	out, _, code = runCmd(t, "", "query", "--output", "jsonl", "--since", "2024-06-01T10:03:00Z",
+		"--filter", "action = REJECT or action = ACCEPT or log-status = NODATA", "../../testdata/default.log")
+	if recs := jsonLines(t, out); code != 0 || len(recs) != 2 {
+		t.Fatalf("since with an or: exit %d, %d records, want the 2 in range", code, len(recs))
+	}
+	out, errOut, code = runCmd(t, "", "query", "--output", "jsonl", "--since", "1h",
+		"--filter", "action = REJECT) or (action = ACCEPT", "../../testdata/default.log")
+	if code != 2 || out != "" || !strings.Contains(errOut, "unmatched )") ||
+		!strings.Contains(errOut, "  action = REJECT) or (action = ACCEPT\n                 ^") {
+		t.Fatalf("stray parenthesis: exit %d, stdout %q, stderr %q; want exit 2, nothing printed, the caret under )", code, out, errOut)
+	}
 	_, errOut, code = runCmd(t, "", "query", "--filter", "dstprt = 22", "../../testdata/default.log")
 	if code != 2 || !strings.Contains(errOut, "^") || !strings.Contains(errOut, "dstport") {
 		t.Fatalf("filter error: exit %d %q", code, errOut)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -136,29 +137,16 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 // tests replace it to stop a --follow query.
 var baseContext = context.Background
 
-// compileFilter compiles --filter, adding the --since/--until range as
-// "the record's interval overlaps the range".
+// compileFilter compiles --filter and narrows it to the --since/--until
+// range (filter.Window: the record's interval meets the range). The two
+// are combined as parsed expressions: --filter is parsed on its own, so a
+// mistake in it (a stray parenthesis) is a filter error with the caret in
+// the user's own expression, never a filter that escapes the range.
 func compileFilter(expr string, since, until, now time.Time) (*filter.Filter, error) {
-	var parts []string
-	if strings.TrimSpace(expr) != "" {
-		parts = append(parts, "("+expr+")")
-	}
-	if !since.IsZero() {
-		parts = append(parts, "end >= "+since.UTC().Format(time.RFC3339))
-	}
-	if !until.IsZero() {
-		parts = append(parts, "start <= "+until.UTC().Format(time.RFC3339))
-	}
-	full := strings.Join(parts, " and ")
-	f, err := filter.CompileAt(full, now)
+	f, err := filter.CompileAt(expr, now)
 	if err != nil {
-		if fe, ok := err.(*filter.Error); ok && strings.TrimSpace(expr) != "" {
-			// Show the caret under the user's own expression.
-			if _, err2 := filter.CompileAt(expr, now); err2 != nil {
-				if fe2, ok := err2.(*filter.Error); ok {
-					fe = fe2
-				}
-			}
+		var fe *filter.Error
+		if errors.As(err, &fe) {
 			// message first, then the expression with the caret under it
 			lines := strings.SplitN(fe.Caret(), "\n", 3)
 			if len(lines) == 3 {
@@ -167,6 +155,13 @@ func compileFilter(expr string, since, until, now time.Time) (*filter.Filter, er
 			return nil, usagef("--filter: %s", fe.Caret())
 		}
 		return nil, usagef("--filter: %v", err)
+	}
+	win, err := filter.Window(since, until)
+	if err == nil {
+		f, err = f.And(win)
+	}
+	if err != nil {
+		return nil, usagef("--since/--until: %v", err)
 	}
 	return f, nil
 }

@@ -67,7 +67,9 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	err = tui.Run(context.Background(), tui.Config{
 		Index:  ix,
 		Feed:   mux,
-		Filter: tuiFilter(c.filter, opts.Since, opts.Until),
+		Filter: c.filter,
+		Since:  opts.Since,
+		Until:  opts.Until,
 		Follow: true,
 		Title:  strings.Join(specs, " "),
 		Logf:   logf,
@@ -76,24 +78,4 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return fmt.Errorf("tui: %w", err)
 	}
 	return nil
-}
-
-// tuiFilter is the initial filter expression: --filter with the
-// --since/--until range added the way compileFilter adds it, so the
-// range shows (and can be edited) in the filter bar.
-func tuiFilter(expr string, since, until time.Time) string {
-	var parts []string
-	if strings.TrimSpace(expr) != "" {
-		if since.IsZero() && until.IsZero() {
-			return strings.TrimSpace(expr)
-		}
-		parts = append(parts, "("+strings.TrimSpace(expr)+")")
-	}
-	if !since.IsZero() {
-		parts = append(parts, "end >= "+since.UTC().Format(time.RFC3339))
-	}
-	if !until.IsZero() {
-		parts = append(parts, "start <= "+until.UTC().Format(time.RFC3339))
-	}
-	return strings.Join(parts, " and ")
 }
