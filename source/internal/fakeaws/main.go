@@ -10,7 +10,9 @@
 // hourly/ per-hour folders, parquet/ Parquet objects); log group
 // "vpc-flow-logs" holds the same span as events in 24 eni-... streams. New
 // objects and events keep arriving while it runs (events a few minutes
-// late), for --follow and --live-tail. Stop it with ctrl+c.
+// late), for --follow and --live-tail. EC2 describes the 24 interfaces
+// (instances fake-web-00..23 in two security groups, their subnets' network
+// ACLs), for --enrich ec2 and why's rules. Stop it with ctrl+c.
 package main
 
 import (
@@ -108,16 +110,18 @@ func run(addr string, hours, perObj int) error {
 		return fmt.Errorf("%s is not a loopback address", addr)
 	}
 	url := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: awstest.Both(s3, cw), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: awstest.WithEC2(awstest.Both(s3, cw), awstest.NewEC2(awstest.FakeEstate(account, streams))),
+		ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 
-	fmt.Printf(`fakeaws: S3 + CloudWatch Logs on %[1]s
+	fmt.Printf(`fakeaws: S3 + CloudWatch Logs + EC2 on %[1]s
   bucket %[2]s: %[3]d objects (AWSLogs/, hive/, hourly/, parquet/), log group %[4]s: %[5]d events in %[6]d streams
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
   flowlens query --endpoint-url %[1]s s3://%[2]s/ --since 1h --output jsonl
   flowlens query --endpoint-url %[1]s s3://%[2]s/hive/ --since 1h --group-by dstport --top 5
   flowlens query --endpoint-url %[1]s cloudwatch://%[4]s --since 30m --stream-prefix eni-000 --output jsonl
   flowlens --endpoint-url %[1]s cloudwatch://%[4]s --since 15m --follow
+  flowlens query --endpoint-url %[1]s s3://%[2]s/ --since 1h --group-by dst-name --top 5   (names through EC2)
 ENDPOINT=%[1]s
 `, url, bucket, nObj, group, nEv, streams)
 

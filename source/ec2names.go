@@ -1,0 +1,198 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/vpc"
+)
+
+// Enricher keeps the names of a vpc.Store in step with an index: it looks
+// up, through EC2, the interfaces and private addresses the index's
+// dictionaries gained since its last pass, and merges what it learns into
+// the store. Dictionaries only grow, so each value is asked about once
+// (and then cached on disk). It is safe for concurrent use.
+type Enricher struct {
+	ec2   *EC2
+	store *vpc.Store
+	// Interval is how often Run looks at the index (0 = 2 s).
+	Interval time.Duration
+	// PerPass caps the ids and the addresses looked up in one pass (0 =
+	// 2,000 each), so that a burst of new addresses spreads over passes.
+	PerPass int
+
+	mu            sync.Mutex
+	doneIDs       int // interface-id dictionary codes handled
+	doneAddrs     int // address dictionary codes handled
+	pendingIDs    []string
+	pendingAddrs  []netip.Addr
+	lastErr       error
+	passes, found int
+}
+
+// NewEnricher returns an Enricher that adds to store what e finds.
+func NewEnricher(e *EC2, store *vpc.Store) *Enricher {
+	return &Enricher{ec2: e, store: store}
+}
+
+// EC2 returns the look-ups the enricher uses.
+func (en *Enricher) EC2() *EC2 { return en.ec2 }
+
+// Status reports the look-ups' state for the Sources view: calls,
+// throttling and AccessDenied errors.
+func (en *Enricher) Status() Status { return en.ec2.Status() }
+
+// Resolve looks up what snap holds that no earlier pass asked about, at
+// most PerPass of each kind (the rest waits for the next pass), and merges
+// the interfaces found into the store. It returns the look-ups' errors
+// (an AccessDenied names the IAM action); names found before an error are
+// kept.
+func (en *Enricher) Resolve(ctx context.Context, snap *model.Snapshot) error {
+	if snap == nil {
+		return nil
+	}
+	per := en.PerPass
+	if per <= 0 {
+		per = 2000
+	}
+	en.mu.Lock()
+	ids := snap.Strings(model.FieldInterfaceID)
+	for c := max(en.doneIDs, 1); c < len(ids); c++ {
+		if ids[c] != "" && ids[c] != "-" {
+			en.pendingIDs = append(en.pendingIDs, ids[c])
+		}
+	}
+	en.doneIDs = max(en.doneIDs, len(ids))
+	cur := en.store.Load()
+	for c := max(en.doneAddrs, 1); c < len(snap.Addrs); c++ {
+		a := snap.Addrs[c].Unmap()
+		if privateV4(a) && cur.InterfaceByAddr(a, "") == nil {
+			en.pendingAddrs = append(en.pendingAddrs, a)
+		}
+	}
+	en.doneAddrs = max(en.doneAddrs, len(snap.Addrs))
+	n := min(per, len(en.pendingIDs))
+	askIDs := en.pendingIDs[:n:n]
+	en.pendingIDs = en.pendingIDs[n:]
+	m := min(per, len(en.pendingAddrs))
+	askAddrs := en.pendingAddrs[:m:m]
+	en.pendingAddrs = en.pendingAddrs[m:]
+	en.mu.Unlock()
+	if len(askIDs) == 0 && len(askAddrs) == 0 {
+		return nil
+	}
+	// Addresses that the interfaces asked about will hold need no call.
+	found, err := en.ec2.Interfaces(ctx, askIDs, nil)
+	known := map[netip.Addr]bool{}
+	for _, i := range found {
+		for _, a := range i.Addrs {
+			known[a] = true
+		}
+	}
+	var rest []netip.Addr
+	for _, a := range askAddrs {
+		if !known[a] {
+			rest = append(rest, a)
+		}
+	}
+	if len(rest) > 0 && err == nil {
+		more, err2 := en.ec2.Interfaces(ctx, nil, rest)
+		found = append(found, more...)
+		err = err2
+	}
+	if len(found) > 0 {
+		en.store.Update(func(c *vpc.Config) *vpc.Config { return c.Merge(vpc.Parts{Interfaces: found}) })
+	}
+	en.mu.Lock()
+	en.passes++
+	en.found += len(found)
+	en.lastErr = err
+	if err != nil && !errors.Is(err, ErrAccessDenied) && !errors.Is(err, ErrCredentials) && ctx.Err() == nil {
+		// A transient failure: ask again next pass. (Denied actions are
+		// not retried: EC2 remembers them.)
+		en.pendingIDs = append(en.pendingIDs, askIDs...)
+		en.pendingAddrs = append(en.pendingAddrs, askAddrs...)
+	}
+	en.mu.Unlock()
+	return err
+}
+
+// Pending reports whether values wait for a later pass.
+func (en *Enricher) Pending() bool {
+	en.mu.Lock()
+	defer en.mu.Unlock()
+	return len(en.pendingIDs) > 0 || len(en.pendingAddrs) > 0
+}
+
+// Run resolves the newest snapshot of ix every Interval until ctx ends.
+// Errors are reported through the EC2 status (the Sources view) and
+// never stop it.
+func (en *Enricher) Run(ctx context.Context, ix *model.Index) {
+	every := en.Interval
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		en.Resolve(ctx, ix.Snapshot())
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// ResolveAll runs passes over snap until nothing is pending or ctx ends:
+// what a one-shot query does before it prints names.
+func (en *Enricher) ResolveAll(ctx context.Context, snap *model.Snapshot) error {
+	var errs []error
+	for {
+		if err := en.Resolve(ctx, snap); err != nil {
+			errs = append(errs, err)
+			if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrCredentials) || ctx.Err() != nil {
+				return errors.Join(errs...)
+			}
+		}
+		if !en.Pending() || ctx.Err() != nil || len(errs) > 3 {
+			return errors.Join(errs...)
+		}
+	}
+}
+
+// Rules looks up the security groups, network ACLs and prefix lists that
+// govern traffic between the interfaces of a and b (by interface id when
+// given, else by address), merges them into the store and returns the
+// newest configuration. An error (an AccessDenied naming the IAM action)
+// comes with whatever was found.
+func (en *Enricher) Rules(ctx context.Context, a, b netip.Addr, eniA, eniB string) (*vpc.Config, error) {
+	var ids []string
+	for _, id := range []string{eniA, eniB} {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	var addrs []netip.Addr
+	for _, x := range []netip.Addr{a, b} {
+		if x.IsValid() {
+			addrs = append(addrs, x)
+		}
+	}
+	ifaces, err := en.ec2.Interfaces(ctx, ids, addrs)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	p, err := en.ec2.Rules(ctx, ifaces)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	p.Interfaces = ifaces
+	en.store.Update(func(c *vpc.Config) *vpc.Config { return c.Merge(p) })
+	return en.store.Load(), errors.Join(errs...)
+}
