@@ -1,0 +1,298 @@
+package detect
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/model"
+)
+
+// loadIndex ingests fixture files into a new index, chunk lines at a time
+// (0: all at once), calling after every publication.
+func loadIndex(t testing.TB, budget int64, chunk int, after func(*model.Snapshot), files ...string) *model.Index {
+	t.Helper()
+	ix := model.NewIndex(budget)
+	for _, name := range files {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.SplitAfter(data, []byte{'\n'})
+		if chunk <= 0 {
+			chunk = len(lines)
+		}
+		for i := 0; i < len(lines); i += chunk {
+			j := min(i+chunk, len(lines))
+			res := ix.Ingest(&model.Batch{Source: "fixture", Object: name, Data: bytes.Join(lines[i:j], nil), EOF: j == len(lines)})
+			if res.Bad > 0 {
+				t.Fatalf("%s: %d bad lines: %v", name, res.Bad, ix.Publish().Sources)
+			}
+			snap := ix.Publish()
+			if after != nil {
+				after(snap)
+			}
+		}
+	}
+	return ix
+}
+
+func mustEngine(t testing.TB, cfg Config) *Engine {
+	t.Helper()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// run returns the findings of the named detections over fixture files.
+func run(t testing.TB, only []string, files ...string) ([]Finding, *model.Snapshot) {
+	t.Helper()
+	ix := loadIndex(t, 0, 0, nil, files...)
+	e := mustEngine(t, Config{Only: only})
+	snap := ix.Snapshot()
+	res := e.Update(snap)
+	return res.All, snap
+}
+
+// brief is a finding reduced to what a test states about it.
+func brief(f *Finding) string {
+	src, dst, port := "-", "-", "-"
+	if f.Src.IsValid() {
+		src = f.Src.String()
+	}
+	if f.Dst.IsValid() {
+		dst = f.Dst.String()
+	}
+	if f.Interface != "" {
+		dst = f.Interface
+	}
+	if f.Port >= 0 {
+		port = fmt.Sprint(f.Port)
+	}
+	return fmt.Sprintf("%s %s %s>%s:%s", f.Detection, f.Severity, src, dst, port)
+}
+
+// checkEvidence evaluates each finding's evidence over snap: it must
+// parse back to itself and select exactly the finding's records.
+func checkEvidence(t *testing.T, snap *model.Snapshot, fs []Finding) {
+	t.Helper()
+	for i := range fs {
+		f := &fs[i]
+		text := f.EvidenceText()
+		flt, err := filter.Compile(text)
+		if err != nil {
+			t.Errorf("%s: evidence does not compile: %v\n%s", brief(f), err, text)
+			continue
+		}
+		if flt.String() != text {
+			t.Errorf("%s: evidence does not round-trip:\n%s\n%s", brief(f), text, flt.String())
+		}
+		sel := flt.Eval(snap, nil)
+		var bytes uint64
+		var first, last int64 = 1 << 62, 0
+		sel.ForEach(func(sg *model.Seg, i int) bool {
+			b, _ := sg.Uint(model.FieldBytes, i)
+			bytes += b
+			st, _ := sg.Uint(model.FieldStart, i)
+			en, _ := sg.Uint(model.FieldEnd, i)
+			first, last = min(first, int64(st)), max(last, int64(en))
+			return true
+		})
+		if uint64(sel.Count) != f.Flows || bytes != f.Bytes {
+			t.Errorf("%s: evidence selects %d records, %d bytes; the finding says %d, %d\n%s", brief(f), sel.Count, bytes, f.Flows, f.Bytes, text)
+		}
+		if sel.Count > 0 && (first != f.First || last != f.Last) {
+			t.Errorf("%s: evidence spans %d..%d, the finding %d..%d", brief(f), first, last, f.First, f.Last)
+		}
+	}
+}
+
+func briefs(fs []Finding) []string {
+	var out []string
+	for i := range fs {
+		out = append(out, brief(&fs[i]))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestDetections(t *testing.T) {
+	cases := []struct {
+		file string
+		det  string
+		want []string
+	}{
+		{"scan.log", "port-scan", []string{
+			"port-scan low 198.51.100.7>10.0.0.5:-",
+			"port-scan low 2001:db8:bad::1>2001:db8:1000::21:-",
+			"port-scan medium 10.0.10.13>10.0.20.11:-",
+		}},
+		{"sweep.log", "port-sweep", []string{
+			"port-sweep low 2001:db8:bad::2>-:3389",
+			"port-sweep medium 10.0.10.13>-:22",
+		}},
+		{"brute.log", "brute-force", []string{
+			"brute-force low 10.0.5.20>10.0.0.5:22",
+			"brute-force medium 198.51.100.23>10.0.0.5:22",
+			"brute-force medium 203.0.113.50>10.0.30.10:3306",
+		}},
+		{"exfil.log", "exfiltration", []string{
+			"exfiltration low 10.0.1.10>198.51.100.77:-",
+			"exfiltration low 10.0.21.12>198.51.100.77:-",
+			"exfiltration low 2001:db8:1000::21>2001:db8:ff::9:-",
+			"exfiltration medium 10.0.21.13>203.0.113.200:-",
+		}},
+		{"unidir.log", "unidirectional", []string{
+			"unidirectional low 10.0.20.11>10.0.40.5:-",
+			"unidirectional medium 10.0.20.14>192.0.2.60:-",
+			"unidirectional medium 10.0.21.11>198.51.100.250:-",
+			"unidirectional medium 2001:db8:1000::22>2001:db8:ff::1:-",
+		}},
+		{"blocked.log", "blocked-internal", []string{
+			"blocked-internal low fd00:10::5>fd00:30::10:2049",
+			"blocked-internal medium 10.0.20.12>10.0.31.20:6379",
+			"blocked-internal medium 10.0.21.14>10.0.30.10:5432",
+		}},
+		{"spike.log", "rejects-spike", []string{
+			"rejects-spike medium 10.0.10.12>-:-",
+		}},
+		{"gaps.log", "logging-gap", []string{
+			"logging-gap low ->eni-020000000000000a1:-",
+			"logging-gap low ->eni-020000000000000a1:-",
+			"logging-gap medium ->eni-020000000000000a3:-",
+			"logging-gap medium ->eni-020000000000000a3:-",
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.det, func(t *testing.T) {
+			fs, snap := run(t, []string{c.det}, c.file)
+			if got := briefs(fs); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(c.want, "\n  "))
+				for _, f := range fs {
+					t.Logf("%s: %s\n    %s", brief(&f), f.Summary, f.EvidenceText())
+				}
+			}
+			checkEvidence(t, snap, fs)
+		})
+	}
+}
+
+var allFixtures = []string{"scan.log", "sweep.log", "brute.log", "exfil.log", "unidir.log", "blocked.log", "spike.log", "gaps.log"}
+
+// same reduces a finding to everything but its ID and bookkeeping.
+func same(f *Finding) string {
+	return fmt.Sprintf("%s flows=%d bytes=%d rej=%d distinct=%d %d..%d %s | %s", brief(f), f.Flows, f.Bytes, f.Rejected, f.Distinct, f.First, f.Last, f.Summary, f.EvidenceText())
+}
+
+// TestIncremental feeds the fixtures a few lines at a time, updating the
+// engine after each publication: the findings must be those of one pass.
+func TestIncremental(t *testing.T) {
+	ix := loadIndex(t, 0, 0, nil, allFixtures...)
+	want := mustEngine(t, Config{}).Update(ix.Snapshot()).All
+	for _, chunk := range []int{1, 7, 100} {
+		t.Run(fmt.Sprint(chunk), func(t *testing.T) {
+			e := mustEngine(t, Config{})
+			var last Result
+			changed := map[string]bool{}
+			loadIndex(t, 0, chunk, func(s *model.Snapshot) {
+				last = e.Update(s)
+				for _, f := range last.Changed {
+					changed[f.ID] = true
+				}
+			}, allFixtures...)
+			var got, exp []string
+			for i := range last.All {
+				got = append(got, same(&last.All[i]))
+				if !changed[last.All[i].ID] {
+					t.Errorf("%s was never reported as changed", brief(&last.All[i]))
+				}
+			}
+			for i := range want {
+				exp = append(exp, same(&want[i]))
+			}
+			diff(t, "incremental", got, "one pass", exp)
+		})
+	}
+}
+
+// TestEviction: findings outlive the rows behind them, marked.
+func TestEviction(t *testing.T) {
+	ix := model.NewIndex(6 << 20)
+	e := mustEngine(t, Config{})
+	data, err := os.ReadFile("testdata/brute.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Ingest(&model.Batch{Source: "fixture", Object: "brute.log", Data: data, EOF: true})
+	before := e.Update(ix.Publish())
+	if len(before.All) == 0 {
+		t.Fatal("no findings")
+	}
+	var filler []byte
+	for i := 0; i < 300_000; i++ {
+		filler = fmt.Appendf(filler, "2 111122223333 eni-0f111 10.9.%d.%d 10.8.0.1 40000 443 6 10 1000 %d %d ACCEPT OK\n",
+			i/250%250, i%250+1, 1717250000+i/100, 1717250005+i/100)
+	}
+	for off := 0; off < len(filler); off += 1 << 20 {
+		end := min(off+1<<20, len(filler))
+		for end < len(filler) && filler[end-1] != '\n' {
+			end++
+		}
+		ix.Ingest(&model.Batch{Source: "fixture", Object: "filler", Data: filler[off:end]})
+		res := e.Update(ix.Publish())
+		off = end - 1<<20
+		_ = res
+	}
+	after := e.Update(ix.Publish())
+	if after.Evicted == 0 {
+		t.Fatal("nothing was evicted")
+	}
+	if len(after.All) != len(before.All) {
+		t.Errorf("%d findings before eviction, %d after", len(before.All), len(after.All))
+	}
+	for i := range after.All {
+		f := &after.All[i]
+		if f.Evicted != EvictAll {
+			t.Errorf("%s: evicted %q", brief(f), f.Evicted)
+		}
+		if !strings.Contains(string(f.AppendJSON(nil)), "evicted") {
+			t.Errorf("%s: the JSON does not say it was evicted", brief(f))
+		}
+	}
+}
+
+// diff reports the lines only one of two sets has.
+func diff(t *testing.T, an string, a []string, bn string, b []string) {
+	t.Helper()
+	in := func(xs []string) map[string]bool {
+		m := map[string]bool{}
+		for _, x := range xs {
+			m[x] = true
+		}
+		return m
+	}
+	ma, mb := in(a), in(b)
+	var onlyA, onlyB []string
+	for _, x := range a {
+		if !mb[x] {
+			onlyA = append(onlyA, x)
+		}
+	}
+	for _, x := range b {
+		if !ma[x] {
+			onlyB = append(onlyB, x)
+		}
+	}
+	sort.Strings(onlyA)
+	sort.Strings(onlyB)
+	if len(onlyA)+len(onlyB) > 0 {
+		t.Errorf("only in %s:\n  %s\nonly in %s:\n  %s", an, strings.Join(onlyA, "\n  "), bn, strings.Join(onlyB, "\n  "))
+	}
+}

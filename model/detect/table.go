@@ -1,0 +1,245 @@
+package detect
+
+import "sort"
+
+// key identifies what a windowed detection counts by: two 64-bit words
+// packed from address codes, ports and protocol (see windowed.keyOf).
+type key struct{ a, b uint64 }
+
+func (k key) hash() uint64 {
+	h := k.a*0x9E3779B97F4A7C15 ^ (k.b+0x632BE59BD9B4E019)*0xC2B2AE3D27D4EB4F
+	return h ^ h>>31
+}
+
+// members is a set of uint32 (ports or address codes): a sorted slice
+// while small, a map beyond.
+type members struct {
+	small []uint32
+	m     map[uint32]struct{}
+}
+
+const smallMembers = 16
+
+func (s *members) add(v uint32) {
+	if s.m != nil {
+		s.m[v] = struct{}{}
+		return
+	}
+	i := sort.Search(len(s.small), func(j int) bool { return s.small[j] >= v })
+	if i < len(s.small) && s.small[i] == v {
+		return
+	}
+	if len(s.small) < smallMembers {
+		s.small = append(s.small, 0)
+		copy(s.small[i+1:], s.small[i:])
+		s.small[i] = v
+		return
+	}
+	s.m = make(map[uint32]struct{}, 2*smallMembers)
+	for _, x := range s.small {
+		s.m[x] = struct{}{}
+	}
+	s.m[v] = struct{}{}
+	s.small = nil
+}
+
+func (s *members) has(v uint32) bool {
+	if s.m != nil {
+		_, ok := s.m[v]
+		return ok
+	}
+	i := sort.Search(len(s.small), func(j int) bool { return s.small[j] >= v })
+	return i < len(s.small) && s.small[i] == v
+}
+
+func (s *members) len() int {
+	if s.m != nil {
+		return len(s.m)
+	}
+	return len(s.small)
+}
+
+func (s *members) each(fn func(uint32)) {
+	if s.m != nil {
+		for v := range s.m {
+			fn(v)
+		}
+		return
+	}
+	for _, v := range s.small {
+		fn(v)
+	}
+}
+
+// cell is what one key did in one half-window. Cells are many (one per
+// key and half-window), so they are kept small: times are uint32 seconds,
+// rows are tracked by segment (eviction drops whole segments), a single
+// member is kept inline and larger sets live in the table.
+type cell struct {
+	k       key
+	bytes   [2]uint64 // by direction (unidirectional, blocked-internal); else [0]
+	flows   [2]uint32
+	rejects uint32
+	first   uint32 // earliest start (Unix seconds)
+	last    uint32 // latest end
+	minSeg  uint32 // segments (global row >> 16) of the oldest and newest record
+	maxSeg  uint32
+	ep      int32  // episode id + 1, 0 while not part of one
+	mem1    uint32 // the only member while set == 0 and nmem == 1
+	set     int32  // index + 1 into hbTable.sets once there are two members or more
+	nmem1   bool   // mem1 holds a member
+	dirty   bool
+}
+
+// contrib is what a cell has already added to its episode.
+type contrib struct {
+	flows   [2]uint32
+	bytes   [2]uint64
+	rejects uint32
+	mem     int
+}
+
+const segShift = 16 // log2(model.SegmentRows): rows of one segment share row >> segShift
+
+// hbTable holds the cells of one half-window: an open-addressing index of
+// keys into a slice of cells.
+type hbTable struct {
+	hb      int64
+	slots   []int32 // cell index + 1; 0 is empty
+	chunks  []*cellChunk
+	n       int32 // cells in use
+	sets    []members
+	reps    map[int32]contrib // for cells that are part of an episode
+	dirty   []int32
+	touched uint64    // rows processed by the detector when last written
+	bound   [2]uint64 // an upper bound of any cell's window metric (by direction), to skip hopeless windows
+}
+
+// Cells live in fixed chunks: a growing table never copies them, a
+// pointer to a cell stays valid, and a dropped table's chunks are reused.
+const chunkBits = 10
+
+type cellChunk [1 << chunkBits]cell
+
+func newHBTable(hb int64) *hbTable {
+	return &hbTable{hb: hb, slots: make([]int32, 1024), reps: map[int32]contrib{}}
+}
+
+// at returns cell ci.
+func (t *hbTable) at(ci int32) *cell { return &t.chunks[ci>>chunkBits][ci&(1<<chunkBits-1)] }
+
+// chunkPool keeps the chunks of dropped tables for new ones.
+type chunkPool struct{ free []*cellChunk }
+
+func (p *chunkPool) get() *cellChunk {
+	if n := len(p.free); n > 0 {
+		c := p.free[n-1]
+		p.free = p.free[:n-1]
+		return c
+	}
+	return new(cellChunk)
+}
+
+// release returns t's chunks to the pool; t must not be used afterwards.
+func (p *chunkPool) release(t *hbTable) {
+	p.free = append(p.free, t.chunks...)
+	t.chunks = nil
+}
+
+// find returns the index of k's cell, or -1.
+func (t *hbTable) find(k key) int32 {
+	mask := len(t.slots) - 1
+	for i := int(k.hash()) & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return -1
+		}
+		if t.at(s-1).k == k {
+			return s - 1
+		}
+	}
+}
+
+// get returns the index of k's cell, adding an empty one (chunks come
+// from pool).
+func (t *hbTable) get(k key, pool *chunkPool) int32 {
+	if (t.n+1)*2 > int32(len(t.slots)) {
+		t.grow()
+	}
+	mask := len(t.slots) - 1
+	for i := int(k.hash()) & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			ci := t.n
+			if int(ci>>chunkBits) == len(t.chunks) {
+				t.chunks = append(t.chunks, pool.get())
+			}
+			*t.at(ci) = cell{k: k, first: 1<<32 - 1, minSeg: 1<<32 - 1}
+			t.n++
+			t.slots[i] = ci + 1
+			return ci
+		}
+		if t.at(s-1).k == k {
+			return s - 1
+		}
+	}
+}
+
+func (t *hbTable) grow() {
+	t.slots = make([]int32, len(t.slots)*2)
+	mask := len(t.slots) - 1
+	for ci := int32(0); ci < t.n; ci++ {
+		i := int(t.at(ci).k.hash()) & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = int32(ci + 1)
+	}
+}
+
+// addMember adds v to c's members.
+func (t *hbTable) addMember(c *cell, v uint32) {
+	switch {
+	case c.set != 0:
+		t.sets[c.set-1].add(v)
+	case !c.nmem1:
+		c.mem1, c.nmem1 = v, true
+	case c.mem1 != v:
+		t.sets = append(t.sets, members{})
+		c.set = int32(len(t.sets))
+		t.sets[c.set-1].add(c.mem1)
+		t.sets[c.set-1].add(v)
+	}
+}
+
+// memberLen is the number of c's members.
+func (t *hbTable) memberLen(c *cell) int {
+	switch {
+	case c.set != 0:
+		return t.sets[c.set-1].len()
+	case c.nmem1:
+		return 1
+	}
+	return 0
+}
+
+// eachMember calls fn for every member of c.
+func (t *hbTable) eachMember(c *cell, fn func(uint32)) {
+	switch {
+	case c.set != 0:
+		t.sets[c.set-1].each(fn)
+	case c.nmem1:
+		fn(c.mem1)
+	}
+}
+
+// hasMember reports whether v is one of c's members.
+func (t *hbTable) hasMember(c *cell, v uint32) bool {
+	switch {
+	case c.set != 0:
+		return t.sets[c.set-1].has(v)
+	case c.nmem1:
+		return c.mem1 == v
+	}
+	return false
+}
