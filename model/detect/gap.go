@@ -27,7 +27,7 @@ type stretch struct {
 type gaps struct {
 	spec    *Spec
 	v       values
-	scope   filter.Node // the engine's scope (nil: everything)
+	scope   filter.Node           // the engine's scope (nil: everything)
 	runs    map[uint64][]*stretch // iface<<8 | status
 	removed []string
 	snap    *model.Snapshot

@@ -72,11 +72,11 @@ type windowed struct {
 	snap      *model.Snapshot
 	pool      chunkPool
 
-	thr      float64 // the window metric a finding needs (more than it, or at least it when incl)
-	incl     bool
-	perHost  float64 // port-sweep: max-flows-per-host
-	part     uint64  // this runner counts the keys whose hash is part modulo parts
-	parts    uint64
+	thr     float64 // the window metric a finding needs (more than it, or at least it when incl)
+	incl    bool
+	perHost float64 // port-sweep: max-flows-per-host
+	part    uint64  // this runner counts the keys whose hash is part modulo parts
+	parts   uint64
 }
 
 func newWindowed(kind wkind, s *Spec, v values, rows filter.Node) *windowed {
