@@ -124,6 +124,8 @@ const (
 	RefPort                  // srcport or dstport (port, portrange)
 	RefSource                // the name of the source a row came from
 	RefExtra                 // a field unknown to the schema, written ${name}
+	RefName                  // a name from the VPC configuration (Name: name, src-name, dst-name, interface-name)
+	RefGroup                 // a security group of the interface or of either address's interface (sg)
 )
 
 // String names the kind.
@@ -139,6 +141,10 @@ func (k RefKind) String() string {
 		return "source"
 	case RefExtra:
 		return "unknown field"
+	case RefName:
+		return "name"
+	case RefGroup:
+		return "security group"
 	}
 	return "ref?"
 }
@@ -147,7 +153,7 @@ func (k RefKind) String() string {
 type Ref struct {
 	Kind  RefKind
 	Field model.Field // for RefField
-	Name  string      // for RefExtra: the field name, '_' spelt '-'
+	Name  string      // for RefExtra: the field name, '_' spelt '-'; for RefName: which name
 }
 
 // String returns the canonical name.
@@ -161,6 +167,10 @@ func (r Ref) String() string {
 		return "source"
 	case RefExtra:
 		return "${" + r.Name + "}"
+	case RefName:
+		return r.Name
+	case RefGroup:
+		return "sg"
 	}
 	return r.Field.String()
 }

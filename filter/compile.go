@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/vpc"
 )
 
 // Filter is a compiled filter expression. It is safe for concurrent use:
@@ -18,9 +19,10 @@ type Filter struct {
 	canon   string
 	now     int64 // Unix seconds that relative times are resolved against
 	regexps map[regexKey]*regexp.Regexp
-	prog    *cnode  // nil for the empty filter
-	leaves  []*leaf // every leaf of prog, by leaf id
-	depth   int     // nesting depth of prog (scratch buffers for or)
+	prog    *cnode      // nil for the empty filter
+	leaves  []*leaf     // every leaf of prog, by leaf id
+	depth   int         // nesting depth of prog (scratch buffers for or)
+	names   *vpc.Config // what name, src-name, ..., sg were resolved against
 }
 
 // Compile parses, type-checks and compiles expr, resolving relative times
@@ -49,8 +51,11 @@ func MustCompile(expr string) *Filter {
 }
 
 // compileNode compiles a checked AST (nil: match everything).
-func compileNode(n Node, now int64) *Filter {
-	f := &Filter{root: n, now: now, regexps: map[regexKey]*regexp.Regexp{}}
+func compileNode(n Node, now int64) *Filter { return compileNodeNames(n, now, nil) }
+
+// compileNodeNames is compileNode with names resolved against c.
+func compileNodeNames(n Node, now int64, c *vpc.Config) *Filter {
+	f := &Filter{root: n, now: now, regexps: map[regexKey]*regexp.Regexp{}, names: c}
 	if n == nil {
 		return f
 	}
@@ -211,6 +216,7 @@ type valPred struct {
 	ivs   []iv  // sorted, disjoint, not adjacent
 	mask  uint8 // tcp-flags has: (v & mask) == mask
 	pfx   []netip.Prefix
+	addrs map[netip.Addr]bool // exact addresses (names resolved to addresses)
 	strs  map[string]bool
 	globs []string
 	re    []*regexp.Regexp
@@ -231,7 +237,7 @@ func (p *valPred) num(v uint64) bool {
 }
 
 func (p *valPred) addr(a netip.Addr) bool {
-	b := p.all
+	b := p.all || p.addrs[a]
 	for _, pf := range p.pfx {
 		if pf.Contains(a) {
 			b = true
@@ -402,6 +408,8 @@ func (b *builder) exists(r Ref, neg bool) *cnode {
 		return trueNode
 	case RefExtra:
 		return b.newLeaf(&leaf{kind: lCode, dict: dExtra, extra: r.Name, pred: p, absent: neg})
+	case RefName, RefGroup:
+		return b.namesExists(r, neg)
 	}
 	var kids []*cnode
 	for _, fld := range r.Fields() {
@@ -423,6 +431,8 @@ func (b *builder) compare(c *Compare, neg bool) *cnode {
 		return b.newLeaf(&leaf{kind: lSource, pred: b.strPred(c, neg)})
 	case RefExtra:
 		return b.newLeaf(&leaf{kind: lCode, dict: dExtra, extra: c.Ref.Name, pred: b.strPred(c, neg)})
+	case RefName, RefGroup:
+		return b.names(c, neg)
 	}
 	var kids []*cnode
 	for _, fld := range c.Ref.Fields() {

@@ -26,6 +26,13 @@
 // in the log-format syntax, ${my-field}. The pseudo-field source is the name
 // of the source a row came from (a glob such as source = "s3://bucket/*").
 //
+// Names from the VPC configuration (EC2 look-ups or a names file) are
+// compared through name (either address or the interface), src-name,
+// dst-name and interface-name, and security groups through sg (id or
+// name): name = web-*, sg = sg-0abc. They are resolved to address and
+// interface-id codes once per compile (CompileOptions with Options.Names;
+// see names.go) and are never pushed down.
+//
 // Operators: = != < <= > >=, in (list), not in, in CIDR, ranges a-b, globs
 // with * and ? on strings (quoted or not; use a regex for a literal *),
 // ~ /regex/ (RE2, flag i) and !~, has FLAG on tcp-flags (all of the flag's

@@ -28,6 +28,11 @@ var aliases = []struct {
 	{"port", Ref{Kind: RefPort}},
 	{"portrange", Ref{Kind: RefPort}},
 	{"source", Ref{Kind: RefSource}},
+	{"name", Ref{Kind: RefName, Name: "name"}},
+	{"src-name", Ref{Kind: RefName, Name: "src-name"}},
+	{"dst-name", Ref{Kind: RefName, Name: "dst-name"}},
+	{"interface-name", Ref{Kind: RefName, Name: "interface-name"}},
+	{"sg", Ref{Kind: RefGroup}},
 }
 
 // qualified resolves tcpdump's "src host", "dst port" and the like.
@@ -93,7 +98,7 @@ func Fields() []FieldHelp {
 	var out []FieldHelp
 	alias := map[Ref][]string{}
 	for _, a := range aliases {
-		if a.name != "addr" && a.name != "port" && a.name != "source" {
+		if a.ref.Kind != RefName && a.ref.Kind != RefGroup && a.name != "addr" && a.name != "port" && a.name != "source" {
 			alias[a.ref] = append(alias[a.ref], a.name)
 		}
 	}
@@ -132,6 +137,13 @@ func Fields() []FieldHelp {
 			Doc: "srcport or dstport (either side)", Examples: []string{"port 22", "dst port 443", "portrange 1024-65535"}},
 		FieldHelp{Name: "source", Kind: model.KindString,
 			Doc: "name of the source a row came from", Examples: []string{`source = "s3://bucket/*"`}},
+		FieldHelp{Name: "name", Kind: model.KindString,
+			Doc: "name of either address or of the interface (EC2 Name tag, --names file)", Examples: []string{"name = web-*"}},
+		FieldHelp{Name: "src-name", Kind: model.KindString, Doc: "name of srcaddr", Examples: []string{"src-name = app-*"}},
+		FieldHelp{Name: "dst-name", Kind: model.KindString, Doc: "name of dstaddr", Examples: []string{"dst-name = db-1"}},
+		FieldHelp{Name: "interface-name", Kind: model.KindString, Doc: "name of the interface that logged the record", Examples: []string{"interface-name = nat-*"}},
+		FieldHelp{Name: "sg", Kind: model.KindString,
+			Doc: "a security group (id or name) of the interface or of either address's interface", Examples: []string{"sg = sg-0abc", "sg = db"}},
 	)
 	return out
 }

@@ -94,6 +94,8 @@ func (m *matcher) eval(n Node) tri {
 		case RefExtra:
 			_, ok := m.extra(n.Ref.Name)
 			return triOf(ok)
+		case RefName, RefGroup:
+			return m.existsNames(n.Ref)
 		}
 		for _, fld := range n.Ref.Fields() {
 			if m.rec.Has(fld) {
@@ -144,6 +146,8 @@ func (m *matcher) compare(c *Compare) tri {
 			return triU
 		}
 		res = triOf(m.str(c, op, s))
+	case RefName, RefGroup:
+		res = m.matchNames(c, op)
 	default:
 		res = triF
 		for _, fld := range c.Ref.Fields() {

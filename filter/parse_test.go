@@ -375,10 +375,10 @@ func TestFields(t *testing.T) {
 			}
 		}
 	}
-	if len(fs) != int(model.NumFields)-1+3 {
+	if len(fs) != int(model.NumFields)-1+3+5 {
 		t.Errorf("%d fields", len(fs))
 	}
-	for _, want := range []string{"src", "dst", "sport", "dport", "proto", "eni", "status", "dir", "addr", "host", "port", "source"} {
+	for _, want := range []string{"src", "dst", "sport", "dport", "proto", "eni", "status", "dir", "addr", "host", "port", "source", "name", "src-name", "dst-name", "interface-name", "sg"} {
 		if !seen[want] {
 			t.Errorf("%s missing", want)
 		}

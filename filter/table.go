@@ -181,12 +181,13 @@ func (l *leaf) codeTable(snap *model.Snapshot) (codeView, int) {
 type addrMatcher struct {
 	v4  []struct{ net, mask uint32 }
 	v6  []netip.Prefix
+	set map[netip.Addr]bool
 	all bool
 	inv bool
 }
 
 func newAddrMatcher(p *valPred) *addrMatcher {
-	m := &addrMatcher{all: p.all, inv: p.inv}
+	m := &addrMatcher{all: p.all, inv: p.inv, set: p.addrs}
 	for _, pf := range p.pfx {
 		if a := pf.Addr(); a.Is4() {
 			mask := uint32(0)
@@ -209,7 +210,7 @@ func be32(b [4]byte) uint32 {
 // IPv4 prefixes with a mask, other addresses against the IPv6 ones
 // (Prefix.Contains never mixes families).
 func (m *addrMatcher) match(a netip.Addr) bool {
-	b := m.all
+	b := m.all || m.set[a]
 	if !b {
 		if a.Is4() {
 			x := be32(a.As4())

@@ -111,6 +111,9 @@ func fold(n Node, a avail, dropped *[]Node) Node {
 			return nodeTrue
 		}
 		return n
+	case RefName, RefGroup: // names live in flowlens, not in the logs: applied locally
+		*dropped = append(*dropped, n)
+		return nodeTrue
 	case RefExtra:
 		if a.hasExtra(ref.Name) {
 			return n
