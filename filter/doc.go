@@ -44,12 +44,23 @@
 // proto X. Numeric values are checked against the field's range.
 //
 // Values: numbers with SI units k M G T (and kB MB GB TB, all powers of
-// 1000) or binary units KiB MiB GiB TiB; IPv4 and IPv6 addresses, CIDRs and
-// IPv4 wildcards such as 10.0.2.*; protocol names; tcp flag names (FIN SYN
-// RST PSH ACK URG ECE CWR SYN-ACK, or nfdump letters such as SA); enum
-// values in any case; times for start and end, either RFC 3339 (or a bare
-// date, UTC) or relative to the compile clock (-15m, -1h30m, now);
-// double-quoted strings.
+// 1000), binary units KiB MiB GiB TiB, or B; IPv4 and IPv6 addresses, CIDRs
+// and IPv4 wildcards such as 10.0.2.*; protocol names; tcp flag names (FIN
+// SYN RST PSH ACK URG ECE CWR SYN-ACK, or nfdump letters such as SA); enum
+// values in any case; times for start and end, either RFC 3339 (or a date,
+// or a date and time without a zone, UTC), Unix seconds, or relative to the
+// compile clock (-15m, -1h30m, +1h, now-2d, now; a bare duration such as
+// 15m, 1.5h or 1w means that long ago; units s m h d w); double-quoted
+// strings. ParseSize and ParseTime export these grammars of sizes and
+// times, so the command line reads --max-memory and --since/--until
+// exactly as a filter reads bytes > 2G and start > -1w.
+//
+// # Combining
+//
+// Filter text is owned here: Quote and ExactMatch write a value into a
+// clause, and Filter.And narrows a filter by a parsed clause (Window turns
+// --since/--until into one), so no caller ever pastes two expressions'
+// text together and precedence always holds.
 //
 // # Absent values
 //

@@ -523,7 +523,7 @@ func kindName(r Ref) string {
 func valueHint(r Ref) string {
 	switch {
 	case r.isTime():
-		return "a time: RFC 3339 (2024-06-01T10:00:00Z), relative (-15m) or Unix seconds"
+		return "a time: RFC 3339 (2024-06-01T10:00:00Z), relative (-15m) or a duration ago (15m), or Unix seconds"
 	case r.Kind == RefField && r.Field == model.FieldProtocol:
 		return "a protocol number or name (tcp udp icmp icmpv6 ...)"
 	case r.Kind == RefField && r.Field == model.FieldTCPFlags:

@@ -75,12 +75,20 @@ func parseFlags(s string) (uint8, bool) {
 }
 
 // units maps number suffixes (lower case) to multipliers: SI and the kB
-// family are powers of 1000, the KiB family powers of 1024.
+// family are powers of 1000, the KiB family powers of 1024, B is one.
 var units = map[string]uint64{
+	"b": 1,
 	"k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12,
 	"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
 	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
 }
+
+// ParseSize reads a size or a count as filter values are written: a
+// base-10 number with an optional fraction and unit (10MB, 1.5GiB, 2G,
+// 512MiB, 100B). k M G T and kB MB GB TB are powers of 1000, KiB MiB GiB
+// TiB powers of 1024, and any case is accepted. It is the one grammar of
+// sizes: --max-memory 2G and bytes > 2G mean the same 2,000,000,000.
+func ParseSize(s string) (uint64, error) { return parseNumber(strings.TrimSpace(s)) }
 
 // parseNumber reads a base-10 number with an optional fraction and unit
 // (10MB, 1.5k, 2GiB). The result must be a whole number.
@@ -97,10 +105,17 @@ func parseNumber(s string) (uint64, error) {
 	if unit != "" {
 		m, ok := units[unit]
 		if !ok {
-			return 0, fmt.Errorf("unknown unit %q in %q (k M G T, kB MB GB TB, KiB MiB GiB TiB)", s[i:], s)
+			return 0, fmt.Errorf("unknown unit %q in %q (k M G T, kB MB GB TB, KiB MiB GiB TiB, B)", s[i:], s)
 		}
 		mult = m
 	}
+	return scaled(num, mult, s)
+}
+
+// scaled returns the decimal num (digits with at most one '.') times
+// mult, which must be a whole number that fits 64 bits; s names the value
+// in errors.
+func scaled(num string, mult uint64, s string) (uint64, error) {
 	intPart, frac, _ := strings.Cut(num, ".")
 	if intPart == "" {
 		intPart = "0"
@@ -132,32 +147,65 @@ func parseNumber(s string) (uint64, error) {
 	return lo, nil
 }
 
-// parseRel reads a relative time: now, -15m, +1h30m, now-2d (units s m h d w).
+// ParseTime reads a point in time as filter values on start and end are
+// written, resolving relative forms against now: an absolute time (RFC
+// 3339; a date, or a date and time without a zone, read as UTC); Unix
+// seconds; now, -15m, +1h, now-2d; or a bare duration such as 15m, 1h30m,
+// 2d, 1w or 1.5h, meaning that long ago. Durations take the units s m h d
+// w. It is the one grammar of times: --since 1w and start > -1w mean the
+// same moment.
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if sec, ok := parseRel(s); ok {
+		return now.Add(time.Duration(sec) * time.Second), nil
+	}
+	if sec, ok := parseTime(s); ok {
+		return time.Unix(sec, 0).UTC(), nil
+	}
+	if n, err := parseNumber(s); err == nil && n > 0 && n <= maxRel {
+		return time.Unix(int64(n), 0).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("bad time %q (want RFC 3339 like 2024-06-01T10:00:00Z, a date, Unix seconds, "+
+		"or a time back from now like 15m, 2h, 7d, 1w, -15m)", s)
+}
+
+// maxRel bounds a relative time (about 35,000 years) so sums cannot wrap.
+const maxRel = 1 << 40
+
+// parseRel reads a relative time in seconds: now; -D or now-D (D ago);
+// +D or now+D (D ahead); a bare D, D ago. D is one or more of a number
+// (a fraction allowed) and a unit s m h d w (15m, 1h30m, 1.5h, 2d, 1w),
+// and must come to whole seconds.
 func parseRel(s string) (int64, bool) {
 	l := strings.ToLower(s)
 	if l == "now" {
 		return 0, true
 	}
-	l = strings.TrimPrefix(l, "now")
-	if len(l) < 3 || l[0] != '-' && l[0] != '+' {
+	sign := int64(-1) // a bare duration is that long ago
+	rest, afterNow := strings.CutPrefix(l, "now")
+	switch {
+	case rest == "":
+		return 0, false
+	case rest[0] == '-':
+		rest = rest[1:]
+	case rest[0] == '+':
+		sign, rest = 1, rest[1:]
+	case afterNow:
+		return 0, false // "now15m"
+	}
+	if rest == "" {
 		return 0, false
 	}
-	sign := int64(1)
-	if l[0] == '-' {
-		sign = -1
-	}
-	var total int64
-	rest := l[1:]
+	var total uint64
 	for rest != "" {
 		i := 0
-		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		for i < len(rest) && (rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.') {
 			i++
 		}
-		if i == 0 || i > 9 || i == len(rest) {
+		if i == 0 || i > 12 || i == len(rest) {
 			return 0, false
 		}
-		n, _ := strconv.ParseInt(rest[:i], 10, 64)
-		var u int64
+		var u uint64
 		switch rest[i] {
 		case 's':
 			u = 1
@@ -172,18 +220,26 @@ func parseRel(s string) (int64, bool) {
 		default:
 			return 0, false
 		}
-		total += n * u
-		if total > 1<<40 {
+		if strings.Count(rest[:i], ".") > 1 || rest[:i] == "." {
+			return 0, false
+		}
+		n, err := scaled(rest[:i], u, s)
+		if err != nil {
+			return 0, false
+		}
+		total += n
+		if total > maxRel {
 			return 0, false
 		}
 		rest = rest[i+1:]
 	}
-	return sign * total, true
+	return sign * int64(total), true
 }
 
 // timeLayouts are the absolute time forms accepted, tried in order; forms
 // without a zone are UTC.
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02"}
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04", "2006-01-02"}
 
 // parseTime reads an absolute time as Unix seconds.
 func parseTime(s string) (int64, bool) {

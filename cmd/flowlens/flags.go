@@ -2,13 +2,12 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/source"
 )
@@ -36,14 +35,14 @@ type common struct {
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.filter, "filter", "", "filter expression")
-	fs.StringVar(&c.since, "since", "", "start of the time range: a duration back from now (15m, 2h) or an RFC 3339 time")
-	fs.StringVar(&c.until, "until", "", "end of the time range (RFC 3339 time or duration back from now)")
+	fs.StringVar(&c.since, "since", "", "start of the time range: a duration back from now (15m, 2h, 7d, 1w) or a time (RFC 3339, a date, Unix seconds)")
+	fs.StringVar(&c.until, "until", "", "end of the time range: a time or a duration back from now, as --since")
 	fs.StringVar(&c.logFormat, "log-format", "", "flow-log format: '${version} ${srcaddr} ...' or space-separated field names")
 	fs.BoolVar(&c.follow, "follow", false, "keep reading new data")
 	fs.BoolVar(&c.noFollow, "no-follow", false, "read existing data only")
 	fs.IntVar(&c.tail, "tail", -1, "start N lines before the end of existing files (-1: from the beginning)")
 	fs.BoolVar(&c.poll, "poll", false, "poll files instead of using file-system events")
-	fs.StringVar(&c.maxMemory, "max-memory", "1GiB", "index memory budget")
+	fs.StringVar(&c.maxMemory, "max-memory", "1GiB", "index memory budget (units as in filters: 2G = 2e9 bytes, 2GiB = 2^31)")
 	fs.StringVar(&c.profile, "profile", "", "AWS shared-config profile")
 	fs.StringVar(&c.region, "region", "", "AWS region")
 	fs.StringVar(&c.endpoint, "endpoint-url", "", "AWS endpoint URL (S3-compatible stores, tests); AWS_ENDPOINT_URL is honoured too")
@@ -75,57 +74,6 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseSize reads 512MiB, 1GiB, 2G, 100MB, 1048576.
-func parseSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	units := []struct {
-		suf  string
-		mult int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(strings.ToUpper(s), strings.ToUpper(u.suf)) && len(s) > len(u.suf) {
-			num := strings.TrimSpace(s[:len(s)-len(u.suf)])
-			if _, err := strconv.ParseFloat(num, 64); err == nil {
-				s, mult = num, u.mult
-				break
-			}
-		}
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f <= 0 {
-		return 0, fmt.Errorf("bad size %q (want e.g. 512MiB, 2GiB)", s)
-	}
-	return int64(f * float64(mult)), nil
-}
-
-// parseTimeArg reads an RFC 3339 time, a date, a Unix time in seconds, or
-// a duration back from now (15m, 2h, 7d).
-func parseTimeArg(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if strings.HasSuffix(s, "d") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
-			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
-		}
-	}
-	if d, err := time.ParseDuration(strings.TrimPrefix(s, "-")); err == nil {
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
-		return time.Unix(n, 0), nil
-	}
-	return time.Time{}, fmt.Errorf("bad time %q (want RFC 3339 like 2024-06-01T10:00:00Z, a date, or a duration like 15m)", s)
-}
-
 // sourceOptions turns the common flags into source options.
 func (c *common) sourceOptions(follow bool, now time.Time) (source.Options, error) {
 	o := source.DefaultOptions()
@@ -142,10 +90,10 @@ func (c *common) sourceOptions(follow bool, now time.Time) (source.Options, erro
 		o.EndpointURL = os.Getenv("AWS_ENDPOINT_URL")
 	}
 	var err error
-	if o.Since, err = parseTimeArg(c.since, now); err != nil {
+	if o.Since, err = timeFlag(c.since, now); err != nil {
 		return o, usagef("--since: %v", err)
 	}
-	if o.Until, err = parseTimeArg(c.until, now); err != nil {
+	if o.Until, err = timeFlag(c.until, now); err != nil {
 		return o, usagef("--until: %v", err)
 	}
 	if !o.Since.IsZero() && !o.Until.IsZero() && o.Until.Before(o.Since) {
@@ -161,13 +109,29 @@ func (c *common) sourceOptions(follow bool, now time.Time) (source.Options, erro
 	return o, nil
 }
 
+// timeFlag reads --since or --until by the filter language's grammar of
+// times (filter.ParseTime: --since 1w is start > -1w's moment); "" is no
+// bound.
+func timeFlag(s string, now time.Time) (time.Time, error) {
+	if strings.TrimSpace(s) == "" {
+		return time.Time{}, nil
+	}
+	return filter.ParseTime(s, now)
+}
+
+// memory reads --max-memory by the filter language's grammar of sizes
+// (filter.ParseSize: 2G is 2,000,000,000 bytes, as in bytes > 2G; 2GiB is
+// 2^31).
 func (c *common) memory() (int64, error) {
-	n, err := parseSize(c.maxMemory)
+	n, err := filter.ParseSize(c.maxMemory)
 	if err != nil {
-		return 0, usagef("--max-memory: %v", err)
+		return 0, usagef("--max-memory: %v (want e.g. 512MiB, 2GiB, 2G)", err)
 	}
 	if n < 16<<20 {
 		return 0, usagef("--max-memory: %s is too small (at least 16MiB)", c.maxMemory)
 	}
-	return n, nil
+	if n > 1<<62 {
+		return 0, usagef("--max-memory: %s is too large", c.maxMemory)
+	}
+	return int64(n), nil
 }

@@ -88,13 +88,13 @@ SOURCE: a file, a quoted glob, a directory, - (stdin), s3://bucket/prefix,
 
 Common flags:
   --filter EXPR          e.g. 'action = REJECT and dstport in (22, 3389)'
-  --since DUR|TIME       e.g. 15m, 2h, 2024-06-01T10:00:00Z
-  --until TIME
+  --since DUR|TIME       e.g. 15m, 2h, 1w, 2024-06-01T10:00:00Z (as times in filters)
+  --until DUR|TIME
   --log-format FMT       '${version} ${srcaddr} ...' or space-separated names
   --follow, --no-follow  keep reading new data (default: TUI follows, query does not)
   --tail N               start N lines before the end of existing files
   --poll                 poll files instead of using file-system events
-  --max-memory SIZE      index memory budget (default 1GiB)
+  --max-memory SIZE      index memory budget (default 1GiB; 2G = 2e9 bytes, 2GiB = 2^31, as in filters)
   --profile, --region, --endpoint-url, --stream-prefix, --live-tail   AWS sources
 
 Query flags:
