@@ -512,14 +512,14 @@ func (b *builder) fieldLeaf(fld model.Field, p valPred, absent bool) *cnode {
 	l := &leaf{field: fld, pred: p, absent: absent}
 	switch fld.Kind() {
 	case model.KindUint:
-		switch max := fld.Info().Max; {
+		switch w := fld.Info().Width; { // the column's storage, from model's field table
 		case fld == model.FieldEnd: // start (uint32) + a uint16 delta
 			l.kind = lEnd
 			l.k = kernFromIvs(&p, 1<<33-1)
-		case max <= math.MaxUint8:
+		case w == 1:
 			l.kind = lU8
 			l.k = kernFromTable(table8(func(v uint64) bool { return p.num(v) }), p.mask, p.inv)
-		case max <= math.MaxUint16:
+		case w == 2:
 			l.kind = lU16
 			l.k = kernFromIvs(&p, math.MaxUint16)
 		default:

@@ -58,7 +58,7 @@ func naiveGroup(snap *Snapshot, sel *Selection, keys []GroupKey, metrics []Metri
 		p, _ := rec.Uint(FieldPackets)
 		s.bytes += b
 		s.packets += p
-		if rec.Action == ActionReject {
+		if rec.Action() == ActionReject {
 			s.rejects++
 		}
 		for j, mt := range metrics {

@@ -224,9 +224,9 @@ func compileOp(f Field) colOp {
 		op.kind, op.slot, op.max = opUint, numSlot[f], fieldInfo[f].Max
 		op.ms = f == FieldStart || f == FieldEnd
 	case f.Kind() == KindAddr:
-		op.kind = opAddr
+		op.kind, op.slot = opAddr, addrSlot[f]
 	case f.Kind() == KindEnum:
-		op.kind = opEnum
+		op.kind, op.slot = opEnum, enumSlot[f]
 	default:
 		op.kind, op.slot = opStr, strSlot[f]
 	}

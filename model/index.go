@@ -24,61 +24,6 @@ const (
 	esc32 = 1<<32 - 1
 )
 
-// numWidth is the storage width in bytes of each KindUint slot.
-var numWidth = [numNumSlots]uint8{
-	0:  1, // version
-	1:  2, // srcport
-	2:  2, // dstport
-	3:  1, // protocol
-	4:  4, // packets (escape to overflow)
-	5:  4, // bytes (escape to overflow)
-	6:  4, // start
-	7:  2, // end, as a delta from start (escape to overflow)
-	8:  1, // tcp-flags
-	9:  1, // traffic-path
-	10: 1, // encryption-status
-}
-
-// numFields maps a numeric slot back to its field.
-var numFields = [numNumSlots]Field{
-	FieldVersion, FieldSrcPort, FieldDstPort, FieldProtocol, FieldPackets,
-	FieldBytes, FieldStart, FieldEnd, FieldTCPFlags, FieldTrafficPath, FieldEncryptionStatus,
-}
-
-// addrFields lists the address fields in their column order.
-var addrFields = [4]Field{FieldSrcAddr, FieldDstAddr, FieldPktSrcAddr, FieldPktDstAddr}
-
-// enumFields lists the enum fields in their column order.
-var enumFields = [4]Field{FieldAction, FieldLogStatus, FieldFlowDirection, FieldType}
-
-func addrSlot(f Field) int {
-	switch f {
-	case FieldSrcAddr:
-		return 0
-	case FieldDstAddr:
-		return 1
-	case FieldPktSrcAddr:
-		return 2
-	case FieldPktDstAddr:
-		return 3
-	}
-	return -1
-}
-
-func enumSlot(f Field) int {
-	switch f {
-	case FieldAction:
-		return 0
-	case FieldLogStatus:
-		return 1
-	case FieldFlowDirection:
-		return 2
-	case FieldType:
-		return 3
-	}
-	return -1
-}
-
 // Overflow is a value that did not fit its column's width; Row is the row
 // within the segment. Overflow lists are sorted by Row.
 type Overflow struct {
@@ -128,8 +73,8 @@ type Run struct {
 // active segment's columns; a sealed segment's columns never change.
 type segCols struct {
 	num   [numNumSlots]NumCol
-	enum  [4][]uint8
-	addr  [4][]uint32
+	enum  [numEnumSlots][]uint8
+	addr  [numAddrSlots][]uint32
 	str   [NumStrFields][]uint32
 	extra [][]uint32 // by extra column id (Index.extraNames)
 	runs  []Run
@@ -164,7 +109,7 @@ func (s *Seg) Num(f Field) *NumCol {
 
 // Enum returns the enum codes of field f (nil if no row has it; 0 = absent).
 func (s *Seg) Enum(f Field) []uint8 {
-	if k := enumSlot(f); k >= 0 {
+	if k := enumSlot[f]; k >= 0 {
 		return s.c.enum[k]
 	}
 	return nil
@@ -174,7 +119,7 @@ func (s *Seg) Enum(f Field) []uint8 {
 // no row has it; 0 = absent). Address codes index Snapshot.Addrs, string
 // codes index Snapshot.Strings(f).
 func (s *Seg) Codes(f Field) []uint32 {
-	if k := addrSlot(f); k >= 0 {
+	if k := addrSlot[f]; k >= 0 {
 		return s.c.addr[k]
 	}
 	if k := strSlot[f]; k >= 0 {
@@ -538,25 +483,19 @@ func (ix *Index) Append(rec *Record, pv Prov) {
 	}
 
 	// enums: code 0 is absent, so only present values are written
-	if pres.Has(FieldAction) {
-		ix.enumCol(s, 0)[i] = uint8(rec.Action)
-	}
-	if pres.Has(FieldLogStatus) {
-		ix.enumCol(s, 1)[i] = uint8(rec.LogStatus)
-	}
-	if pres.Has(FieldFlowDirection) {
-		ix.enumCol(s, 2)[i] = uint8(rec.Direction)
-	}
-	if pres.Has(FieldType) {
-		ix.enumCol(s, 3)[i] = uint8(rec.Type)
+	if pres&enumSet != 0 {
+		for k, f := range enumFields {
+			if pres.Has(f) {
+				ix.enumCol(s, k)[i] = rec.Enums[k]
+			}
+		}
 	}
 
 	// addresses
 	if pres&addrSet != 0 {
 		for k, f := range addrFields {
 			if pres.Has(f) {
-				a, _ := rec.Addr(f)
-				ix.codeCol(s, &c.addr[k])[i] = ix.addrDict.code(a, &ix.dictBytes)
+				ix.codeCol(s, &c.addr[k])[i] = ix.addrDict.code(rec.Addrs[k], &ix.dictBytes)
 			}
 		}
 	}
@@ -596,8 +535,6 @@ func (ix *Index) Append(rec *Record, pv Prov) {
 	s.n++
 	ix.next++
 }
-
-var addrSet = FieldSet(0).With(FieldSrcAddr).With(FieldDstAddr).With(FieldPktSrcAddr).With(FieldPktDstAddr)
 
 func (ix *Index) extraID(name string) int {
 	if id, ok := ix.extraIDs[name]; ok {

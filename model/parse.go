@@ -198,8 +198,8 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 	want := len(ops)
 	rec.Present = 0
 	rec.Num = [numNumSlots]uint64{}
-	rec.SrcAddr, rec.DstAddr, rec.PktSrc, rec.PktDst = netip.Addr{}, netip.Addr{}, netip.Addr{}, netip.Addr{}
-	rec.Action, rec.LogStatus, rec.Direction, rec.Type = 0, 0, 0, 0
+	rec.Addrs = [numAddrSlots]netip.Addr{}
+	rec.Enums = [numEnumSlots]uint8{}
 	rec.Extra = nil
 	rec.Format = p.format
 	extra := p.extra
@@ -295,21 +295,10 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 			}
 			rec.Num[op.slot] = v
 		case opAddr:
-			var a netip.Addr
-			a, i, r = scanAddr(line, i)
-			switch op.field {
-			case FieldSrcAddr:
-				rec.SrcAddr = a
-			case FieldDstAddr:
-				rec.DstAddr = a
-			case FieldPktSrcAddr:
-				rec.PktSrc = a
-			default:
-				rec.PktDst = a
-			}
+			rec.Addrs[op.slot], i, r = scanAddr(line, i)
 		case opEnum:
 			if i, r = skipToken(line, i); r == ReasonNone {
-				r = parseEnum(rec, op.field, line[start:i])
+				rec.Enums[op.slot], r = parseEnum(op.field, line[start:i])
 			}
 		case opExtra:
 			if i, r = skipToken(line, i); r == ReasonNone {
@@ -520,22 +509,12 @@ func parseIPv4(b []byte) ([4]byte, bool) {
 	return out, true
 }
 
-func parseEnum(rec *Record, f Field, tok []byte) Reason {
+// parseEnum returns the code of an enum token (any case).
+func parseEnum(f Field, tok []byte) (uint8, Reason) {
 	for i, v := range EnumValues(f) {
 		if len(tok) == len(v) && bytes.EqualFold(tok, unsafe.Slice(unsafe.StringData(v), len(v))) {
-			c := uint8(i + 1)
-			switch f {
-			case FieldAction:
-				rec.Action = Action(c)
-			case FieldLogStatus:
-				rec.LogStatus = LogStatus(c)
-			case FieldFlowDirection:
-				rec.Direction = Direction(c)
-			case FieldType:
-				rec.Type = TrafficType(c)
-			}
-			return ReasonNone
+			return uint8(i + 1), ReasonNone
 		}
 	}
-	return ReasonEnum
+	return 0, ReasonEnum
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"net/netip"
+	"strconv"
 )
 
 // Action is the record's ACCEPT/REJECT verdict. The zero value, ActionAbsent,
@@ -98,19 +99,7 @@ func (t TrafficType) String() string {
 // EnumValues lists the non-absent spellings of an enum field, in code order
 // starting at code 1. It returns nil for fields that are not KindEnum.
 // The caller must not modify the returned slice.
-func EnumValues(f Field) []string {
-	switch f {
-	case FieldAction:
-		return actionValues
-	case FieldLogStatus:
-		return statusValues
-	case FieldFlowDirection:
-		return directionValues
-	case FieldType:
-		return typeValues
-	}
-	return nil
-}
+func EnumValues(f Field) []string { return f.Info().Values }
 
 var (
 	actionValues    = []string{"ACCEPT", "REJECT"}
@@ -128,33 +117,6 @@ func EnumString(f Field, c uint8) string {
 	return vals[c-1]
 }
 
-// numSlot maps each KindUint field to its slot in Record.Num.
-var numSlot = [NumFields]int8{
-	FieldVersion: 0, FieldSrcPort: 1, FieldDstPort: 2, FieldProtocol: 3,
-	FieldPackets: 4, FieldBytes: 5, FieldStart: 6, FieldEnd: 7,
-	FieldTCPFlags: 8, FieldTrafficPath: 9, FieldEncryptionStatus: 10,
-}
-
-// numNumSlots is the size of Record.Num.
-const numNumSlots = 11
-
-// strSlot maps each KindString field to its slot in Record.Str (-1 if none).
-var strSlot, strFields = func() ([NumFields]int8, []Field) {
-	var slot [NumFields]int8
-	var fields []Field
-	for f := Field(0); f < NumFields; f++ {
-		slot[f] = -1
-		if f != FieldUnknown && f.Kind() == KindString {
-			slot[f] = int8(len(fields))
-			fields = append(fields, f)
-		}
-	}
-	return slot, fields
-}()
-
-// NumStrFields is the number of known string fields (the size of Record.Str).
-const NumStrFields = 23
-
 // Record is one parsed flow-log line as a fixed-width value.
 //
 // A field is present when it is in the record's format and its token was not
@@ -166,18 +128,10 @@ const NumStrFields = 23
 type Record struct {
 	Present FieldSet
 
-	Num     [numNumSlots]uint64 // KindUint fields by numSlot; start/end in Unix seconds
-	SrcAddr netip.Addr
-	DstAddr netip.Addr
-	PktSrc  netip.Addr
-	PktDst  netip.Addr
-
-	Action    Action
-	LogStatus LogStatus
-	Direction Direction
-	Type      TrafficType
-
-	Str [NumStrFields][]byte // KindString fields by strSlot
+	Num   [numNumSlots]uint64     // KindUint fields by slot; start/end in Unix seconds
+	Addrs [numAddrSlots]netip.Addr // KindAddr fields by slot
+	Enums [numEnumSlots]uint8      // KindEnum codes by slot (see EnumValues)
+	Str   [NumStrFields][]byte     // KindString fields by slot
 
 	// Extra holds the unknown fields' tokens in the order of Format.Extra;
 	// a `-` token is kept as "-".
@@ -186,6 +140,18 @@ type Record struct {
 	// Format is the format the record was parsed with.
 	Format *Format
 }
+
+// Action returns the record's action (ActionAbsent when absent).
+func (r *Record) Action() Action { return Action(r.Enums[enumSlot[FieldAction]]) }
+
+// LogStatus returns the record's log-status (StatusAbsent when absent).
+func (r *Record) LogStatus() LogStatus { return LogStatus(r.Enums[enumSlot[FieldLogStatus]]) }
+
+// Direction returns the record's flow-direction (DirAbsent when absent).
+func (r *Record) Direction() Direction { return Direction(r.Enums[enumSlot[FieldFlowDirection]]) }
+
+// Type returns the record's traffic type (TypeAbsent when absent).
+func (r *Record) Type() TrafficType { return TrafficType(r.Enums[enumSlot[FieldType]]) }
 
 // Has reports whether field f is present (in the format and not `-`).
 func (r *Record) Has(f Field) bool { return r.Present.Has(f) }
@@ -200,33 +166,17 @@ func (r *Record) Uint(f Field) (uint64, bool) {
 
 // Addr returns a KindAddr field's value, and whether it is present.
 func (r *Record) Addr(f Field) (netip.Addr, bool) {
-	var a netip.Addr
-	switch f {
-	case FieldSrcAddr:
-		a = r.SrcAddr
-	case FieldDstAddr:
-		a = r.DstAddr
-	case FieldPktSrcAddr:
-		a = r.PktSrc
-	case FieldPktDstAddr:
-		a = r.PktDst
-	default:
-		return a, false
+	k := addrSlot[f]
+	if k < 0 {
+		return netip.Addr{}, false
 	}
-	return a, r.Present.Has(f)
+	return r.Addrs[k], r.Present.Has(f)
 }
 
 // Enum returns a KindEnum field's code (0 = absent).
 func (r *Record) Enum(f Field) uint8 {
-	switch f {
-	case FieldAction:
-		return uint8(r.Action)
-	case FieldLogStatus:
-		return uint8(r.LogStatus)
-	case FieldFlowDirection:
-		return uint8(r.Direction)
-	case FieldType:
-		return uint8(r.Type)
+	if k := enumSlot[f]; k >= 0 {
+		return r.Enums[k]
 	}
 	return 0
 }
@@ -248,7 +198,7 @@ func (r *Record) Text(f Field) string {
 	switch f.Kind() {
 	case KindUint:
 		v, _ := r.Uint(f)
-		return uitoa(v)
+		return strconv.FormatUint(v, 10)
 	case KindAddr:
 		a, _ := r.Addr(f)
 		return a.String()
@@ -273,18 +223,4 @@ func (r *Record) Clone() Record {
 		}
 	}
 	return c
-}
-
-func uitoa(v uint64) string {
-	var buf [20]byte
-	i := len(buf)
-	for {
-		i--
-		buf[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	return string(buf[i:])
 }

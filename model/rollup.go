@@ -45,7 +45,7 @@ func (ix *Index) rollup(start int64, rec *Record) {
 		}
 		ix.pendMin, ix.pendCell = m, cell
 	}
-	r := &cell[rec.Action]
+	r := &cell[rec.Action()]
 	r.Flows++
 	r.Packets += rec.Num[numSlot[FieldPackets]]
 	r.Bytes += rec.Num[numSlot[FieldBytes]]

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"net/netip"
 	"strconv"
 	"unsafe"
 )
@@ -144,23 +143,13 @@ func (s *Snapshot) Record(sg *Seg, i int, rec *Record) {
 			if e == nil || e[i] == 0 {
 				continue
 			}
-			switch fld {
-			case FieldAction:
-				rec.Action = Action(e[i])
-			case FieldLogStatus:
-				rec.LogStatus = LogStatus(e[i])
-			case FieldFlowDirection:
-				rec.Direction = Direction(e[i])
-			case FieldType:
-				rec.Type = TrafficType(e[i])
-			}
+			rec.Enums[enumSlot[fld]] = e[i]
 		case KindAddr:
 			c := sg.Codes(fld)
 			if c == nil || c[i] == 0 {
 				continue
 			}
-			a := s.Addrs[c[i]]
-			*rec.addrPtr(fld) = a
+			rec.Addrs[addrSlot[fld]] = s.Addrs[c[i]]
 		default:
 			c := sg.Codes(fld)
 			if c == nil || c[i] == 0 {
@@ -177,16 +166,4 @@ func (s *Snapshot) Record(sg *Seg, i int, rec *Record) {
 			rec.Extra[j] = []byte(s.ExtraText(sg, i, f.Names[col]))
 		}
 	}
-}
-
-func (r *Record) addrPtr(f Field) *netip.Addr {
-	switch f {
-	case FieldSrcAddr:
-		return &r.SrcAddr
-	case FieldDstAddr:
-		return &r.DstAddr
-	case FieldPktSrcAddr:
-		return &r.PktSrc
-	}
-	return &r.PktDst
 }

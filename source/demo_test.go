@@ -83,7 +83,7 @@ func TestDemoEstate(t *testing.T) {
 		if a, ok := r.Addr(model.FieldSrcAddr); ok && a.Is6() {
 			v6++
 		}
-		switch r.LogStatus {
+		switch r.LogStatus() {
 		case model.StatusNoData:
 			nodata++
 		case model.StatusSkipData:
@@ -133,7 +133,7 @@ func incidentMatch(name string, r *model.Record) bool {
 	src, _ := r.Addr(model.FieldSrcAddr)
 	dst, _ := r.Addr(model.FieldDstAddr)
 	bytes, _ := r.Uint(model.FieldBytes)
-	reject := r.Action == model.ActionReject
+	reject := r.Action() == model.ActionReject
 	switch name {
 	case "sg-misconfig":
 		return reject && dport == 5432 && netip.MustParsePrefix("10.0.0.0/16").Contains(src)
