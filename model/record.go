@@ -128,7 +128,7 @@ func EnumString(f Field, c uint8) string {
 type Record struct {
 	Present FieldSet
 
-	Num   [numNumSlots]uint64     // KindUint fields by slot; start/end in Unix seconds
+	Num   [numNumSlots]uint64      // KindUint fields by slot; start/end in Unix seconds
 	Addrs [numAddrSlots]netip.Addr // KindAddr fields by slot
 	Enums [numEnumSlots]uint8      // KindEnum codes by slot (see EnumValues)
 	Str   [NumStrFields][]byte     // KindString fields by slot
