@@ -300,7 +300,7 @@ type Index struct {
 	addrDict addrDict
 	strDicts [NumStrFields]strDict
 	extraIDs map[string]int
-	extras   []strDict
+	extras   []*strDict
 	objects  strDict
 	formats  []*Format
 	fmtIDs   map[*Format]uint16
@@ -318,9 +318,7 @@ type Index struct {
 	roll   map[int64]*[3]Rollup // minute (Unix seconds / 60) -> by action; published
 
 	// writer-side rollups since the last Publish, merged into roll there
-	pend     map[int64]*[3]Rollup
-	pendMin  int64
-	pendCell *[3]Rollup
+	pend map[int64]*[3]Rollup
 
 	lastFmt   *Format
 	lastFmtID uint16
@@ -329,9 +327,10 @@ type Index struct {
 	snap atomic.Pointer[Snapshot]
 
 	// ingest state
-	parsers   map[objKey]*objState
+	seq       *Pipeline // Ingest's pipeline, without workers
 	defFormat *Format
-	scratch   Record
+	one       *chunk // Append's one-row chunk
+	oneRV     *resolver
 }
 
 // NewIndex returns an empty index whose memory is capped at maxMemory bytes
@@ -347,7 +346,6 @@ func NewIndex(maxMemory int64) *Index {
 		srcIDs:    map[string]uint16{},
 		roll:      map[int64]*[3]Rollup{},
 		pend:      map[int64]*[3]Rollup{},
-		parsers:   map[objKey]*objState{},
 	}
 	ix.addrDict.init()
 	for i := range ix.strDicts {
@@ -405,135 +403,18 @@ func (ix *Index) Object(name string) uint32 {
 }
 
 // Append adds one record. Only the writer goroutine may call it. The record
-// is copied; its byte slices may be reused afterwards.
+// is copied; its byte slices may be reused afterwards. Batches go through a
+// Pipeline (or Ingest) instead, which does the same for many records at
+// once and spreads the work over every core.
 func (ix *Index) Append(rec *Record, pv Prov) {
-	s := ix.active
-	if s == nil || s.n == SegmentRows {
-		s = ix.newSegment()
+	if ix.one == nil {
+		ix.one = &chunk{}
+		ix.oneRV = &resolver{ix: ix}
 	}
-	i := s.n
-	c := &s.cols
-
-	// provenance
-	fid := ix.lastFmtID
-	if rec.Format != ix.lastFmt {
-		fid = ix.formatID(rec.Format)
-		ix.lastFmt, ix.lastFmtID = rec.Format, fid
-	}
-	if nr := len(c.runs); nr == 0 {
-		c.runs = append(c.runs, Run{Row: uint32(i), Source: pv.Source, Format: fid, Object: pv.Object, Line: pv.Line, Offset: pv.Offset})
-	} else {
-		last := &c.runs[nr-1]
-		if last.Source != pv.Source || last.Object != pv.Object || last.Format != fid ||
-			(pv.Line != 0 && pv.Line != last.Line+int64(uint32(i)-last.Row)) {
-			c.runs = append(c.runs, Run{Row: uint32(i), Source: pv.Source, Format: fid, Object: pv.Object, Line: pv.Line, Offset: pv.Offset})
-		}
-	}
-
-	pres := rec.Present
-	fset := rec.Format.Set
-
-	// numeric columns: every allocated column gets a value or an absent bit
-	for k := 0; k < numNumSlots; k++ {
-		f := numFields[k]
-		col := &c.num[k]
-		has := pres.Has(f)
-		if !col.allocated() {
-			if !has && !fset.Has(f) {
-				continue
-			}
-			ix.allocNum(s, k)
-		}
-		if !has {
-			if col.Absent == nil {
-				col.Absent = make([]uint64, segWords)
-				s.bytes += segWords * 8
-				ix.segBytes += segWords * 8
-			}
-			col.Absent[i>>6] |= 1 << (uint(i) & 63)
-			if col.U16 != nil && f == FieldEnd {
-				col.U16[i] = 0
-			}
-			continue
-		}
-		v := rec.Num[k]
-		switch numWidth[k] {
-		case 1:
-			col.U8[i] = uint8(v)
-		case 2:
-			if f == FieldEnd {
-				st := rec.Num[numSlot[FieldStart]]
-				if pres.Has(FieldStart) && v >= st && v-st < esc16 {
-					col.U16[i] = uint16(v - st)
-				} else {
-					col.U16[i] = esc16
-					col.Over = append(col.Over, Overflow{uint32(i), v})
-				}
-			} else {
-				col.U16[i] = uint16(v)
-			}
-		case 4:
-			if v >= esc32 && f != FieldStart {
-				col.U32[i] = esc32
-				col.Over = append(col.Over, Overflow{uint32(i), v})
-			} else {
-				col.U32[i] = uint32(v)
-			}
-		}
-	}
-
-	// enums: code 0 is absent, so only present values are written
-	if pres&enumSet != 0 {
-		for k, f := range enumFields {
-			if pres.Has(f) {
-				ix.enumCol(s, k)[i] = rec.Enums[k]
-			}
-		}
-	}
-
-	// addresses
-	if pres&addrSet != 0 {
-		for k, f := range addrFields {
-			if pres.Has(f) {
-				ix.codeCol(s, &c.addr[k])[i] = ix.addrDict.code(rec.Addrs[k], &ix.dictBytes)
-			}
-		}
-	}
-
-	// strings: only the format's own string fields can be present
-	for _, k := range rec.Format.strSlots {
-		if pres.Has(strFields[k]) {
-			ix.codeCol(s, &c.str[k])[i] = ix.strDicts[k].codeBytes(rec.Str[k], &ix.dictBytes)
-		}
-	}
-
-	// unknown fields
-	for j, col := range rec.Format.Extra {
-		tok := rec.Extra[j]
-		if len(tok) == 1 && tok[0] == '-' {
-			continue
-		}
-		id := ix.extraID(rec.Format.Names[col])
-		for len(c.extra) <= id {
-			c.extra = append(c.extra, nil)
-		}
-		ix.codeCol(s, &c.extra[id])[i] = ix.extras[id].codeBytes(tok, &ix.dictBytes)
-	}
-
-	// rollups and time range
-	if pres.Has(FieldStart) {
-		st := int64(rec.Num[numSlot[FieldStart]])
-		if ix.minStart == 0 || st < ix.minStart {
-			ix.minStart = st
-		}
-		if st > ix.maxStart {
-			ix.maxStart = st
-		}
-		ix.rollup(st, rec)
-	}
-
-	s.n++
-	ix.next++
+	c := ix.one
+	c.reset()
+	c.add(rec, pv.Line, pv.Offset, ix.oneRV)
+	ix.commitChunk(c, pv.Source, pv.Object)
 }
 
 func (ix *Index) extraID(name string) int {
@@ -542,7 +423,7 @@ func (ix *Index) extraID(name string) int {
 	}
 	id := len(ix.extras)
 	ix.extraIDs[name] = id
-	var d strDict
+	d := &strDict{}
 	d.init()
 	ix.extras = append(ix.extras, d)
 	return id
@@ -686,153 +567,4 @@ func (c *segCols) view(n int) *segCols {
 	v.extra = append([][]uint32(nil), c.extra...)
 	v.runs = c.runs[:len(c.runs):len(c.runs)]
 	return &v
-}
-
-// addrDict interns addresses. IPv4 goes through an open-addressing table
-// of uint32 keys (one cache line per lookup), IPv6 through a map.
-type addrDict struct {
-	vals []netip.Addr
-	t4   u32table
-	// hot is a small direct-mapped cache in front of t4 (key<<32 | code):
-	// it stays in L1/L2 while t4 of a busy estate does not.
-	hot  [1 << 12]uint64
-	m6   map[netip.Addr]uint32
-	last netip.Addr
-	lc   uint32
-}
-
-func (d *addrDict) init() {
-	d.vals = []netip.Addr{{}}
-	d.t4.init(1 << 10)
-	d.m6 = map[netip.Addr]uint32{}
-}
-
-func (d *addrDict) code(a netip.Addr, bytes *int64) uint32 {
-	if a == d.last && d.lc != 0 {
-		return d.lc
-	}
-	var c uint32
-	if a.Is4() {
-		b := a.As4()
-		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		h := (k * 0x9E3779B1) >> (32 - 12)
-		if e := d.hot[h]; uint32(e>>32) == k && uint32(e) != 0 {
-			d.last, d.lc = a, uint32(e)
-			return uint32(e)
-		}
-		c = d.t4.get(k)
-		if c == 0 {
-			c = uint32(len(d.vals))
-			d.vals = append(d.vals, a)
-			before := len(d.t4.slots)
-			d.t4.put(k, c)
-			*bytes += 24 + int64(len(d.t4.slots)-before)*8 + 16
-		}
-		d.hot[h] = uint64(k)<<32 | uint64(c)
-	} else {
-		var ok bool
-		if c, ok = d.m6[a]; !ok {
-			c = uint32(len(d.vals))
-			d.vals = append(d.vals, a)
-			d.m6[a] = c
-			*bytes += 24 + 48
-		}
-	}
-	d.last, d.lc = a, c
-	return c
-}
-
-// u32table maps uint32 keys to non-zero uint32 values with linear probing.
-// A slot holds key<<32 | value; 0 is empty (values are never 0).
-type u32table struct {
-	slots []uint64
-	n     int
-	shift uint
-}
-
-func (t *u32table) init(size int) {
-	t.slots = make([]uint64, size)
-	t.n = 0
-	t.shift = uint(64 - bitsLen(size-1))
-}
-
-func bitsLen(x int) int {
-	n := 0
-	for x > 0 {
-		n++
-		x >>= 1
-	}
-	return n
-}
-
-func (t *u32table) get(k uint32) uint32 {
-	mask := len(t.slots) - 1
-	for i := int((uint64(k) * 0x9E3779B97F4A7C15) >> t.shift); ; i = (i + 1) & mask {
-		s := t.slots[i]
-		if s == 0 {
-			return 0
-		}
-		if uint32(s>>32) == k {
-			return uint32(s)
-		}
-	}
-}
-
-func (t *u32table) put(k, v uint32) {
-	if (t.n+1)*2 > len(t.slots) {
-		old := t.slots
-		t.init(len(old) * 2)
-		for _, s := range old {
-			if s != 0 {
-				t.put(uint32(s>>32), uint32(s))
-			}
-		}
-	}
-	mask := len(t.slots) - 1
-	i := int((uint64(k) * 0x9E3779B97F4A7C15) >> t.shift)
-	for t.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	t.slots[i] = uint64(k)<<32 | uint64(v)
-	t.n++
-}
-
-// strDict interns strings; code 0 is "" (absent).
-type strDict struct {
-	vals []string
-	m    map[string]uint32
-	last string
-	lc   uint32
-}
-
-func (d *strDict) init() {
-	d.vals = []string{""}
-	d.m = map[string]uint32{}
-}
-
-func (d *strDict) codeBytes(b []byte, bytes *int64) uint32 {
-	if d.lc != 0 && string(b) == d.last {
-		return d.lc
-	}
-	c, ok := d.m[string(b)]
-	if !ok {
-		s := string(b)
-		c = uint32(len(d.vals))
-		d.vals = append(d.vals, s)
-		d.m[s] = c
-		*bytes += int64(len(s))*2 + 48
-	}
-	d.last, d.lc = d.vals[c], c
-	return c
-}
-
-func (d *strDict) code(s string, bytes *int64) uint32 {
-	c, ok := d.m[s]
-	if !ok {
-		c = uint32(len(d.vals))
-		d.vals = append(d.vals, s)
-		d.m[s] = c
-		*bytes += int64(len(s))*2 + 48
-	}
-	return c
 }

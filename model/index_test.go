@@ -302,9 +302,8 @@ func TestIndexConcurrentReaders(t *testing.T) {
 	wg.Wait()
 }
 
-func TestU32Table(t *testing.T) {
-	var tb u32table
-	tb.init(4)
+func TestCodeTable(t *testing.T) {
+	tb := newCodeTable(4)
 	want := map[uint32]uint32{}
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := 1; i <= 100000; i++ {
@@ -313,7 +312,7 @@ func TestU32Table(t *testing.T) {
 			continue
 		}
 		want[k] = uint32(i)
-		tb.put(k, uint32(i))
+		tb = tb.put(k, uint32(i))
 	}
 	for k, v := range want {
 		if got := tb.get(k); got != v {
@@ -322,5 +321,39 @@ func TestU32Table(t *testing.T) {
 	}
 	if tb.get(0) != 0 && want[0] == 0 {
 		t.Fatal("missing key found")
+	}
+}
+
+// TestAppendSteadyStateAllocs: once the values are in the dictionaries
+// and the segment is open, appending a record allocates nothing, and
+// ingesting a batch of known values allocates a few times per batch, never
+// per line.
+func TestAppendSteadyStateAllocs(t *testing.T) {
+	data := genLines(2000, 5)
+	ix := NewIndex(0)
+	ix.Ingest(&Batch{Source: "s", Object: "o", Data: data})
+	ix.Publish()
+
+	p := NewParser(nil)
+	var rec Record
+	line, _ := CutLine(data)
+	if k, r := p.Parse(line, &rec); k != LineRecord {
+		t.Fatal(r)
+	}
+	pv := Prov{Source: ix.Source("s"), Object: ix.Object("o"), Line: 1}
+	ix.Append(&rec, pv)
+	if n := testing.AllocsPerRun(1000, func() {
+		pv.Line++
+		ix.Append(&rec, pv)
+	}); n != 0 {
+		t.Errorf("Append allocates %.2f times per record", n)
+	}
+
+	b := Batch{Source: "s", Object: "o", Data: data}
+	if n := testing.AllocsPerRun(10, func() { ix.Ingest(&b) }); n > 4 {
+		t.Errorf("Ingest of %d known lines allocates %.0f times", 2000, n)
+	}
+	if snap := ix.Publish(); snap.Rows() != 2000*12+1002 {
+		t.Fatalf("rows %d", snap.Rows())
 	}
 }

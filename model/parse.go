@@ -433,22 +433,43 @@ func scanAddr(line []byte, i int) (netip.Addr, int, Reason) {
 // Error describes the last rejected line as a ParseError. Call it right
 // after Parse returned LineBad with the same line; it allocates.
 func (p *Parser) Error(line []byte, reason Reason, source, object string, lineNo int64) *ParseError {
-	line = bytes.TrimRight(line, "\r\n")
-	e := &ParseError{Source: source, Object: object, Line: lineNo, Reason: reason}
+	return p.rejected(line, reason, lineNo).error(source, object)
+}
+
+// badLine keeps what describing a rejected line takes, so that the
+// description (which allocates) is built only for the lines kept as
+// samples. line must stay valid until then.
+type badLine struct {
+	line   []byte
+	reason Reason
+	lineNo int64
+	format *Format
+	col    int // the column at fault, -1 for the whole line
+	count  int // the fields found
+}
+
+// rejected captures the parser's view of the line it just rejected.
+func (p *Parser) rejected(line []byte, reason Reason, lineNo int64) badLine {
+	return badLine{line: line, reason: reason, lineNo: lineNo, format: p.format, col: p.badCol, count: p.badCount}
+}
+
+func (b badLine) error(source, object string) *ParseError {
+	line := bytes.TrimRight(b.line, "\r\n")
+	e := &ParseError{Source: source, Object: object, Line: b.lineNo, Reason: b.reason}
 	excerpt := line
-	if p.badCol >= 0 && p.badCol < len(p.format.Names) {
-		e.Field = p.format.Names[p.badCol]
-		if toks := bytes.Fields(line); p.badCol < len(toks) {
-			excerpt = toks[p.badCol]
+	if b.col >= 0 && b.col < len(b.format.Names) {
+		e.Field = b.format.Names[b.col]
+		if toks := bytes.Fields(line); b.col < len(toks) {
+			excerpt = toks[b.col]
 		}
-		if f := p.format.Fields[p.badCol]; reason == ReasonRange && f != FieldUnknown {
+		if f := b.format.Fields[b.col]; b.reason == ReasonRange && f != FieldUnknown {
 			e.Detail = "max " + strconv.FormatUint(fieldInfo[f].Max, 10)
 		}
 	}
-	if reason == ReasonFieldCount {
-		e.Detail = fmt.Sprintf("%d fields, format has %d", p.badCount, len(p.format.Fields))
-	}
-	if reason == ReasonTooLong {
+	switch b.reason {
+	case ReasonFieldCount:
+		e.Detail = fmt.Sprintf("%d fields, format has %d", b.count, len(b.format.Fields))
+	case ReasonTooLong:
 		e.Detail = fmt.Sprintf("%d bytes", len(line))
 	}
 	if len(excerpt) > 80 {

@@ -2,77 +2,92 @@ package model
 
 import (
 	"bytes"
-	"runtime"
 	"sync/atomic"
 )
 
-// Pipeline parses batches on several goroutines and appends their records
-// to the index in the order the batches were submitted, so ingest uses
-// every core while the index keeps its single writer.
+// Pipeline is the one way batches get into the index: it parses them and
+// appends their records in the order the batches were submitted. With
+// workers, batches are parsed on that many goroutines into chunks of
+// columns, dictionary codes included, and one committer copies the chunks
+// into the index in order, so ingest uses every core while the index keeps
+// its single writer. With none, the submitting goroutine does both before
+// Submit returns (Index.Ingest is this pipeline).
 //
 // One goroutine submits (Submit, Fault, Flush, Close). The index must not
 // be written by anyone else while the pipeline runs; call Flush before
 // Publish, from the submitting goroutine, so the snapshot covers every
 // batch submitted so far.
 type Pipeline struct {
-	ix    *Index
+	ix   *Index
+	objs objTracker
+
+	seq *pworker // no workers: the submitting goroutine's
+
+	// with workers
 	work  chan *pjob
 	order chan *pjob
 	done  chan struct{}
-	objs  map[pkey]*pobj
 	free  chan *pjob
+
+	batch IngestResult // the committer's sum over the pieces of a batch
 
 	records, bad, headers, blank atomic.Uint64
 }
 
-type pkey struct{ src, obj string }
+// pieceBytes is the most bytes of a batch parsed as one job: a source's
+// batch is one piece, a big one handed to Ingest is cut at line ends, so a
+// chunk's columns stay small enough for the cache.
+const pieceBytes = 512 << 10
 
-// pobj is the submitter's view of one object: its format and next line
-// number after the batches submitted so far.
-type pobj struct {
-	format *Format
-	line   int64
-}
-
+// pjob is one piece of a batch on its way through the pipeline.
 type pjob struct {
-	b      Batch
-	format *Format // format at the start of the batch
-	line   int64   // line number of the batch's first line
-	eof    bool
+	b      Batch   // Data, Line and Offset are the piece's
+	format *Format // format at the start of the piece
+	line   int64   // line number of the piece's first line
+	first  bool    // the first piece of its batch
+	final  bool    // the last piece of its batch
 
-	recs  []Record
-	extra [][]byte // backing store for the records' Extra slices
-	provs []pprov
-	bad   []ParseError
-	reas  []Reason
-	res   IngestResult
+	c    chunk
+	reas []Reason
+	// the last maxSamples bad lines, a ring: described at commit time
+	bad  [maxSamples]badLine
+	nbad int
+	res  IngestResult
 
-	done    func(IngestResult) // called on the committer after the batch is in
+	done    func(IngestResult) // on the final piece: called once the batch is in
 	fault   *ParseError        // a source fault to record, instead of a batch
 	barrier chan struct{}
 	ready   chan struct{}
 }
 
-type pprov struct {
-	line, off int64
+// pworker is what one parsing goroutine keeps from job to job.
+type pworker struct {
+	parser *Parser
+	rv     resolver
+	rec    Record
+	job    *pjob // no workers: the one job, reused
 }
 
-// NewPipeline starts a pipeline over ix with the given number of parsing
-// goroutines (GOMAXPROCS if <= 0).
+func newWorker(ix *Index) *pworker {
+	return &pworker{parser: NewParser(nil), rv: resolver{ix: ix}}
+}
+
+// NewPipeline returns a pipeline over ix that parses on the given number
+// of goroutines; with 0 workers, Submit parses and appends on the calling
+// goroutine. Close it when done.
 func NewPipeline(ix *Index, workers int) *Pipeline {
+	p := &Pipeline{ix: ix}
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		p.seq = newWorker(ix)
+		p.seq.job = &pjob{}
+		return p
 	}
-	p := &Pipeline{
-		ix:    ix,
-		work:  make(chan *pjob, workers),
-		order: make(chan *pjob, workers*3),
-		done:  make(chan struct{}),
-		objs:  map[pkey]*pobj{},
-		free:  make(chan *pjob, workers*4+2),
-	}
+	p.work = make(chan *pjob, workers)
+	p.order = make(chan *pjob, workers*3)
+	p.done = make(chan struct{})
+	p.free = make(chan *pjob, workers*4+2)
 	for i := 0; i < workers; i++ {
-		go p.worker()
+		go p.worker(newWorker(ix))
 	}
 	go p.commit()
 	return p
@@ -83,51 +98,94 @@ func NewPipeline(ix *Index, workers int) *Pipeline {
 // not nil, is called with the batch's result on the committing goroutine
 // once its records are in the index; it must be quick.
 func (p *Pipeline) Submit(b *Batch, done func(IngestResult)) {
-	k := pkey{b.Source, b.Object}
-	st := p.objs[k]
-	if st == nil || b.Reset {
-		f := b.Format
-		if f == nil {
-			f = p.ix.defFormat
-		}
-		if f == nil {
-			f = DefaultFormat
-		}
-		st = &pobj{format: f, line: 1}
-		p.objs[k] = st
+	res := p.submit(b, done)
+	if p.seq != nil && done != nil {
+		done(res)
 	}
-	if b.Line > 0 {
-		st.line = b.Line
-	}
-	j := p.job()
-	j.b = *b
-	j.done = done
-	j.format, j.line = st.format, st.line
-	// Find where this batch leaves the object: its last header line sets
-	// the format of the next batch, its line count the next line number.
-	lines, last := scanHeaders(b.Data)
-	st.line += lines
-	if last != nil {
-		st.format = last
-	}
-	if b.EOF {
-		delete(p.objs, k)
-	}
-	p.order <- j
-	p.work <- j
 }
+
+// submit cuts b into pieces and parses each (no workers) or hands it to
+// the workers. Without workers it returns the batch's result.
+func (p *Pipeline) submit(b *Batch, done func(IngestResult)) IngestResult {
+	st := p.objs.begin(b, p.ix.defFormat)
+	format, line, off := st.format, st.line, b.Offset
+	data := b.Data
+	var sum IngestResult
+	for first := true; first || len(data) > 0; first = false {
+		piece := data
+		if len(piece) > pieceBytes {
+			if i := bytes.IndexByte(piece[pieceBytes:], '\n'); i >= 0 {
+				piece = piece[:pieceBytes+i+1]
+			}
+		}
+		data = data[len(piece):]
+		var j *pjob
+		if p.seq != nil {
+			j = p.seq.job
+			j.reset()
+		} else {
+			j = p.job()
+		}
+		j.b = *b
+		j.b.Data, j.b.Line, j.b.Offset = piece, line, off
+		j.format, j.line = format, line
+		j.first, j.final = first, len(data) == 0
+		var lines int64
+		var last *Format
+		if p.seq != nil {
+			lines, last = p.seq.parse(j)
+			p.commitJob(j)
+			sum.add(j.res)
+			j.b = Batch{}
+		} else {
+			// Find where this piece leaves the object before a worker
+			// parses it: its last header line sets the format of what
+			// follows, its line count the next line number.
+			lines, last = scanHeaders(piece)
+			if j.final {
+				j.done = done
+			}
+			p.order <- j
+			p.work <- j
+		}
+		if last != nil {
+			format = last
+		}
+		line += lines
+		off += int64(len(piece))
+	}
+	p.objs.end(st, b, line-st.line, format)
+	return sum
+}
+
+func (r *IngestResult) add(o IngestResult) {
+	r.Records += o.Records
+	r.Headers += o.Headers
+	r.Blank += o.Blank
+	r.Bad += o.Bad
+}
+
+// ingest parses and commits b on the calling goroutine (no workers).
+func (p *Pipeline) ingest(b *Batch) IngestResult { return p.submit(b, nil) }
 
 // Fault records a source failure (see Index.ReportError) in order with the
 // batches around it.
 func (p *Pipeline) Fault(source, object string, line int64, err error) {
-	j := p.job()
-	j.fault = sourceError(source, object, line, err)
+	j := &pjob{fault: sourceError(source, object, line, err)}
+	if p.seq != nil {
+		p.commitJob(j)
+		return
+	}
+	j.ready = make(chan struct{})
 	close(j.ready)
 	p.order <- j
 }
 
 // Flush waits until every batch submitted so far is in the index.
 func (p *Pipeline) Flush() {
+	if p.seq != nil {
+		return
+	}
 	j := &pjob{barrier: make(chan struct{}), ready: make(chan struct{})}
 	close(j.ready)
 	p.order <- j
@@ -136,6 +194,9 @@ func (p *Pipeline) Flush() {
 
 // Close flushes and stops the pipeline's goroutines.
 func (p *Pipeline) Close() {
+	if p.seq != nil {
+		return
+	}
 	p.Flush()
 	close(p.work)
 	close(p.order)
@@ -144,7 +205,12 @@ func (p *Pipeline) Close() {
 
 // Capacity is the most batches the pipeline holds at once (submitted but
 // not yet committed): with the caller's own queue, the bound on memory.
-func (p *Pipeline) Capacity() int { return cap(p.order) + 1 }
+func (p *Pipeline) Capacity() int {
+	if p.seq != nil {
+		return 1
+	}
+	return cap(p.order) + 1
+}
 
 // Totals counts what the pipeline has committed so far.
 func (p *Pipeline) Totals() IngestResult {
@@ -156,8 +222,7 @@ func (p *Pipeline) job() *pjob {
 	var j *pjob
 	select {
 	case j = <-p.free:
-		j.recs, j.provs, j.bad, j.reas, j.extra = j.recs[:0], j.provs[:0], j.bad[:0], j.reas[:0], j.extra[:0]
-		j.res, j.fault, j.barrier, j.done = IngestResult{}, nil, nil, nil
+		j.reset()
 	default:
 		j = &pjob{}
 	}
@@ -165,125 +230,110 @@ func (p *Pipeline) job() *pjob {
 	return j
 }
 
-// scanHeaders counts the lines of data and returns the format of its last
-// usable header line (nil if none), as the parser would end up with.
-func scanHeaders(data []byte) (int64, *Format) {
-	var n int64
-	var last *Format
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		var line []byte
-		if i < 0 {
-			line, data = data, nil
-		} else {
-			line, data = data[:i], data[i+1:]
-		}
-		n++
-		k := 0
-		for k < len(line) && (line[k] == ' ' || line[k] == '\t') {
-			k++
-		}
-		if k < len(line) && (line[k] >= 'a' && line[k] <= 'z' || line[k] == '$') && IsHeaderLine(line) {
-			if f, err := ParseFormat(string(bytes.TrimRight(line, "\r"))); err == nil {
-				last = f
-			}
-		}
-	}
-	return n, last
+// reset empties a job for reuse, keeping its buffers.
+func (j *pjob) reset() {
+	j.c.reset()
+	j.reas = j.reas[:0]
+	j.bad, j.nbad = [maxSamples]badLine{}, 0
+	j.res, j.fault, j.barrier, j.done = IngestResult{}, nil, nil, nil
 }
 
-// worker parses batches into records.
-func (p *Pipeline) worker() {
-	parser := NewParser(nil)
+// worker parses jobs until the work channel closes.
+func (p *Pipeline) worker(w *pworker) {
 	for j := range p.work {
-		parser.SetFormat(j.format)
-		data := j.b.Data
-		line, off := j.line, j.b.Offset
-		for len(data) > 0 {
-			i := bytes.IndexByte(data, '\n')
-			var l []byte
-			if i < 0 {
-				l, data = data, nil
-			} else {
-				l, data = data[:i], data[i+1:]
-			}
-			if len(j.recs) == cap(j.recs) {
-				j.recs = append(j.recs, Record{})[:len(j.recs)]
-			}
-			rec := j.recs[:len(j.recs)+1]
-			kind, reason := parser.Parse(l, &rec[len(rec)-1])
-			switch kind {
-			case LineRecord:
-				if r := &rec[len(rec)-1]; r.Extra != nil {
-					// the parser reuses its Extra slice: keep a copy
-					n := len(j.extra)
-					j.extra = append(j.extra, r.Extra...)
-					r.Extra = j.extra[n:len(j.extra):len(j.extra)]
-				}
-				j.recs = rec
-				j.provs = append(j.provs, pprov{line, off})
-				j.res.Records++
-			case LineHeader:
-				j.res.Headers++
-			case LineBlank:
-				j.res.Blank++
-			case LineBad:
-				j.res.Bad++
-				j.reas = append(j.reas, reason)
-				if len(j.bad) < maxSamples {
-					j.bad = append(j.bad, *parser.Error(l, reason, j.b.Source, j.b.Object, line))
-				}
-			}
-			line++
-			off += int64(len(l)) + 1
-		}
+		w.parse(j)
 		close(j.ready)
 	}
 }
 
-// commit appends parsed batches to the index in submission order.
+// parse reads the job's lines into its chunk, starting in the job's
+// format. It returns the number of lines and, when a header line changed
+// the format, the format it ended in.
+func (w *pworker) parse(j *pjob) (int64, *Format) {
+	parser := w.parser
+	parser.SetFormat(j.format)
+	data := j.b.Data
+	line, off := j.line, j.b.Offset
+	for len(data) > 0 {
+		var l []byte
+		l, data = CutLine(data)
+		switch kind, reason := parser.Parse(l, &w.rec); kind {
+		case LineRecord:
+			j.c.add(&w.rec, line, off, &w.rv)
+			j.res.Records++
+		case LineHeader:
+			j.res.Headers++
+		case LineBlank:
+			j.res.Blank++
+		case LineBad:
+			j.res.Bad++
+			j.reas = append(j.reas, reason)
+			j.bad[j.nbad%maxSamples] = parser.rejected(l, reason, line)
+			j.nbad++
+		}
+		line++
+		off += int64(len(l)) + 1
+	}
+	var last *Format
+	if f := parser.Format(); f != j.format {
+		last = f
+	}
+	return line - j.line, last
+}
+
+// commit appends parsed jobs to the index in submission order.
 func (p *Pipeline) commit() {
 	defer close(p.done)
-	ix := p.ix
 	for j := range p.order {
 		<-j.ready
-		switch {
-		case j.barrier != nil:
+		if j.barrier != nil {
 			close(j.barrier)
 			continue
-		case j.fault != nil:
-			stats := &ix.sources[ix.Source(j.fault.Source)]
-			stats.Bad[ReasonSource]++
-			ix.sample(stats, j.fault)
-			p.bad.Add(1)
-		default:
-			src := ix.Source(j.b.Source)
-			obj := ix.Object(j.b.Object)
-			for i := range j.recs {
-				ix.Append(&j.recs[i], Prov{Source: src, Object: obj, Line: j.provs[i].line, Offset: j.provs[i].off})
-			}
-			stats := &ix.sources[src]
-			stats.Bytes += uint64(len(j.b.Data))
-			stats.Records += uint64(j.res.Records)
-			stats.Lines += uint64(j.res.Records + j.res.Headers + j.res.Blank + j.res.Bad)
-			for _, r := range j.reas {
-				stats.Bad[r]++
-			}
-			for i := range j.bad {
-				ix.sample(stats, &j.bad[i])
-			}
-			p.records.Add(uint64(j.res.Records))
-			p.bad.Add(uint64(j.res.Bad))
-			p.headers.Add(uint64(j.res.Headers))
-			p.blank.Add(uint64(j.res.Blank))
-			if j.done != nil {
-				j.done(j.res)
-			}
+		}
+		p.commitJob(j)
+		if j.fault != nil {
+			continue
 		}
 		j.b, j.done = Batch{}, nil
 		select {
 		case p.free <- j:
 		default:
 		}
+	}
+}
+
+// commitJob appends one parsed piece, or records one fault. Writer only.
+func (p *Pipeline) commitJob(j *pjob) {
+	ix := p.ix
+	if j.fault != nil {
+		stats := &ix.sources[ix.Source(j.fault.Source)]
+		stats.Bad[ReasonSource]++
+		ix.sample(stats, j.fault)
+		p.bad.Add(1)
+		return
+	}
+	src := ix.Source(j.b.Source)
+	obj := ix.Object(j.b.Object)
+	ix.commitChunk(&j.c, src, obj)
+	stats := &ix.sources[src]
+	stats.Bytes += uint64(len(j.b.Data))
+	stats.Records += uint64(j.res.Records)
+	stats.Lines += uint64(j.res.Records + j.res.Headers + j.res.Blank + j.res.Bad)
+	for _, r := range j.reas {
+		stats.Bad[r]++
+	}
+	for k := max(0, j.nbad-maxSamples); k < j.nbad; k++ {
+		ix.sample(stats, j.bad[k%maxSamples].error(j.b.Source, j.b.Object))
+	}
+	p.records.Add(uint64(j.res.Records))
+	p.bad.Add(uint64(j.res.Bad))
+	p.headers.Add(uint64(j.res.Headers))
+	p.blank.Add(uint64(j.res.Blank))
+	if j.first {
+		p.batch = IngestResult{}
+	}
+	p.batch.add(j.res)
+	if j.final && j.done != nil {
+		j.done(p.batch)
 	}
 }

@@ -32,23 +32,17 @@ func (b *Bucket) Total() Rollup {
 	return t
 }
 
-// rollup adds rec to the writer's pending per-minute rollups; Publish
-// merges them into the published ones. Writer only.
-func (ix *Index) rollup(start int64, rec *Record) {
-	m := start / 60
-	cell := ix.pendCell
-	if cell == nil || m != ix.pendMin {
-		cell = ix.pend[m]
-		if cell == nil {
-			cell = new([3]Rollup)
-			ix.pend[m] = cell
-		}
-		ix.pendMin, ix.pendCell = m, cell
+// addRollup adds one minute's totals to the writer's pending rollups;
+// Publish merges them into the published ones. Writer only.
+func (ix *Index) addRollup(minute int64, by *[3]Rollup) {
+	cell := ix.pend[minute]
+	if cell == nil {
+		cell = new([3]Rollup)
+		ix.pend[minute] = cell
 	}
-	r := &cell[rec.Action()]
-	r.Flows++
-	r.Packets += rec.Num[numSlot[FieldPackets]]
-	r.Bytes += rec.Num[numSlot[FieldBytes]]
+	for a := range by {
+		cell[a].add(by[a])
+	}
 }
 
 // mergeRollups publishes the pending rollups. Writer only.
@@ -69,7 +63,6 @@ func (ix *Index) mergeRollups() {
 	}
 	ix.rollMu.Unlock()
 	clear(ix.pend)
-	ix.pendCell = nil
 }
 
 // rollups folds the per-minute rollups into buckets of the given size
