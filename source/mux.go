@@ -30,7 +30,7 @@ type MuxOptions struct {
 	// Logf receives debug logs (nil: discarded).
 	Logf func(format string, args ...any)
 	// Sequential turns parallel parsing off: batches are parsed on the
-	// ingest goroutine itself (the default with one CPU).
+	// goroutine calling Run itself (the default with one CPU).
 	Sequential bool
 }
 
@@ -50,9 +50,10 @@ type MuxStats struct {
 }
 
 // Mux runs many sources into one index. Each source runs in its own
-// goroutine; a single ingest goroutine (the one calling Run) parses their
-// batches into the index and publishes snapshots. A source that fails is
-// recorded and the others go on.
+// goroutine; the goroutine calling Run hands their batches, in arrival
+// order, to a model.Pipeline (parsed on every core, appended by its one
+// committer) and publishes snapshots. A source that fails is recorded and
+// the others go on.
 type Mux struct {
 	ix      *model.Index
 	sources []Source
@@ -62,7 +63,7 @@ type Mux struct {
 	done    chan struct{}
 	started atomic.Bool
 
-	pipe *model.Pipeline // parallel parsing; nil when sequential
+	pipe *model.Pipeline // parses and appends; without workers when sequential
 
 	mu    sync.Mutex
 	ended []bool
@@ -206,14 +207,17 @@ func (m *Mux) runSource(ctx context.Context, i int, s Source) {
 	err = s.Run(sctx, emit)
 }
 
-// ingest is the single writer of the index. With more than one CPU it
-// parses batches in parallel through a model.Pipeline that commits them in
-// order; otherwise it ingests them in place.
+// ingest is the single writer of the index. Batches go through a
+// model.Pipeline: with more than one CPU its workers parse them in
+// parallel and its committer appends them in order; otherwise it parses
+// them here, in place.
 func (m *Mux) ingest() {
-	if runtime.GOMAXPROCS(0) > 1 && !m.opts.Sequential {
-		m.pipe = model.NewPipeline(m.ix, 0)
-		defer m.pipe.Close()
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || m.opts.Sequential {
+		workers = 0
 	}
+	m.pipe = model.NewPipeline(m.ix, workers)
+	defer m.pipe.Close()
 	every := m.opts.PublishEvery
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -221,9 +225,7 @@ func (m *Mux) ingest() {
 	armed, dirty := false, false
 	var last time.Time
 	publish := func() {
-		if m.pipe != nil {
-			m.pipe.Flush() // the snapshot covers every batch handed over
-		}
+		m.pipe.Flush() // the snapshot covers every batch handed over
 		s := m.ix.Publish()
 		m.publishes.Add(1)
 		m.offer(s)
@@ -261,11 +263,7 @@ func (m *Mux) ingest() {
 
 func (m *Mux) handle(it *item) {
 	if it.fault != nil {
-		if m.pipe != nil {
-			m.pipe.Fault(it.src, it.fault.Object, it.fault.Line, it.fault.Err)
-		} else {
-			m.ix.ReportError(it.src, it.fault.Object, it.fault.Line, it.fault.Err)
-		}
+		m.pipe.Fault(it.src, it.fault.Object, it.fault.Line, it.fault.Err)
 		m.faults.Add(1)
 		m.per[it.idx].bad.Add(1)
 		return
@@ -282,11 +280,7 @@ func (m *Mux) handle(it *item) {
 		m.per[idx].records.Add(uint64(res.Records))
 		m.per[idx].bad.Add(uint64(res.Bad))
 	}
-	if m.pipe != nil {
-		m.pipe.Submit(&it.b, done)
-		return
-	}
-	done(m.ix.Ingest(&it.b))
+	m.pipe.Submit(&it.b, done)
 }
 
 // offer puts s in the updates slot, replacing an unread older snapshot.
