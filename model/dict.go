@@ -73,6 +73,21 @@ func (t *codeTable) put(k, v uint32) *codeTable {
 	return t
 }
 
+// probe returns the first code stored under hashed key h that eq accepts,
+// or 0.
+func (t *codeTable) probe(h uint32, eq func(code uint32) bool) uint32 {
+	mask := len(t.slots) - 1
+	for i := t.home(h); ; i = (i + 1) & mask {
+		s := atomic.LoadUint64(&t.slots[i])
+		if s == 0 {
+			return 0
+		}
+		if uint32(s>>32) == h && eq(uint32(s)) {
+			return uint32(s)
+		}
+	}
+}
+
 func (t *codeTable) store(k uint32, s uint64) {
 	mask := len(t.slots) - 1
 	i := t.home(k)
@@ -117,19 +132,8 @@ func (d *addrDict) find(a netip.Addr) uint32 {
 	if a.Is4() {
 		return d.t4.Load().get(ipv4Key(a))
 	}
-	h := d.hash6(a)
-	t := d.t6.Load()
 	vals := *d.view.Load()
-	mask := len(t.slots) - 1
-	for i := t.home(h); ; i = (i + 1) & mask {
-		s := atomic.LoadUint64(&t.slots[i])
-		if s == 0 {
-			return 0
-		}
-		if c := uint32(s); uint32(s>>32) == h && int(c) < len(vals) && vals[c] == a {
-			return c
-		}
-	}
+	return d.t6.Load().probe(d.hash6(a), func(c uint32) bool { return int(c) < len(vals) && vals[c] == a })
 }
 
 // code returns a's code, adding a if new and counting the bytes it takes.
@@ -153,15 +157,8 @@ func (d *addrDict) code(a netip.Addr, bytes *int64) uint32 {
 	}
 	h := d.hash6(a)
 	t := d.t6.Load()
-	mask := len(t.slots) - 1
-	for i := t.home(h); ; i = (i + 1) & mask {
-		s := t.slots[i]
-		if s == 0 {
-			break
-		}
-		if c := uint32(s); uint32(s>>32) == h && d.vals[c] == a {
-			return c
-		}
+	if c := t.probe(h, func(c uint32) bool { return d.vals[c] == a }); c != 0 {
+		return c
 	}
 	c := uint32(len(d.vals))
 	d.vals = append(d.vals, a)
@@ -196,19 +193,12 @@ func (d *strDict) init() {
 // find returns the code of b and the dictionary's copy of it, or 0 when b
 // is not (yet) visible. Safe to call while the writer adds values.
 func (d *strDict) find(b []byte) (uint32, string) {
-	h := uint32(maphash.Bytes(d.seed, b))
-	t := d.t.Load()
 	vals := *d.view.Load()
-	mask := len(t.slots) - 1
-	for i := t.home(h); ; i = (i + 1) & mask {
-		s := atomic.LoadUint64(&t.slots[i])
-		if s == 0 {
-			return 0, ""
-		}
-		if c := uint32(s); uint32(s>>32) == h && int(c) < len(vals) && vals[c] == string(b) {
-			return c, vals[c]
-		}
+	c := d.t.Load().probe(uint32(maphash.Bytes(d.seed, b)), func(c uint32) bool { return int(c) < len(vals) && vals[c] == string(b) })
+	if c == 0 {
+		return 0, ""
 	}
+	return c, vals[c]
 }
 
 // codeBytes returns the code of b, adding it if new and counting the
@@ -216,15 +206,8 @@ func (d *strDict) find(b []byte) (uint32, string) {
 func (d *strDict) codeBytes(b []byte, bytes *int64) uint32 {
 	h := uint32(maphash.Bytes(d.seed, b))
 	t := d.t.Load()
-	mask := len(t.slots) - 1
-	for i := t.home(h); ; i = (i + 1) & mask {
-		s := t.slots[i]
-		if s == 0 {
-			break
-		}
-		if c := uint32(s); uint32(s>>32) == h && d.vals[c] == string(b) {
-			return c
-		}
+	if c := t.probe(h, func(c uint32) bool { return d.vals[c] == string(b) }); c != 0 {
+		return c
 	}
 	c := uint32(len(d.vals))
 	s := string(b)

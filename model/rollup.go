@@ -34,11 +34,13 @@ func (b *Bucket) Total() Rollup {
 
 // addRollup adds one minute's totals to the writer's pending rollups;
 // Publish merges them into the published ones. Writer only.
-func (ix *Index) addRollup(minute int64, by *[3]Rollup) {
-	cell := ix.pend[minute]
+func (ix *Index) addRollup(minute int64, by *[3]Rollup) { addCell(ix.pend, minute, by) }
+
+func addCell(cells map[int64]*[3]Rollup, minute int64, by *[3]Rollup) {
+	cell := cells[minute]
 	if cell == nil {
 		cell = new([3]Rollup)
-		ix.pend[minute] = cell
+		cells[minute] = cell
 	}
 	for a := range by {
 		cell[a].add(by[a])
@@ -52,14 +54,7 @@ func (ix *Index) mergeRollups() {
 	}
 	ix.rollMu.Lock()
 	for m, p := range ix.pend {
-		cell := ix.roll[m]
-		if cell == nil {
-			cell = new([3]Rollup)
-			ix.roll[m] = cell
-		}
-		for a := range p {
-			cell[a].add(p[a])
-		}
+		addCell(ix.roll, m, p)
 	}
 	ix.rollMu.Unlock()
 	clear(ix.pend)
