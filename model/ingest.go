@@ -19,6 +19,11 @@ type Batch struct {
 	Reset bool
 	// EOF says the object is complete; its parse state is dropped.
 	EOF bool
+	// Committed, when set, is called once the batch's lines are in the
+	// index (appended, or counted as bad; not yet published), on the
+	// goroutine that commits: it must be quick. The source Mux calls it,
+	// so that a receiver acknowledges only what is safely in.
+	Committed func(IngestResult)
 }
 
 // IngestResult counts what one Ingest call did.

@@ -268,7 +268,7 @@ func (m *Mux) handle(it *item) {
 		m.per[it.idx].bad.Add(1)
 		return
 	}
-	idx, size := it.idx, len(it.b.Data)
+	idx, size, ack := it.idx, len(it.b.Data), it.b.Committed
 	done := func(res model.IngestResult) {
 		if m.afterIngest != nil {
 			m.afterIngest()
@@ -279,6 +279,9 @@ func (m *Mux) handle(it *item) {
 		m.bad.Add(uint64(res.Bad))
 		m.per[idx].records.Add(uint64(res.Records))
 		m.per[idx].bad.Add(uint64(res.Bad))
+		if ack != nil {
+			ack(res)
+		}
 	}
 	m.pipe.Submit(&it.b, done)
 }

@@ -10,7 +10,8 @@ import (
 // Open maps a SOURCE argument of the command line (DESIGN §3) to a source:
 // `-` is standard input, `demo` the built-in generator, `s3://bucket/prefix`
 // an S3 listing, `cloudwatch://GROUP` or `cw://GROUP` a CloudWatch Logs
-// group, anything else (file:// URLs too) a file path, a (quoted) glob or
+// group, `firehose://[HOST]:PORT` a Firehose HTTP endpoint receiver
+// (the port is bound at once), anything else (file:// URLs too) a file path, a (quoted) glob or
 // a directory. A file that is really named "demo" is reached as ./demo.
 func Open(spec string, opts Options) (Source, error) {
 	switch {
@@ -26,10 +27,12 @@ func Open(spec string, opts Options) (Source, error) {
 		return NewS3(u, opts)
 	case strings.HasPrefix(spec, "cloudwatch://"), strings.HasPrefix(spec, "cw://"):
 		return NewCloudWatch(spec[strings.Index(spec, "://")+3:], opts)
+	case strings.HasPrefix(spec, "firehose://"):
+		return NewFirehose(spec, opts)
 	case strings.HasPrefix(spec, "file://"):
 		return NewFile(strings.TrimPrefix(spec, "file://"), opts)
 	case strings.Contains(spec, "://"):
-		return nil, fmt.Errorf("%s: unknown kind of source (want a path, a glob, a directory, -, demo, s3://, cloudwatch:// or cw://)", spec)
+		return nil, fmt.Errorf("%s: unknown kind of source (want a path, a glob, a directory, -, demo, s3://, cloudwatch://, cw:// or firehose://)", spec)
 	}
 	return NewFile(spec, opts)
 }

@@ -64,6 +64,9 @@ type Options struct {
 	// the service.
 	FilterPattern string
 
+	// Firehose configures firehose:// receivers.
+	Firehose FirehoseOptions
+
 	// Logf receives debug logs (nil: discarded). Sources never write to
 	// stdout or stderr: the TUI owns the terminal.
 	Logf func(format string, args ...any)

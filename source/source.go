@@ -68,7 +68,7 @@ func (s State) String() string {
 // Status is a snapshot of a source's state and counters.
 type Status struct {
 	Name   string
-	Kind   string // "file", "stdin", "demo", "s3", "cloudwatch"
+	Kind   string // "file", "stdin", "demo", "s3", "cloudwatch", "firehose"
 	State  State
 	Reason string // why degraded, waiting or failed ("" otherwise)
 
@@ -90,11 +90,25 @@ type Status struct {
 	Updated time.Time     // when the status last changed
 	Errors  []string      // recent errors, newest last (at most a few)
 
+	// Counters are counts of the source's own, in display order, shown
+	// beside the common ones (a receiver's requests, duplicates and
+	// rejects by reason); zero counts may be left out.
+	Counters []Counter
+	// Info holds lines about the source worth showing as they are (where
+	// a receiver listens, when it last heard from whom).
+	Info []string
+
 	// Records and Bad count what the index made of the source's lines:
 	// records appended and lines rejected, faults included. The Mux fills
 	// them in Statuses; a source leaves them zero.
 	Records uint64
 	Bad     uint64
+}
+
+// Counter is one named count of a Status.
+type Counter struct {
+	Name  string
+	Value uint64
 }
 
 // StatusBox is a mutex-guarded Status that sources embed to report their
@@ -110,6 +124,8 @@ func (b *StatusBox) Status() Status {
 	defer b.mu.Unlock()
 	st := b.st
 	st.Errors = append([]string(nil), b.st.Errors...)
+	st.Counters = append([]Counter(nil), b.st.Counters...)
+	st.Info = append([]string(nil), b.st.Info...)
 	return st
 }
 
