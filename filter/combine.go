@@ -45,7 +45,7 @@ func (f *Filter) And(clause Node) (*Filter, error) {
 	if clause == nil {
 		return f, nil
 	}
-	return CompileAt(conjoin(f.root, clause).String(), time.Unix(f.now, 0))
+	return CompileOptions(conjoin(f.root, clause).String(), Options{Now: time.Unix(f.now, 0), Names: f.names})
 }
 
 // conjoin returns the and of two parsed expressions (a nil side selects

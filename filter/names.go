@@ -59,6 +59,16 @@ func (f *Filter) UsesNames() bool {
 	return uses
 }
 
+// WithNames returns the filter compiled again against names c (the same
+// expression and clock): what a caller does when the configuration it
+// holds changes and UsesNames is true. f is not changed.
+func (f *Filter) WithNames(c *vpc.Config) *Filter {
+	if f.root == nil {
+		return f
+	}
+	return compileNodeNames(f.root, f.now, c)
+}
+
 // walkRefs calls fn for the reference of every comparison and existence
 // test.
 func walkRefs(n Node, fn func(Ref)) {

@@ -168,3 +168,23 @@ func TestNamesSemantics(t *testing.T) {
 		t.Errorf("athena: %s", f.Athena("flows"))
 	}
 }
+
+func TestWithNamesAndAnd(t *testing.T) {
+	ix := model.NewIndex(0)
+	ix.Ingest(&model.Batch{Source: "t", Object: "o", Line: 1,
+		Data: []byte("2 1 eni-a 10.0.0.1 10.0.0.9 1 22 6 1 1 100 160 ACCEPT OK\n")})
+	snap := ix.Publish()
+	f, err := CompileOptions("src-name = web", Options{})
+	if err != nil || f.Eval(snap, nil).Count != 0 {
+		t.Fatalf("%v", err)
+	}
+	c := vpc.NewConfig(vpc.Parts{Names: map[string]string{"10.0.0.1": "web"}})
+	g := f.WithNames(c)
+	if g.Eval(snap, nil).Count != 1 || f.Eval(snap, nil).Count != 0 {
+		t.Error("WithNames")
+	}
+	h, err := g.And(&Compare{Ref: Ref{Kind: RefField, Field: model.FieldDstPort}, Op: OpEq, Values: []Lit{{Kind: LitNum, Lo: 22, Hi: 22}}})
+	if err != nil || h.Eval(snap, nil).Count != 1 {
+		t.Errorf("And lost the names: %v", err)
+	}
+}

@@ -27,12 +27,24 @@ func LookupFieldOrAlias(name string) (Field, bool) {
 }
 
 // GroupKey is one group-by key: a field, an address prefix of an address
-// field (srcaddr/24), or a time bucket of start (minute, hour).
+// field (srcaddr/24), a time bucket of start (minute, hour), or the labels
+// a Labeler gives an address or string field (src-name).
 type GroupKey struct {
 	Field  Field
 	Prefix int   // address fields: prefix length kept (0 = whole address); see ParseGroupKey for IPv6
 	Bucket int64 // time keys: bucket size in seconds (Field is FieldStart)
 	Name   string
+	// Label, when set on an address or string field, groups by the label
+	// of each value instead of the value; values without a label are
+	// absent. The labels are read once per dictionary code, per query.
+	Label Labeler
+}
+
+// Labeler labels the values of an address or string field: a host's name
+// from the VPC configuration, say. "" means the value has no label.
+type Labeler interface {
+	LabelAddr(a netip.Addr) string
+	LabelString(f Field, s string) string
 }
 
 // ParseGroupKey reads a key as written on the command line: a field name or

@@ -18,8 +18,9 @@ type keyer struct {
 	k    GroupKey
 	size uint64
 
-	prefix []uint32 // address code -> prefix id, for Prefix keys
+	prefix []uint32 // address code -> prefix id, for Prefix keys; dictionary code -> label id, for Label keys
 	pvals  []netip.Prefix
+	labels []string // Label keys: label by id ("" at 0: absent)
 
 	bucket0 int64 // time keys: index of the first bucket
 
@@ -36,6 +37,33 @@ type keyer struct {
 func newKeyer(snap *Snapshot, k GroupKey) *keyer {
 	ky := &keyer{k: k}
 	switch {
+	case k.Label != nil && (k.Field.Kind() == KindAddr || k.Field.Kind() == KindString):
+		ids := map[string]uint32{}
+		ky.labels = []string{""}
+		n := len(snap.Addrs)
+		if k.Field.Kind() == KindString {
+			n = len(snap.Strings(k.Field))
+		}
+		ky.prefix = make([]uint32, n)
+		for c := 1; c < n; c++ {
+			var l string
+			if k.Field.Kind() == KindAddr {
+				l = k.Label.LabelAddr(snap.Addrs[c])
+			} else {
+				l = k.Label.LabelString(k.Field, snap.Strings(k.Field)[c])
+			}
+			if l == "" {
+				continue
+			}
+			id, ok := ids[l]
+			if !ok {
+				id = uint32(len(ky.labels))
+				ids[l] = id
+				ky.labels = append(ky.labels, l)
+			}
+			ky.prefix[c] = id
+		}
+		ky.size = uint64(len(ky.labels))
 	case k.Field.Kind() == KindAddr && k.Prefix > 0:
 		ids := map[netip.Prefix]uint32{}
 		ky.prefix = make([]uint32, len(snap.Addrs))
@@ -169,6 +197,9 @@ func (ky *keyer) value(snap *Snapshot, code uint64) KeyValue {
 		return KeyValue{Absent: true, Text: "-"}
 	}
 	f := ky.k.Field
+	if ky.labels != nil {
+		return KeyValue{Text: ky.labels[code]}
+	}
 	switch f.Kind() {
 	case KindAddr:
 		if ky.prefix != nil {
