@@ -397,7 +397,7 @@ func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
 	out = append(out, fitLine(title, w))
 	switch {
 	case in.err != nil:
-		out = append(out, fitLine(t.Error.Render(" cannot chart: "+Sanitize(in.err.Error())), w))
+		out = append(out, fitLine(t.Error.Render(" cannot chart: "+model.Sanitize(in.err.Error())), w))
 		return fillLines(out, w, h)
 	case !in.have:
 		out = append(out, fitLine(t.Muted.Render(" charting…"), w))

@@ -123,12 +123,12 @@ func detailLines(snap *model.Snapshot, sg *model.Seg, i int) []detailLine {
 	for col, fld := range f.Fields {
 		if fld == model.FieldUnknown {
 			name := f.Names[col]
-			out = append(out, detailLine{label: Sanitize(name), value: Sanitize(snap.ExtraText(sg, i, name)), meaning: "field not known to flowlens"})
+			out = append(out, detailLine{label: model.Sanitize(name), value: model.Sanitize(snap.ExtraText(sg, i, name)), meaning: "field not known to flowlens"})
 			continue
 		}
 		val := string(snap.AppendText(nil, sg, i, fld))
 		if fld.Kind() == model.KindString {
-			val = Sanitize(val)
+			val = model.Sanitize(val)
 		}
 		out = append(out, detailLine{label: fld.String(), value: val, meaning: meaning(snap, sg, i, fld)})
 	}
@@ -138,12 +138,12 @@ func detailLines(snap *model.Snapshot, sg *model.Seg, i int) []detailLine {
 	p := snap.Provenance(sg, i)
 	run := sg.Run(i)
 	out = append(out, detailLine{section: true, label: "Provenance"})
-	out = append(out, detailLine{label: "source", value: Sanitize(p.Source)})
+	out = append(out, detailLine{label: "source", value: model.Sanitize(p.Source)})
 	obj := p.Object
 	if obj == "" {
 		obj = "(the source itself)"
 	}
-	out = append(out, detailLine{label: "object", value: Sanitize(obj)})
+	out = append(out, detailLine{label: "object", value: model.Sanitize(obj)})
 	if p.Line > 0 {
 		out = append(out, detailLine{label: "line", value: strconv.FormatInt(p.Line, 10)})
 	}

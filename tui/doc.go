@@ -23,7 +23,7 @@
 // inside the program's own output. Update and View never scan the index:
 // View renders only the visible window of the selection
 // (model.Selection.Nth), so a frame costs the same over 10 or 10 million
-// records. Every string that came from a log passes through Sanitize
+// records. Every string that came from a log passes through model.Sanitize
 // before it reaches the terminal.
 //
 // # Views

@@ -79,7 +79,7 @@ func breadcrumb(t *Theme, levels []drillLevel, w int) string {
 	tail := "  (esc back)"
 	parts := []string{"all"}
 	for _, l := range levels {
-		parts = append(parts, Sanitize(l.label))
+		parts = append(parts, model.Sanitize(l.label))
 	}
 	head := " drill "
 	for len(parts) > 1 && width(head)+width(strings.Join(parts, sep))+width(tail) > w {

@@ -365,16 +365,16 @@ func (m *rootModel) startExport(path string) tea.Cmd {
 		return nil
 	}
 	j.path = path
-	m.status.flash("exporting to "+Sanitize(path)+"…", false)
+	m.status.flash("exporting to "+model.Sanitize(path)+"…", false)
 	return exportCmd(j)
 }
 
 // exported confirms an export in the status bar.
 func (m *rootModel) exported(msg exportMsg) {
 	if msg.err != nil {
-		m.status.flash(fmt.Sprintf("export failed (%s): %s", Sanitize(msg.err.Error()), Sanitize(msg.path)), true)
+		m.status.flash(fmt.Sprintf("export failed (%s): %s", model.Sanitize(msg.err.Error()), model.Sanitize(msg.path)), true)
 		m.env.debugf("export to %s: %v", msg.path, msg.err)
 		return
 	}
-	m.status.flash("exported "+itoa(msg.rows)+" rows to "+Sanitize(msg.path), false)
+	m.status.flash("exported "+itoa(msg.rows)+" rows to "+model.Sanitize(msg.path), false)
 }

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/model"
 )
 
 // filterBar shows the applied filter and, on "/", edits it: a text input
@@ -223,7 +224,7 @@ func (v *filterBar) View() string {
 		case v.env.expr == "":
 			body = t.Muted.Render("none: every record (/ to filter)")
 		default:
-			body = Sanitize(v.env.expr)
+			body = model.Sanitize(v.env.expr)
 		}
 		if v.env.pending {
 			body += t.Muted.Render("  filtering…")
@@ -241,7 +242,7 @@ func (v *filterBar) View() string {
 	}
 	line := fitLine(t.Prompt.Render(filterPrompt)+v.input.View()+" "+marker, v.w)
 	if v.other != nil {
-		return line + "\n" + fitLine(t.Error.Render(Sanitize(v.other.Error())), v.w)
+		return line + "\n" + fitLine(t.Error.Render(model.Sanitize(v.other.Error())), v.w)
 	}
 	if v.ferr == nil {
 		return line
@@ -254,7 +255,7 @@ func (v *filterBar) View() string {
 	case len(e.Expected) > 0:
 		msg += "; expected " + strings.Join(e.Expected, ", ")
 	}
-	msg = t.Error.Render(Sanitize(msg))
+	msg = t.Error.Render(model.Sanitize(msg))
 	expr := v.input.Value()
 	off := min(max(e.Offset, 0), len(expr))
 	if col, ok := v.input.Column(off); ok {
@@ -270,8 +271,8 @@ func (v *filterBar) View() string {
 	if from > 0 {
 		lead = ellipsis
 	}
-	ex := lead + Sanitize(expr[from:])
-	caret := strings.Repeat(" ", width(lead)+width(Sanitize(expr[from:off]))) + t.Error.Render("^")
+	ex := lead + model.Sanitize(expr[from:])
+	caret := strings.Repeat(" ", width(lead)+width(model.Sanitize(expr[from:off]))) + t.Error.Render("^")
 	return line + "\n" + fitLine(truncate(ex, v.w), v.w) + "\n" + fitLine(caret, v.w) + "\n" + fitLine(msg, v.w)
 }
 

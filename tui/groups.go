@@ -372,7 +372,7 @@ func keyText(k model.GroupKey, kv model.KeyValue) string {
 			return n + " (" + kv.Text + ")"
 		}
 	}
-	return Sanitize(kv.Text)
+	return model.Sanitize(kv.Text)
 }
 
 // rowKeyText renders a group's keys: a pair of addresses as "a → b".

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/flowlens/flowlens/model"
 )
 
 // Smallest usable terminal; below it the screen says so.
@@ -78,7 +79,7 @@ func (m *rootModel) header() string {
 	var b strings.Builder
 	b.WriteString(" " + t.Title.Render("flowlens"))
 	if m.cfg.Title != "" {
-		b.WriteString(" " + t.Muted.Render(truncate(Sanitize(m.cfg.Title), 24)))
+		b.WriteString(" " + t.Muted.Render(truncate(model.Sanitize(m.cfg.Title), 24)))
 	}
 	b.WriteString("  ")
 	cur := m.tabOf()
@@ -111,7 +112,7 @@ func (m *rootModel) header() string {
 // hintLine renders the active view's main keys, or a pending note.
 func (m *rootModel) hintLine() string {
 	if m.note != "" {
-		return fitLine(" "+m.env.theme.Error.Render(Sanitize(m.note)), m.w)
+		return fitLine(" "+m.env.theme.Error.Render(model.Sanitize(m.note)), m.w)
 	}
 	var keys []key.Binding
 	switch {

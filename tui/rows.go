@@ -270,7 +270,7 @@ func strText(snap *model.Snapshot, sg *model.Seg, i int, f model.Field) string {
 	if codes == nil || codes[i] == 0 {
 		return "-"
 	}
-	return Sanitize(snap.Strings(f)[codes[i]])
+	return model.Sanitize(snap.Strings(f)[codes[i]])
 }
 
 // endpoint formats an address and port: 10.0.1.5:443, [2001:db8::1]:443,

@@ -79,9 +79,9 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 		default:
 			state = t.Valid.Render(state)
 		}
-		head := " " + t.Header.Render(Sanitize(st.Name)) + "  " + t.Muted.Render(Sanitize(st.Kind)) + "  " + state
+		head := " " + t.Header.Render(model.Sanitize(st.Name)) + "  " + t.Muted.Render(model.Sanitize(st.Kind)) + "  " + state
 		if st.Reason != "" {
-			head += ": " + Sanitize(st.Reason)
+			head += ": " + model.Sanitize(st.Reason)
 		}
 		if st.Lag > 0 {
 			head += "  lag " + st.Lag.Round(time.Second).String()
@@ -106,16 +106,16 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 			kv(t, "throttled", model.HumanCount(st.Throttles)) + kv(t, "errors", strconv.Itoa(len(st.Errors)))
 		out = append(out, line)
 		if st.Current != "" {
-			out = append(out, "   "+t.Label.Render("reading")+" "+Sanitize(st.Current))
+			out = append(out, "   "+t.Label.Render("reading")+" "+model.Sanitize(st.Current))
 		}
 		if ss != nil && bad > 0 {
 			out = append(out, "   "+t.Warn.Render("bad lines by reason:")+" "+badReasons(ss))
 			for i := len(ss.Samples) - 1; i >= 0 && i >= len(ss.Samples)-5; i-- {
-				out = append(out, "     "+t.Muted.Render(Sanitize(ss.Samples[i].Error())))
+				out = append(out, "     "+t.Muted.Render(model.Sanitize(ss.Samples[i].Error())))
 			}
 		}
 		for _, e := range st.Errors {
-			out = append(out, "   "+t.Error.Render("error")+" "+Sanitize(e))
+			out = append(out, "   "+t.Error.Render("error")+" "+model.Sanitize(e))
 		}
 	}
 	// Sources that the index knows but the feed does not report (none
@@ -133,7 +133,7 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 	sort.Strings(extra)
 	for _, name := range extra {
 		ss := stats[name]
-		out = append(out, "", " "+t.Header.Render(Sanitize(name))+"  "+kv(t, "records", model.HumanCount(ss.Records))+kv(t, "bad", model.HumanCount(ss.BadTotal())))
+		out = append(out, "", " "+t.Header.Render(model.Sanitize(name))+"  "+kv(t, "records", model.HumanCount(ss.Records))+kv(t, "bad", model.HumanCount(ss.BadTotal())))
 	}
 	return out
 }

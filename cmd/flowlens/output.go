@@ -4,15 +4,23 @@ import (
 	"bufio"
 	"encoding/csv"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/flowlens/flowlens/model"
 )
 
 // tableSample is how many rows set the column widths of a record table.
 const tableSample = 1000
+
+// csvTerminal is the csv output format written to a terminal: the cells
+// are escaped by model.Sanitize first, as in a table, since text from a
+// log must never reach a terminal raw. CSV written to a file or a pipe
+// keeps the data as it was read.
+const csvTerminal = "csv (terminal)"
+
+// cellWidth returns how many terminal cells s takes (a wide character
+// takes two); s is escaped text, so it holds no control sequences.
+func cellWidth(s string) int { return ansi.StringWidth(s) }
 
 // printRecords writes the selected rows from global row id `from`, at most
 // limit (0 = all), in the output format. header says whether to print the
@@ -51,18 +59,18 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 			_, werr = w.Write(buf)
 			return werr == nil
 		})
-	case "csv":
+	case "csv", csvTerminal:
 		cols := snap.Columns()
 		cw := csv.NewWriter(w)
 		if header {
-			werr = cw.Write(cols)
+			werr = cw.Write(escapeCells(out, append([]string(nil), cols...)))
 		}
 		rec := make([]string, len(cols))
 		each(func(sg *model.Seg, i int) bool {
 			for c, name := range cols {
 				rec[c] = snap.Cell(sg, i, name)
 			}
-			werr = cw.Write(rec)
+			werr = cw.Write(escapeCells(out, rec))
 			return werr == nil
 		})
 		cw.Flush()
@@ -71,9 +79,11 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 		}
 	default:
 		cols := snap.Columns()
+		head := make([]string, len(cols))
 		widths := make([]int, len(cols))
 		for c, name := range cols {
-			widths[c] = len(name)
+			head[c] = model.Sanitize(name)
+			widths[c] = cellWidth(head[c])
 		}
 		seen := 0
 		sel.ForEach(func(sg *model.Seg, i int) bool {
@@ -81,22 +91,18 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 				return true
 			}
 			for c, name := range cols {
-				widths[c] = max(widths[c], len(snap.Cell(sg, i, name)))
+				widths[c] = max(widths[c], cellWidth(tableCell(snap.Cell(sg, i, name))))
 			}
 			seen++
 			return seen < tableSample
 		})
 		row := make([]string, len(cols))
 		if header {
-			werr = writeRow(w, cols, widths)
+			werr = writeRow(w, head, widths)
 		}
 		each(func(sg *model.Seg, i int) bool {
 			for c, name := range cols {
-				v := snap.Cell(sg, i, name)
-				if v == "" {
-					v = "-"
-				}
-				row[c] = sanitize(v)
+				row[c] = tableCell(snap.Cell(sg, i, name))
 			}
 			werr = writeRow(w, row, widths)
 			return werr == nil
@@ -105,6 +111,34 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 	return n, werr
 }
 
+// tableCell is a record's cell as a table shows it: escaped, and "-" when
+// the record's format lacks the column.
+func tableCell(v string) string {
+	if v == "" {
+		return "-"
+	}
+	return model.Sanitize(v)
+}
+
+// escapeCells escapes the cells of a CSV record written to a terminal
+// (out is csvTerminal); elsewhere it returns them as they are.
+func escapeCells(out string, cells []string) []string {
+	if out == csvTerminal {
+		return sanitizeAll(cells)
+	}
+	return cells
+}
+
+// sanitizeAll escapes every cell in place.
+func sanitizeAll(cells []string) []string {
+	for i, c := range cells {
+		cells[i] = model.Sanitize(c)
+	}
+	return cells
+}
+
+// writeRow writes a table row, each cell (escaped text) padded to its
+// column's width in terminal cells, two spaces between columns.
 func writeRow(w *bufio.Writer, cells []string, widths []int) error {
 	for c, v := range cells {
 		if c > 0 {
@@ -112,7 +146,7 @@ func writeRow(w *bufio.Writer, cells []string, widths []int) error {
 		}
 		w.WriteString(v)
 		if c < len(cells)-1 {
-			for pad := widths[c] - utf8.RuneCountInString(v); pad > 0; pad-- {
+			for pad := widths[c] - cellWidth(v); pad > 0; pad-- {
 				w.WriteByte(' ')
 			}
 		}
@@ -141,24 +175,24 @@ func printGroups(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.S
 			}
 		}
 		return nil
-	case "csv":
+	case "csv", csvTerminal:
 		cw := csv.NewWriter(w)
 		if !refresh {
-			cw.Write(model.GroupHeader(q))
+			cw.Write(escapeCells(out, model.GroupHeader(q)))
 		}
 		for _, row := range res.Rows {
-			cw.Write(model.GroupCells(q, row))
+			cw.Write(escapeCells(out, model.GroupCells(q, row)))
 		}
 		cw.Flush()
 		return cw.Error()
 	}
 	// table: keys, metrics, and the share of the sort metric
-	head := append(model.GroupHeader(q), "share")
+	head := sanitizeAll(append(model.GroupHeader(q), "share"))
 	rows := [][]string{head}
 	for _, row := range res.Rows {
 		var cells []string
 		for _, kv := range row.Key {
-			cells = append(cells, sanitize(kv.Text))
+			cells = append(cells, model.Sanitize(kv.Text))
 		}
 		for m, mt := range q.Metrics {
 			cells = append(cells, string(model.AppendMetric(nil, mt, row.Vals[m])))
@@ -173,7 +207,7 @@ func printGroups(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.S
 	widths := make([]int, len(head))
 	for _, r := range rows {
 		for c, v := range r {
-			widths[c] = max(widths[c], utf8.RuneCountInString(v))
+			widths[c] = max(widths[c], cellWidth(v))
 		}
 	}
 	if refresh {
@@ -213,50 +247,20 @@ func printTotals(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.S
 		b = append(b, '}', '\n')
 		_, err := w.Write(b)
 		return err
-	case "csv":
+	case "csv", csvTerminal:
 		cw := csv.NewWriter(w)
 		var head, rec []string
 		for m, mt := range q.Metrics {
 			head = append(head, mt.Name)
 			rec = append(rec, string(model.AppendMetric(nil, mt, vals[m])))
 		}
-		cw.Write(head)
+		cw.Write(escapeCells(out, head))
 		cw.Write(rec)
 		cw.Flush()
 		return cw.Error()
 	}
 	for m, mt := range q.Metrics {
-		w.WriteString(mt.Name + "\t" + string(model.AppendMetric(nil, mt, vals[m])) + "\n")
+		w.WriteString(model.Sanitize(mt.Name) + "\t" + string(model.AppendMetric(nil, mt, vals[m])) + "\n")
 	}
 	return nil
-}
-
-// sanitize makes text from a log safe for a terminal: control characters
-// (C0, DEL, C1) and invalid UTF-8 become visible escapes, so escape
-// sequences in a log can never reach the terminal.
-func sanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || !unicode.IsPrint(r) && r != ' ' {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\x` + strconv.FormatUint(uint64(s[i])|0x100, 16)[1:])
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || !unicode.IsPrint(r) && r != ' ':
-			b.WriteString(strconv.QuoteRune(r)[1 : len(strconv.QuoteRune(r))-1])
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return b.String()
 }

@@ -79,6 +79,9 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if out != "table" && out != "jsonl" && out != "csv" {
 		return usagef("--output %q: want table, jsonl or csv", out)
 	}
+	if out == "csv" && isTerminal(stdout) {
+		out = csvTerminal
+	}
 	if q.limit < 0 || q.top < 0 {
 		return usagef("--limit and --top must not be negative")
 	}
@@ -382,12 +385,12 @@ func reportBad(w io.Writer, snap *model.Snapshot) {
 			}
 		}
 		sort.Strings(parts)
-		fmt.Fprintf(w, "flowlens: %s: %d bad line(s) skipped (%s)\n", sanitize(st.Name), total, strings.Join(parts, ", "))
+		fmt.Fprintf(w, "flowlens: %s: %d bad line(s) skipped (%s)\n", model.Sanitize(st.Name), total, strings.Join(parts, ", "))
 		for i, s := range st.Samples {
 			if i == 3 {
 				break
 			}
-			fmt.Fprintf(w, "  %s\n", sanitize(s.Error()))
+			fmt.Fprintf(w, "  %s\n", model.Sanitize(s.Error()))
 		}
 	}
 }

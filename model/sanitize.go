@@ -1,4 +1,4 @@
-package tui
+package model
 
 import (
 	"strconv"
@@ -11,7 +11,9 @@ import (
 // separators and bytes that are not UTF-8 become visible escapes such as
 // \x1b, \u009b, \u202e or \xff, so an escape sequence hidden in a log line
 // can never reach the terminal. Clean text is returned as is, without
-// allocating. Every view passes untrusted text through it.
+// allocating. It is the one sanitiser: the explorer's views and the query
+// command's table (and CSV written to a terminal) pass every untrusted
+// string through it, and measure it afterwards.
 func Sanitize(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f {
@@ -19,16 +21,6 @@ func Sanitize(s string) string {
 		}
 	}
 	return s
-}
-
-// AppendSanitized appends the sanitized form of b to dst.
-func AppendSanitized(dst, b []byte) []byte {
-	for i := 0; i < len(b); i++ {
-		if c := b[i]; c < 0x20 || c >= 0x7f {
-			return appendSanitized(append(dst, b[:i]...), "", string(b[i:]))
-		}
-	}
-	return append(dst, b...)
 }
 
 // appendSanitized appends clean (known clean) then the escaped form of s.

@@ -1,4 +1,4 @@
-package tui
+package model
 
 import (
 	"strings"
@@ -30,9 +30,6 @@ func TestSanitize(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Sanitize(tc.in); got != tc.want {
 				t.Errorf("Sanitize(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-			if got := string(AppendSanitized([]byte("p:"), []byte(tc.in))); got != "p:"+tc.want {
-				t.Errorf("AppendSanitized(%q) = %q, want %q", tc.in, got, "p:"+tc.want)
 			}
 		})
 	}
