@@ -229,8 +229,8 @@ func (ky *keyer) value(snap *Snapshot, code uint64) KeyValue {
 // grouper accumulates metrics per group id in parallel arrays.
 type grouper struct {
 	keyers  []*keyer
-	radix   []uint64 // composite = sum(code_k * radix_k)
 	dense   bool
+	space   uint64   // the composite key space
 	ids     *u64map  // composite -> group id (hash mode)
 	comps   []uint64 // group id -> composite (hash mode)
 	cnt     []uint64
@@ -240,87 +240,127 @@ type grouper struct {
 	dfields []Field
 	dsets   []*u64set           // per distinct metric: (group<<32 | value code)
 	dlocal  []map[uint64]uint32 // per distinct metric on wide numbers: value -> code
+
+	rows []int32  // scratch: a segment's selected rows
+	raw  []uint32 // scratch: a segment's codes of one key
 }
 
-// Group runs a group-by over sel (nil = every row of snap).
+// Group runs a group-by over sel (nil = every row of snap), in phases:
 //
-// Every key becomes a dense code per row (a dictionary code, an address
-// prefix id, a bucket number, ...). With several keys a first pass keeps
-// only the codes that occur, so the product of the key spaces stays small
-// enough for plain arrays in most cases; otherwise a hash map from the
-// composite key to a group id is used.
+//   - plan: check the query and make one keyer per key, which turns each
+//     row into a dense code (a dictionary code, an address prefix id, a
+//     bucket number, ...);
+//   - shrink: with several keys (or a wide numeric key) keep only the
+//     codes that occur, so the product of the key spaces, the composite
+//     key, stays small enough for plain arrays in most cases;
+//   - accumulate: add every selected row to its group, in arrays indexed
+//     by the composite key (dense) or through group ids assigned
+//     partition by partition (hash);
+//   - result: rank the groups, keep the top N and turn keys into values.
 func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
+	q, err := checkGroupQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	if sel == nil {
+		sel = SelectAll(snap)
+	}
+	g := planGroup(snap, q)
+	g.shrink(sel)
+	if err := g.size(sel, q); err != nil {
+		return nil, err
+	}
+	if g.dense {
+		g.accumulateDense(sel)
+	} else {
+		g.accumulateHashed(sel)
+	}
+	return g.result(snap, q), nil
+}
+
+// checkGroupQuery validates q and fills in its defaults.
+func checkGroupQuery(q GroupQuery) (GroupQuery, error) {
 	if len(q.Keys) == 0 || len(q.Keys) > 4 {
-		return nil, fmt.Errorf("group-by: want 1 to 4 keys, got %d", len(q.Keys))
+		return q, fmt.Errorf("group-by: want 1 to 4 keys, got %d", len(q.Keys))
 	}
 	if len(q.Metrics) == 0 {
 		q.Metrics = []Metric{{Kind: MetricCount, Name: "count"}}
 	}
 	if q.Sort < 0 || q.Sort >= len(q.Metrics) {
-		return nil, fmt.Errorf("group-by: sort metric %d out of range", q.Sort)
+		return q, fmt.Errorf("group-by: sort metric %d out of range", q.Sort)
 	}
-	if sel == nil {
-		sel = SelectAll(snap)
-	}
-	g := &grouper{}
+	return q, nil
+}
+
+// planGroup makes the keyers of q's keys and the grouper's scratch space.
+func planGroup(snap *Snapshot, q GroupQuery) *grouper {
+	g := &grouper{rows: make([]int32, 0, SegmentRows), raw: make([]uint32, SegmentRows)}
 	for _, k := range q.Keys {
 		g.keyers = append(g.keyers, newKeyer(snap, k))
 	}
+	return g
+}
 
-	rows := make([]int32, 0, SegmentRows)
-	raw := make([]uint32, SegmentRows)
-	segRows := func(ss *SegSel) []int32 {
-		if ss.Bits == nil {
-			return nil
-		}
-		return selectedRows(ss, rows[:0])
+// segRows returns the selected rows of a segment, nil when all are (the
+// grouper's scratch: valid until the next call), and their number.
+func (g *grouper) segRows(ss *SegSel) ([]int32, int) {
+	if ss.Bits == nil {
+		return nil, ss.Seg.N
 	}
-	if len(g.keyers) > 1 || g.keyers[0].local != nil {
-		// Pass 1: find the codes in use, to shrink each key's space.
-		for _, ky := range g.keyers {
-			var used []bool
-			if ky.local == nil {
-				used = make([]bool, ky.size)
-			}
-			for si := range sel.Segs {
-				ss := &sel.Segs[si]
-				rs := segRows(ss)
-				m := ss.Seg.N
-				if rs != nil {
-					m = len(rs)
-				}
-				out := raw[:m]
-				ky.codes(ss.Seg, rs, out)
-				if used != nil {
-					for _, c := range out {
-						used[c] = true
-					}
-				}
-			}
-			if used == nil {
-				ky.n = uint64(len(ky.lvals))
-				continue
-			}
-			ky.remap = make([]uint32, ky.size)
-			for c, u := range used {
-				if u {
-					ky.remap[c] = uint32(len(ky.inv))
-					ky.inv = append(ky.inv, uint32(c))
-				}
-			}
-			ky.n = uint64(len(ky.inv))
-		}
-	} else {
+	rs := selectedRows(ss, g.rows[:0])
+	return rs, len(rs)
+}
+
+// shrink is the first pass of a multi-key (or wide-key) group-by: it finds
+// the codes in use, to shrink each key's space.
+func (g *grouper) shrink(sel *Selection) {
+	if len(g.keyers) == 1 && g.keyers[0].local == nil {
 		g.keyers[0].n = g.keyers[0].size
+		return
 	}
+	for _, ky := range g.keyers {
+		var used []bool
+		if ky.local == nil {
+			used = make([]bool, ky.size)
+		}
+		for si := range sel.Segs {
+			ss := &sel.Segs[si]
+			rs, m := g.segRows(ss)
+			out := g.raw[:m]
+			ky.codes(ss.Seg, rs, out)
+			if used != nil {
+				for _, c := range out {
+					used[c] = true
+				}
+			}
+		}
+		if used == nil {
+			ky.n = uint64(len(ky.lvals))
+			continue
+		}
+		ky.remap = make([]uint32, ky.size)
+		for c, u := range used {
+			if u {
+				ky.remap[c] = uint32(len(ky.inv))
+				ky.inv = append(ky.inv, uint32(c))
+			}
+		}
+		ky.n = uint64(len(ky.inv))
+	}
+}
+
+// size computes the composite key space, chooses dense or hash mode and
+// allocates the metric arrays.
+func (g *grouper) size(sel *Selection, q GroupQuery) error {
 	space := uint64(1)
 	for _, ky := range g.keyers {
 		hi, lo := bits.Mul64(space, max(ky.n, 1))
 		if hi != 0 {
-			return nil, fmt.Errorf("group-by: the key space of %d keys is too large; use fewer or narrower keys", len(q.Keys))
+			return fmt.Errorf("group-by: the key space of %d keys is too large; use fewer or narrower keys", len(q.Keys))
 		}
 		space = lo
 	}
+	g.space = space
 	g.dense = space <= denseLimit
 
 	need := map[MetricKind]bool{}
@@ -354,79 +394,84 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 	if need[MetricRejects] {
 		g.rej = make([]uint64, n, capacity)
 	}
+	return nil
+}
 
+// composite writes the composite key of each of the m rows (rs nil = the
+// segment's first m rows).
+func (g *grouper) composite(sg *Seg, rs []int32, c []uint64) {
+	clear(c)
+	out := g.raw[:len(c)]
+	for _, ky := range g.keyers {
+		ky.codes(sg, rs, out)
+		radix := max(ky.n, 1)
+		if ky.remap != nil {
+			for j, v := range out {
+				c[j] = c[j]*radix + uint64(ky.remap[v])
+			}
+		} else {
+			for j, v := range out {
+				c[j] = c[j]*radix + uint64(v)
+			}
+		}
+	}
+}
+
+// accumulateDense adds every selected row to the group its composite key
+// names directly.
+func (g *grouper) accumulateDense(sel *Selection) {
 	comp := make([]uint64, SegmentRows)
 	gid := make([]uint32, SegmentRows)
-	var allKeys []uint64 // hash mode: every row's composite key, in row order
-	if !g.dense {
-		allKeys = make([]uint64, 0, sel.Count)
-	}
+	single := g.keyers[0]
 	for si := range sel.Segs {
 		ss := &sel.Segs[si]
 		sg := ss.Seg
-		rs := segRows(ss)
-		m := sg.N
-		if rs != nil {
-			m = len(rs)
-		}
+		rs, m := g.segRows(ss)
 		if m == 0 {
 			continue
 		}
 		ids := gid[:m]
-		single := g.keyers[0]
-		if len(g.keyers) == 1 && single.remap == nil && g.dense {
-			if rs == nil && single.prefix == nil && (single.k.Field.Kind() == KindAddr || single.k.Field.Kind() == KindString) && sg.Codes(single.k.Field) != nil {
-				ids = sg.Codes(single.k.Field)[:m] // the hot path: codes are group ids
-			} else {
-				single.codes(sg, rs, ids)
-			}
-		} else {
+		switch {
+		case len(g.keyers) > 1 || single.remap != nil:
 			c := comp[:m]
-			clear(c)
-			out := raw[:m]
-			for _, ky := range g.keyers {
-				ky.codes(sg, rs, out)
-				radix := max(ky.n, 1)
-				if ky.remap != nil {
-					for j, v := range out {
-						c[j] = c[j]*radix + uint64(ky.remap[v])
-					}
-				} else {
-					for j, v := range out {
-						c[j] = c[j]*radix + uint64(v)
-					}
-				}
-			}
-			if !g.dense {
-				// Hash mode: keep the keys; ids are assigned below, by
-				// partition, then the rows are accumulated.
-				allKeys = append(allKeys, c...)
-				continue
-			}
+			g.composite(sg, rs, c)
 			for j, v := range c {
 				ids[j] = uint32(v)
 			}
+		case rs == nil && single.prefix == nil && (single.k.Field.Kind() == KindAddr || single.k.Field.Kind() == KindString) && sg.Codes(single.k.Field) != nil:
+			ids = sg.Codes(single.k.Field)[:m] // the hot path: codes are group ids
+		default:
+			single.codes(sg, rs, ids)
 		}
 		g.accumulate(sg, rs, ids)
 	}
-	if !g.dense {
-		allIDs := g.assignPartitioned(allKeys)
-		off := 0
-		for si := range sel.Segs {
-			ss := &sel.Segs[si]
-			rs := segRows(ss)
-			m := ss.Seg.N
-			if rs != nil {
-				m = len(rs)
-			}
-			if m == 0 {
-				continue
-			}
-			g.accumulate(ss.Seg, rs, allIDs[off:off+m])
-			off += m
+}
+
+// accumulateHashed keeps every selected row's composite key, gives the
+// keys group ids partition by partition, then adds the rows.
+func (g *grouper) accumulateHashed(sel *Selection) {
+	allKeys := make([]uint64, 0, sel.Count) // every row's composite key, in row order
+	for si := range sel.Segs {
+		ss := &sel.Segs[si]
+		rs, m := g.segRows(ss)
+		if m == 0 {
+			continue
 		}
+		n := len(allKeys)
+		allKeys = allKeys[:n+m]
+		g.composite(ss.Seg, rs, allKeys[n:])
 	}
-	return g.result(snap, q), nil
+	allIDs := g.assignPartitioned(allKeys)
+	off := 0
+	for si := range sel.Segs {
+		ss := &sel.Segs[si]
+		rs, m := g.segRows(ss)
+		if m == 0 {
+			continue
+		}
+		g.accumulate(ss.Seg, rs, allIDs[off:off+m])
+		off += m
+	}
 }
 
 // assignPartitioned gives every composite key its group id (creating
