@@ -1,74 +1,13 @@
 package model
 
 import (
-	"fmt"
-	"math/rand/v2"
-	"strconv"
 	"sync"
 	"testing"
 )
 
-// genLines returns n default-format lines with a realistic spread: 300
-// interfaces, ~5,000 internal and ~60,000 external addresses with a skew,
-// a handful of hot ports, 10% REJECT, one second of time per 1,000 lines.
+// genLines returns n lines of the shared synthetic generator.
 func genLines(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 7))
-	ports := []int{443, 80, 22, 3389, 5432, 53, 8080, 6379, 9092, 123}
-	out := make([]byte, 0, n*112)
-	t := int64(1717236000)
-	addr := func(b []byte, internal bool) []byte {
-		if internal {
-			v := r.IntN(5000)
-			b = append(b, "10."...)
-			b = strconv.AppendInt(b, int64(v/1250), 10)
-			b = append(b, '.')
-			b = strconv.AppendInt(b, int64(v/250%5), 10)
-			b = append(b, '.')
-			return strconv.AppendInt(b, int64(1+v%250), 10)
-		}
-		v := r.IntN(60000)
-		if r.IntN(4) == 0 {
-			v = r.IntN(500) // hot external peers
-		}
-		b = strconv.AppendInt(b, int64(1+v%220), 10)
-		b = append(b, '.')
-		b = strconv.AppendInt(b, int64(v/220%256), 10)
-		b = append(b, '.')
-		b = strconv.AppendInt(b, int64(v/56320), 10)
-		b = append(b, '.')
-		return strconv.AppendInt(b, int64(1+v%250), 10)
-	}
-	for i := 0; i < n; i++ {
-		if i%1000 == 0 {
-			t++
-		}
-		out = append(out, "2 111122223333 eni-"...)
-		out = append(out, fmt.Sprintf("%017x", r.IntN(300))...)
-		out = append(out, ' ')
-		inbound := r.IntN(2) == 0
-		out = addr(out, !inbound)
-		out = append(out, ' ')
-		out = addr(out, inbound)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(1024+r.IntN(60000)), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(ports[r.IntN(len(ports))]), 10)
-		out = append(out, " 6 "...)
-		pk := 1 + r.IntN(2000)
-		out = strconv.AppendInt(out, int64(pk), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(pk*(40+r.IntN(1400))), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, t, 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, t+int64(r.IntN(60)), 10)
-		if r.IntN(10) == 0 {
-			out = append(out, " REJECT OK\n"...)
-		} else {
-			out = append(out, " ACCEPT OK\n"...)
-		}
-	}
-	return out
+	return NewSynth(seed).Append(make([]byte, 0, n*112), n)
 }
 
 var big struct {

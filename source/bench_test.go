@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,55 +16,6 @@ import (
 
 	"github.com/flowlens/flowlens/model"
 )
-
-// benchData returns n default-format lines with a realistic spread: a few
-// hundred interfaces, thousands of addresses, skewed ports and sizes.
-func benchData(n int) []byte {
-	r := rand.New(rand.NewPCG(1, 2))
-	ports := []int{443, 80, 22, 3389, 5432, 53, 8080, 6379, 9092, 123}
-	out := make([]byte, 0, n*112)
-	t := int64(1717236000)
-	for i := 0; i < n; i++ {
-		if i%1000 == 0 {
-			t++
-		}
-		out = append(out, "2 111122223333 eni-"...)
-		out = strconv.AppendUint(out, 0x0a1b2c3d4e5f6000+uint64(r.IntN(300)), 16)
-		out = append(out, " 10."...)
-		out = strconv.AppendInt(out, int64(r.IntN(4)), 10)
-		out = append(out, '.')
-		out = strconv.AppendInt(out, int64(r.IntN(40)), 10)
-		out = append(out, '.')
-		out = strconv.AppendInt(out, int64(1+r.IntN(250)), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(1+r.IntN(220)), 10)
-		out = append(out, '.')
-		out = strconv.AppendInt(out, int64(r.IntN(256)), 10)
-		out = append(out, '.')
-		out = strconv.AppendInt(out, int64(r.IntN(256)), 10)
-		out = append(out, '.')
-		out = strconv.AppendInt(out, int64(1+r.IntN(250)), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(1024+r.IntN(60000)), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(ports[r.IntN(len(ports))]), 10)
-		pk := 1 + r.IntN(2000)
-		out = append(out, " 6 "...)
-		out = strconv.AppendInt(out, int64(pk), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(pk*(40+r.IntN(1400))), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, t, 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, t+int64(r.IntN(60)), 10)
-		if r.IntN(10) == 0 {
-			out = append(out, " REJECT OK\n"...)
-		} else {
-			out = append(out, " ACCEPT OK\n"...)
-		}
-	}
-	return out
-}
 
 var benchOnce struct {
 	sync.Once
@@ -86,7 +35,7 @@ func benchFiles(b *testing.B) (plain, gz string, data, gzData []byte) {
 			panic(err)
 		}
 		benchOnce.dir = dir
-		benchOnce.data = benchData(benchLines)
+		benchOnce.data = model.NewSynth(1).Append(nil, benchLines)
 		var zb bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&zb, gzip.DefaultCompression)
 		zw.Write(benchOnce.data)

@@ -136,11 +136,10 @@ func BenchmarkChartSeries(b *testing.B) {
 // real pacing allows four a second).
 func BenchmarkLiveFrames(b *testing.B) {
 	ix := model.NewIndex(8 << 30)
-	r := rand.New(rand.NewPCG(3, 9))
-	t0, seq := int64(1717236000), 0
+	gen := model.NewSynth(39)
 	buf := make([]byte, 0, 120<<20)
 	for done := 0; done < 10_000_000; done += 1_000_000 {
-		buf = genLines(buf[:0], r, 1_000_000, &t0, &seq)
+		buf = gen.Append(buf[:0], 1_000_000)
 		ix.Ingest(&model.Batch{Source: "bench", Data: buf})
 	}
 	snap := ix.Publish()
@@ -168,7 +167,7 @@ func BenchmarkLiveFrames(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		buf = genLines(buf[:0], r, 20_000, &t0, &seq)
+		buf = gen.Append(buf[:0], 20_000)
 		ix.Ingest(&model.Batch{Source: "bench", Data: buf})
 		s := ix.Publish()
 		m.groups.ref.last = time.Time{} // a regroup is due on every tick

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"bytes"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -319,12 +318,11 @@ func TestResolvePresets(t *testing.T) {
 // filtered chart, which can only count the rows left, says it is partial.
 func TestChartAfterEviction(t *testing.T) {
 	ix := model.NewIndex(4 << 20)
-	r := rand.New(rand.NewPCG(5, 6))
-	t0, seq := int64(1717236000), 0
+	gen := model.NewSynth(56)
 	var buf []byte
 	total := 0
 	for i := 0; i < 5; i++ {
-		buf = genLines(buf[:0], r, 50_000, &t0, &seq)
+		buf = gen.Append(buf[:0], 50_000)
 		ix.Ingest(&model.Batch{Source: "t", Data: buf})
 		total += 50_000
 		ix.Publish()

@@ -2,9 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
-	"strconv"
 	"sync"
 	"testing"
 
@@ -15,67 +12,6 @@ import (
 	"github.com/flowlens/flowlens/source"
 )
 
-// genLines appends n default-format lines (the generator of model's
-// benchmarks): 300 interfaces, ~5,000 internal and ~60,000 external
-// addresses with a skew, a handful of hot ports, 10% REJECT.
-func genLines(out []byte, r *rand.Rand, n int, t *int64, seq *int) []byte {
-	ports := []int{443, 80, 22, 3389, 5432, 53, 8080, 6379, 9092, 123}
-	addr := func(b []byte, internal bool) []byte {
-		if internal {
-			v := r.IntN(5000)
-			b = append(b, "10."...)
-			b = strconv.AppendInt(b, int64(v/1250), 10)
-			b = append(b, '.')
-			b = strconv.AppendInt(b, int64(v/250%5), 10)
-			b = append(b, '.')
-			return strconv.AppendInt(b, int64(1+v%250), 10)
-		}
-		v := r.IntN(60000)
-		if r.IntN(4) == 0 {
-			v = r.IntN(500)
-		}
-		b = strconv.AppendInt(b, int64(1+v%220), 10)
-		b = append(b, '.')
-		b = strconv.AppendInt(b, int64(v/220%256), 10)
-		b = append(b, '.')
-		b = strconv.AppendInt(b, int64(v/56320), 10)
-		b = append(b, '.')
-		return strconv.AppendInt(b, int64(1+v%250), 10)
-	}
-	for i := 0; i < n; i++ {
-		if *seq%1000 == 0 {
-			*t++
-		}
-		*seq++
-		out = append(out, "2 111122223333 eni-"...)
-		out = append(out, fmt.Sprintf("%017x", r.IntN(300))...)
-		out = append(out, ' ')
-		inbound := r.IntN(2) == 0
-		out = addr(out, !inbound)
-		out = append(out, ' ')
-		out = addr(out, inbound)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(1024+r.IntN(60000)), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(ports[r.IntN(len(ports))]), 10)
-		out = append(out, " 6 "...)
-		pk := 1 + r.IntN(2000)
-		out = strconv.AppendInt(out, int64(pk), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, int64(pk*(40+r.IntN(1400))), 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, *t, 10)
-		out = append(out, ' ')
-		out = strconv.AppendInt(out, *t+int64(r.IntN(60)), 10)
-		if r.IntN(10) == 0 {
-			out = append(out, " REJECT OK\n"...)
-		} else {
-			out = append(out, " ACCEPT OK\n"...)
-		}
-	}
-	return out
-}
-
 var big struct {
 	once sync.Once
 	ix   *model.Index
@@ -85,12 +21,11 @@ var big struct {
 // bigIndex returns 10M generated records, indexed once per test binary.
 func bigIndex(b *testing.B) (*model.Index, *model.Snapshot) {
 	big.once.Do(func() {
-		r := rand.New(rand.NewPCG(1, 7))
+		gen := model.NewSynth(1)
 		ix := model.NewIndex(8 << 30)
-		t, seq := int64(1717236000), 0
 		buf := make([]byte, 0, 120<<20)
 		for done := 0; done < 10_000_000; done += 1_000_000 {
-			buf = genLines(buf[:0], r, 1_000_000, &t, &seq)
+			buf = gen.Append(buf[:0], 1_000_000)
 			ix.Ingest(&model.Batch{Source: "bench", Data: buf})
 		}
 		big.ix, big.snap = ix, ix.Publish()

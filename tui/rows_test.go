@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -135,9 +134,7 @@ func TestAppendRowFitsAndTruncates(t *testing.T) {
 
 func TestRankMatchesNth(t *testing.T) {
 	ix := model.NewIndex(0)
-	r := rand.New(rand.NewPCG(3, 4))
-	var t0, seq = int64(1717236000), 0
-	ix.Ingest(&model.Batch{Source: "g", Data: genLines(nil, r, 150_000, &t0, &seq)})
+	ix.Ingest(&model.Batch{Source: "g", Data: model.NewSynth(34).Append(nil, 150_000)})
 	snap := ix.Publish()
 	for _, expr := range []string{"", "action = REJECT", "dstport = 22 and action = REJECT", "bytes > 100GB"} {
 		sel := filter.MustCompile(expr).Eval(snap, nil)
