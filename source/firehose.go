@@ -334,20 +334,18 @@ func (f *Firehose) Status() Status {
 	}
 	how := "TLS"
 	if f.certs == nil {
-		how = "plain HTTP: a TLS-terminating proxy must sit in front"
-	}
-	if f.hasKey {
-		how += ", access key required"
-	} else {
-		how += ", no access key: anyone who reaches the port can post records"
+		how = "plain HTTP, for a TLS-terminating proxy in front"
 	}
 	st.Info = append(st.Info, "listening on "+f.url+" ("+how+")")
+	if f.hasKey {
+		st.Info = append(st.Info, "access key required")
+	} else {
+		st.Info = append(st.Info, "no access key: anyone who reaches the port can post records")
+	}
 	f.lastMu.Lock()
 	at, from, stamp := f.lastAt, f.lastFrom, f.lastStamp
 	f.lastMu.Unlock()
-	if at.IsZero() {
-		st.Info = append(st.Info, "no request yet")
-	} else {
+	if !at.IsZero() {
 		line := fmt.Sprintf("last request %s ago (%s)", time.Since(at).Round(time.Second), at.UTC().Format(time.RFC3339))
 		if from != "" {
 			line += " from " + from

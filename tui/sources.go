@@ -105,6 +105,17 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 			kv(t, "calls", model.HumanCount(st.Calls)) + kv(t, "retries", model.HumanCount(st.Retries)) +
 			kv(t, "throttled", model.HumanCount(st.Throttles)) + kv(t, "errors", strconv.Itoa(len(st.Errors)))
 		out = append(out, line)
+		// the source's own counters, a few to a line, then its notes
+		for i := 0; i < len(st.Counters); i += 4 {
+			line = "  "
+			for _, c := range st.Counters[i:min(i+4, len(st.Counters))] {
+				line += " " + kv(t, model.Sanitize(c.Name), model.HumanCount(c.Value))
+			}
+			out = append(out, line)
+		}
+		for _, s := range st.Info {
+			out = append(out, "   "+model.Sanitize(s))
+		}
 		if st.Current != "" {
 			out = append(out, "   "+t.Label.Render("reading")+" "+model.Sanitize(st.Current))
 		}

@@ -31,6 +31,7 @@ type common struct {
 	rate      float64
 	seed      uint64
 	debugLog  string
+	firehose  firehoseFlags
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -51,6 +52,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.rate, "rate", 0, "demo: records per second")
 	fs.Uint64Var(&c.seed, "seed", 1, "demo: random seed")
 	fs.StringVar(&c.debugLog, "debug-log", "", "write debug logs to this file")
+	c.firehose.register(fs)
 }
 
 // parseInterleaved parses flags that may come before, between or after the
@@ -106,7 +108,7 @@ func (c *common) sourceOptions(follow bool, now time.Time) (source.Options, erro
 		}
 		o.Format = f
 	}
-	return o, nil
+	return o, c.firehose.apply(&o)
 }
 
 // timeFlag reads --since or --until by the filter language's grammar of

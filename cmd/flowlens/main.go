@@ -84,7 +84,8 @@ Usage:
   flowlens version
 
 SOURCE: a file, a quoted glob, a directory, - (stdin), s3://bucket/prefix,
-        cloudwatch://LOG_GROUP (or cw://), demo
+        cloudwatch://LOG_GROUP (or cw://), firehose://[HOST]:PORT (a Firehose
+        HTTP endpoint receiver), demo
 
 Common flags:
   --filter EXPR          e.g. 'action = REJECT and dstport in (22, 3389)'
@@ -96,6 +97,8 @@ Common flags:
   --poll                 poll files instead of using file-system events
   --max-memory SIZE      index memory budget (default 1GiB; 2G = 2e9 bytes, 2GiB = 2^31, as in filters)
   --profile, --region, --endpoint-url, --stream-prefix, --live-tail   AWS sources
+  --tls-cert FILE --tls-key FILE | --insecure-http      firehose:// receivers
+  --firehose-access-key-file FILE (or $FLOWLENS_FIREHOSE_ACCESS_KEY), --firehose-max-body SIZE
 
 Query flags:
   --group-by KEYS        comma list: srcaddr, dstport, srcaddr/24, hour, ...

@@ -97,6 +97,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	announceReceivers(stderr, srcs, follow)
 
 	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -130,6 +131,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	<-runErr
 	reportBad(stderr, snap)
+	reportCounters(stderr, mux.Statuses())
 	if err != nil {
 		return err
 	}
