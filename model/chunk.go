@@ -20,6 +20,9 @@ type chunk struct {
 	// for: enum, address and string columns exist for them.
 	used, present FieldSet
 	usedNum       []int8 // the numeric slots in use
+	// skip: fields whose columns are not kept (FieldUnknown: unknown
+	// fields), for a streaming scan that reads only a few.
+	skip FieldSet
 
 	num  [numNumSlots]numBuf
 	enum [numEnumSlots][]uint8
@@ -134,8 +137,8 @@ func growTo[T any](s []T, n int) []T {
 // useFormat makes the numeric columns of f's fields exist; rows before
 // the column existed are absent from it.
 func (c *chunk) useFormat(f *Format) {
-	add := f.Set &^ c.used
-	c.used |= f.Set
+	add := f.Set &^ c.skip &^ c.used
+	c.used |= add
 	for k, fld := range numFields {
 		if !add.Has(fld) {
 			continue
@@ -197,7 +200,7 @@ func (c *chunk) add(rec *Record, line, off int64, rv *resolver) {
 	}
 	c.line = line
 	i := c.n
-	pres := rec.Present
+	pres := rec.Present &^ c.skip
 
 	for _, k := range c.usedNum {
 		b := &c.num[k]
@@ -265,7 +268,7 @@ func (c *chunk) add(rec *Record, line, off int64, rv *resolver) {
 	}
 	for j, col := range f.Extra {
 		tok := rec.Extra[j]
-		if len(tok) == 1 && tok[0] == '-' {
+		if len(tok) == 1 && tok[0] == '-' || c.skip.Has(FieldUnknown) {
 			continue
 		}
 		c.extras = append(c.extras, extraTok{row: int32(i), name: f.Names[col], off: uint32(len(c.arena)), n: uint32(len(tok))})

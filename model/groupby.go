@@ -1,12 +1,14 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
 	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // denseLimit is the largest key space grouped through plain arrays; larger
@@ -363,16 +365,6 @@ func (g *grouper) size(sel *Selection, q GroupQuery) error {
 	g.space = space
 	g.dense = space <= denseLimit
 
-	need := map[MetricKind]bool{}
-	for _, m := range q.Metrics {
-		need[m.Kind] = true
-		if m.Kind == MetricDistinct {
-			g.dfields = append(g.dfields, m.Field)
-			g.dsets = append(g.dsets, newU64set())
-			g.dlocal = append(g.dlocal, map[uint64]uint32{})
-		}
-	}
-	need[MetricRejects] = need[MetricRejects] || need[MetricRejectRatio]
 	n, capacity := 0, 0
 	if g.dense {
 		n = int(space)
@@ -384,6 +376,23 @@ func (g *grouper) size(sel *Selection, q GroupQuery) error {
 		capacity = int(min(space, uint64(sel.Count)/4))
 		g.comps = make([]uint64, 0, capacity)
 	}
+	g.initMetrics(q.Metrics, n, capacity)
+	return nil
+}
+
+// initMetrics sizes the metric arrays the query needs to n groups (room
+// for capacity) and sets up its distinct sets.
+func (g *grouper) initMetrics(ms []Metric, n, capacity int) {
+	need := map[MetricKind]bool{}
+	for _, m := range ms {
+		need[m.Kind] = true
+		if m.Kind == MetricDistinct {
+			g.dfields = append(g.dfields, m.Field)
+			g.dsets = append(g.dsets, newU64set())
+			g.dlocal = append(g.dlocal, map[uint64]uint32{})
+		}
+	}
+	need[MetricRejects] = need[MetricRejects] || need[MetricRejectRatio]
 	g.cnt = make([]uint64, n, capacity)
 	if need[MetricBytes] {
 		g.byt = make([]uint64, n, capacity)
@@ -394,7 +403,6 @@ func (g *grouper) size(sel *Selection, q GroupQuery) error {
 	if need[MetricRejects] {
 		g.rej = make([]uint64, n, capacity)
 	}
-	return nil
 }
 
 // composite writes the composite key of each of the m rows (rs nil = the
@@ -598,6 +606,11 @@ func (g *grouper) lookup(comp []uint64, ids []uint32) {
 
 // accumulate adds the rows (rs nil = rows 0..len(ids)-1) to their groups.
 func (g *grouper) accumulate(sg *Seg, rs []int32, ids []uint32) {
+	if wt := sg.c.wt; wt != nil {
+		g.addWeighted(wt, rs, ids)
+		g.addDistinct(sg, rs, ids)
+		return
+	}
 	byt := g.byt
 	if bc := sg.Num(FieldBytes); rs == nil && byt != nil && bc != nil && bc.Over == nil {
 		// the common case, fused: counts and byte sums in one pass
@@ -650,6 +663,12 @@ func (g *grouper) accumulate(sg *Seg, rs []int32, ids []uint32) {
 			}
 		}
 	}
+	g.addDistinct(sg, rs, ids)
+}
+
+// addDistinct adds the rows' values of the distinct metrics' fields to
+// their groups' sets.
+func (g *grouper) addDistinct(sg *Seg, rs []int32, ids []uint32) {
 	for d, f := range g.dfields {
 		set, local := g.dsets[d], g.dlocal[d]
 		row := func(j int) int {
@@ -690,6 +709,32 @@ func (g *grouper) accumulate(sg *Seg, rs []int32, ids []uint32) {
 				v = uint64(lc) | 1<<31 // wide values get their own code space
 			}
 			set.add(uint64(id)<<32 | v)
+		}
+	}
+}
+
+// addWeighted adds rows that each stand for many records (the partial
+// groups a streaming scan merges, see Scan): their weights rather than
+// one record's values. Rows past the weights stand for no record; they
+// only carry distinct values.
+func (g *grouper) addWeighted(wt *segWeights, rs []int32, ids []uint32) {
+	for j, id := range ids {
+		r := j
+		if rs != nil {
+			r = int(rs[j])
+		}
+		if r >= len(wt.cnt) {
+			continue
+		}
+		g.cnt[id] += wt.cnt[r]
+		if g.byt != nil {
+			g.byt[id] += wt.byt[r]
+		}
+		if g.pkt != nil {
+			g.pkt[id] += wt.pkt[r]
+		}
+		if g.rej != nil {
+			g.rej[id] += wt.rej[r]
 		}
 	}
 }
@@ -777,7 +822,10 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 			}
 			return va > vb
 		}
-		return comp(a) < comp(b)
+		// Ties rank by key value, not by code: codes follow the order
+		// rows arrived in, which differs between runs over several
+		// sources and between the index and a streaming scan.
+		return g.compareKeys(snap, comp(a), comp(b)) < 0
 	}
 	top := q.Top
 	if top <= 0 || top > len(idx) {
@@ -808,6 +856,57 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 		res.Rows = append(res.Rows, row)
 	}
 	return res
+}
+
+// compareKeys orders two groups by their key values, the first key
+// first (see keyer.compare).
+func (g *grouper) compareKeys(snap *Snapshot, ca, cb uint64) int {
+	var da, db [4]uint64
+	for k := len(g.keyers) - 1; k >= 0; k-- {
+		radix := max(g.keyers[k].n, 1)
+		da[k], db[k] = ca%radix, cb%radix
+		ca, cb = ca/radix, cb/radix
+	}
+	for k, ky := range g.keyers {
+		if c := ky.compare(snap, da[k], db[k]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// compare orders two codes of the key by the values they stand for:
+// absent first, then numbers and times ascending, enums in their declared
+// order, addresses and prefixes in netip order (IPv4 first), strings
+// bytewise.
+func (ky *keyer) compare(snap *Snapshot, a, b uint64) int {
+	if ky.inv != nil {
+		a, b = uint64(ky.inv[a]), uint64(ky.inv[b])
+	}
+	switch {
+	case a == b:
+		return 0
+	case a == 0:
+		return -1
+	case b == 0:
+		return 1
+	}
+	switch f := ky.k.Field; {
+	case ky.prefix != nil:
+		pa, pb := ky.pvals[a], ky.pvals[b]
+		if c := pa.Addr().Compare(pb.Addr()); c != 0 {
+			return c
+		}
+		return cmp.Compare(pa.Bits(), pb.Bits())
+	case f.Kind() == KindAddr:
+		return snap.Addrs[a].Compare(snap.Addrs[b])
+	case f.Kind() == KindString:
+		strs := snap.Strings(f)
+		return strings.Compare(strs[a], strs[b])
+	case ky.local != nil:
+		return cmp.Compare(ky.lvals[a], ky.lvals[b])
+	}
+	return cmp.Compare(a, b) // the code order is the value order
 }
 
 func distinctIndex(ms []Metric, mi int) int {

@@ -78,6 +78,7 @@ type segCols struct {
 	str   [NumStrFields][]uint32
 	extra [][]uint32 // by extra column id (Index.extraNames)
 	runs  []Run
+	wt    *segWeights // rows standing for many records (see Scan); nil for records
 }
 
 type segment struct {
@@ -326,6 +327,9 @@ type Index struct {
 	gen  uint64
 	snap atomic.Pointer[Snapshot]
 
+	// weighted marks an index of partial groups (see Scan).
+	weighted bool
+
 	// ingest state
 	seq       *Pipeline // Ingest's pipeline, without workers
 	defFormat *Format
@@ -475,6 +479,9 @@ func (ix *Index) newSegment() *segment {
 		ix.seal(ix.active)
 	}
 	s := &segment{base: ix.next}
+	if ix.weighted {
+		s.cols.wt = &segWeights{}
+	}
 	ix.segs = append(ix.segs, s)
 	ix.active = s
 	ix.evict()

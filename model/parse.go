@@ -144,6 +144,9 @@ type Parser struct {
 	extra   [][]byte
 	MaxLine int // longest accepted line in bytes; 0 means DefaultMaxLine
 
+	// skip lists fields that are checked but not kept (see Skip).
+	skip FieldSet
+
 	// Last rejection, for Error.
 	badCol   int
 	badCount int
@@ -170,6 +173,12 @@ func (p *Parser) SetFormat(f *Format) {
 	}
 	p.extra = p.extra[:len(f.Extra)]
 }
+
+// Skip makes the parser check the fields in s as usual (a bad value still
+// rejects the line, for the same reason) but leave them absent in the
+// record: a question that reads two fields of fourteen pays for the others
+// only what it takes to check them.
+func (p *Parser) Skip(s FieldSet) { p.skip = s }
 
 // Parse reads one line (without or with its trailing "\n" or "\r\n").
 // For LineRecord it fills rec. For LineHeader it switches the parser's
@@ -336,6 +345,7 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 	if len(extra) > 0 {
 		rec.Extra = extra
 	}
+	rec.Present &^= p.skip
 	return LineRecord, ReasonNone
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"sync"
 	"sync/atomic"
 )
 
@@ -20,6 +21,11 @@ import (
 type Pipeline struct {
 	ix   *Index
 	objs objTracker
+
+	// scan, when set, makes this a streaming scan's pipeline: workers
+	// group their chunks themselves, the committer only counts (see Scan).
+	scan    *Scan
+	workers sync.WaitGroup
 
 	seq *pworker // no workers: the submitting goroutine's
 
@@ -66,6 +72,9 @@ type pworker struct {
 	rv     resolver
 	rec    Record
 	job    *pjob // no workers: the one job, reused
+
+	skip FieldSet    // fields not kept (a scan's)
+	scan *scanWorker // a scan's worker: groups the chunks it parses
 }
 
 func newWorker(ix *Index) *pworker {
@@ -76,7 +85,16 @@ func newWorker(ix *Index) *pworker {
 // of goroutines; with 0 workers, Submit parses and appends on the calling
 // goroutine. Close it when done.
 func NewPipeline(ix *Index, workers int) *Pipeline {
-	p := &Pipeline{ix: ix}
+	return newPipeline(ix, workers, nil)
+}
+
+// newPipeline makes a pipeline, a scan's when scan is set (with at least
+// one worker).
+func newPipeline(ix *Index, workers int, scan *Scan) *Pipeline {
+	p := &Pipeline{ix: ix, scan: scan}
+	if workers <= 0 && scan != nil {
+		workers = 1
+	}
 	if workers <= 0 {
 		p.seq = newWorker(ix)
 		p.seq.job = &pjob{}
@@ -86,8 +104,13 @@ func NewPipeline(ix *Index, workers int) *Pipeline {
 	p.order = make(chan *pjob, workers*3)
 	p.done = make(chan struct{})
 	p.free = make(chan *pjob, workers*4+2)
+	p.workers.Add(workers)
 	for i := 0; i < workers; i++ {
-		go p.worker(newWorker(ix))
+		w := newWorker(ix)
+		if scan != nil {
+			scan.newWorker(w)
+		}
+		go p.worker(w)
 	}
 	go p.commit()
 	return p
@@ -201,6 +224,7 @@ func (p *Pipeline) Close() {
 	close(p.work)
 	close(p.order)
 	<-p.done
+	p.workers.Wait()
 }
 
 // Capacity is the most batches the pipeline holds at once (submitted but
@@ -240,9 +264,16 @@ func (j *pjob) reset() {
 
 // worker parses jobs until the work channel closes.
 func (p *Pipeline) worker(w *pworker) {
+	defer p.workers.Done()
 	for j := range p.work {
 		w.parse(j)
+		if w.scan != nil {
+			w.scan.take(j)
+		}
 		close(j.ready)
+	}
+	if w.scan != nil {
+		w.scan.finish()
 	}
 }
 
@@ -252,6 +283,7 @@ func (p *Pipeline) worker(w *pworker) {
 func (w *pworker) parse(j *pjob) (int64, *Format) {
 	parser := w.parser
 	parser.SetFormat(j.format)
+	j.c.skip = w.skip
 	data := j.b.Data
 	line, off := j.line, j.b.Offset
 	for len(data) > 0 {
@@ -313,8 +345,9 @@ func (p *Pipeline) commitJob(j *pjob) {
 		return
 	}
 	src := ix.Source(j.b.Source)
-	obj := ix.Object(j.b.Object)
-	ix.commitChunk(&j.c, src, obj)
+	if p.scan == nil { // a scan's worker took the rows
+		ix.commitChunk(&j.c, src, ix.Object(j.b.Object))
+	}
 	stats := &ix.sources[src]
 	stats.Bytes += uint64(len(j.b.Data))
 	stats.Records += uint64(j.res.Records)

@@ -32,6 +32,10 @@ type MuxOptions struct {
 	// Sequential turns parallel parsing off: batches are parsed on the
 	// goroutine calling Run itself (the default with one CPU).
 	Sequential bool
+	// Pipeline, when set, takes the batches instead of the index's own
+	// pipeline: a streaming scan's (model.Scan), made over the same
+	// index. The Mux closes it when every source is done.
+	Pipeline *model.Pipeline
 }
 
 // MuxStats counts what a Mux did so far.
@@ -216,7 +220,10 @@ func (m *Mux) ingest() {
 	if workers == 1 || m.opts.Sequential {
 		workers = 0
 	}
-	m.pipe = model.NewPipeline(m.ix, workers)
+	m.pipe = m.opts.Pipeline
+	if m.pipe == nil {
+		m.pipe = model.NewPipeline(m.ix, workers)
+	}
 	defer m.pipe.Close()
 	every := m.opts.PublishEvery
 	timer := time.NewTimer(time.Hour)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"strconv"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/flowlens/flowlens/model"
@@ -164,6 +165,13 @@ func printGroups(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.S
 	if err != nil {
 		return usagef("%v", err)
 	}
+	return writeGroups(w, out, res, refresh, snap.Time)
+}
+
+// writeGroups writes a group-by result (taken at the given time, shown
+// between refreshed tables).
+func writeGroups(w *bufio.Writer, out string, res *model.GroupResult, refresh bool, at time.Time) error {
+	q := res.Query
 	switch out {
 	case "jsonl":
 		var buf []byte
@@ -211,7 +219,7 @@ func printGroups(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.S
 		}
 	}
 	if refresh {
-		w.WriteString("\n# " + snap.Time.UTC().Format("2006-01-02T15:04:05Z") + "  " + strconv.Itoa(res.Count) + " records, " + strconv.Itoa(res.Groups) + " groups\n")
+		w.WriteString("\n# " + at.UTC().Format("2006-01-02T15:04:05Z") + "  " + strconv.Itoa(res.Count) + " records, " + strconv.Itoa(res.Groups) + " groups\n")
 	}
 	for _, r := range rows {
 		if err := writeRow(w, r, widths); err != nil {
@@ -227,12 +235,21 @@ func printGroups(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.S
 // printTotals writes the metrics over the whole selection (--metrics with
 // no --group-by).
 func printTotals(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery) error {
-	// Grouping by action (at most three groups) yields the totals.
-	res, err := model.Group(snap, sel, model.GroupQuery{Keys: []model.GroupKey{{Field: model.FieldAction}}, Metrics: q.Metrics, Sort: q.Sort})
+	res, err := model.Group(snap, sel, totalsQuery(q))
 	if err != nil {
 		return usagef("%v", err)
 	}
-	vals := res.Totals
+	return writeTotals(w, out, q, res.Totals)
+}
+
+// totalsQuery is the grouping whose totals answer q (--metrics with no
+// --group-by): grouping by action yields at most three groups.
+func totalsQuery(q model.GroupQuery) model.GroupQuery {
+	return model.GroupQuery{Keys: []model.GroupKey{{Field: model.FieldAction}}, Metrics: q.Metrics, Sort: q.Sort}
+}
+
+// writeTotals writes the metrics of q over a whole selection.
+func writeTotals(w *bufio.Writer, out string, q model.GroupQuery, vals []float64) error {
 	switch out {
 	case "jsonl":
 		b := []byte{'{'}

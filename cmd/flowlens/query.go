@@ -102,7 +102,11 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ix := model.NewIndex(budget)
-	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format})
+	scan, err := newScan(ix, flt, grp, follow)
+	if err != nil {
+		return err
+	}
+	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Pipeline: scanPipeline(scan)})
 	runErr := make(chan error, 1)
 	go func() { runErr <- mux.Run(ctx) }()
 
@@ -119,7 +123,11 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		snap = ix.Snapshot()
 		sel := flt.Eval(snap, nil)
-		if grp != nil {
+		if scan != nil {
+			<-mux.Done() // the scan's pipeline is closed
+			snap = ix.Snapshot()
+			err = printScan(w, out, scan, *grp)
+		} else if grp != nil {
 			err = printGroups(w, out, snap, sel, *grp, false)
 		} else {
 			err = printRecords(w, out, snap, sel, 0, q.limit, true)
