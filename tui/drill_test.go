@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 )
@@ -182,5 +183,19 @@ func TestDrillClauseText(t *testing.T) {
 		if got := drillClause(key(c.key), values[c.want]); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.key, got, c.want)
 		}
+	}
+}
+
+func TestBreadcrumbFits(t *testing.T) {
+	th := NewTheme(false)
+	levels := []drillLevel{{label: "preset: SSH/RDP attempts"}, {label: "srcaddr 198.51.100.23"}, {label: "dstaddr 10.0.0.5"}}
+	for _, w := range []int{40, 80, 160} {
+		got := breadcrumb(th, levels, w)
+		if ansi.StringWidth(got) != w || !strings.Contains(got, "dstaddr 10.0.0.5") || !strings.Contains(got, "esc back") {
+			t.Errorf("w=%d: %q", w, got)
+		}
+	}
+	if got := breadcrumb(th, levels, 160); !strings.Contains(got, "all › preset: SSH/RDP attempts › srcaddr 198.51.100.23 › dstaddr 10.0.0.5") {
+		t.Errorf("full path: %q", got)
 	}
 }

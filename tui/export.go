@@ -49,10 +49,11 @@ func (p *prompt) SetSize(w, _ int) {
 // head is the text before the input.
 func (p *prompt) head() string { return " export " + p.label + " to> " }
 
-// Open starts editing path for what label names.
+// Open starts editing for what label names, suggesting path: enter
+// alone keeps it, typing replaces it (see lineInput.Suggest).
 func (p *prompt) Open(label, path string) {
 	p.label = label
-	p.input.SetValue(path)
+	p.input.Suggest(path)
 	p.input.Focus()
 	p.SetSize(p.w, 1)
 }

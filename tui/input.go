@@ -14,7 +14,9 @@ import (
 // the filter bar wants the scroll offset to put its caret under errors.)
 // It edits runes, scrolls horizontally to keep the cursor visible, drops
 // control characters from typed and pasted text, and uses the key map's
-// Input bindings.
+// Input bindings. A suggested text (Suggest) is shown muted and is
+// replaced by the first text typed or pasted, or cleared by the first
+// deletion, like a selection; moving the cursor keeps it for editing.
 type lineInput struct {
 	keys    *KeyMap
 	theme   *Theme
@@ -24,6 +26,8 @@ type lineInput struct {
 	width   int // visible cells, cursor included
 	focused bool
 	limit   int
+
+	suggested bool // the text is a suggestion that typing replaces
 }
 
 // Value returns the text.
@@ -31,8 +35,14 @@ func (in *lineInput) Value() string { return string(in.value) }
 
 // SetValue replaces the text and puts the cursor at its end.
 func (in *lineInput) SetValue(s string) {
-	in.value = in.value[:0]
+	in.value, in.pos, in.suggested = in.value[:0], 0, false
 	in.insert(s)
+}
+
+// Suggest sets a text the user may keep (enter) or replace by typing.
+func (in *lineInput) Suggest(s string) {
+	in.SetValue(s)
+	in.suggested = true
 }
 
 // Focus and Blur start and stop editing.
@@ -108,6 +118,17 @@ func (in *lineInput) cut(from, to int) {
 func (in *lineInput) Update(msg tea.KeyMsg) bool {
 	k := in.keys
 	before := string(in.value)
+	if in.suggested {
+		in.suggested = false
+		switch {
+		case msg.Type == tea.KeyRunes || msg.Type == tea.KeySpace,
+			key.Matches(msg, k.InputDeleteBack, k.InputDelete, k.InputDeleteWord, k.InputDeleteStart, k.InputDeleteEnd):
+			in.value, in.pos = in.value[:0], 0 // typing replaces the suggestion; deleting clears it
+			if msg.Type != tea.KeyRunes && msg.Type != tea.KeySpace {
+				return before != ""
+			}
+		}
+	}
 	switch {
 	case key.Matches(msg, k.InputLeft):
 		in.pos = max(0, in.pos-1)
@@ -183,9 +204,12 @@ func (in *lineInput) View() string {
 		if used+cw > w {
 			break
 		}
-		if in.focused && i == in.pos {
+		switch {
+		case in.focused && i == in.pos:
 			b.WriteString(in.theme.Cursor.Render(ch))
-		} else {
+		case in.suggested:
+			b.WriteString(in.theme.Muted.Render(ch))
+		default:
 			b.WriteString(ch)
 		}
 		used += cw

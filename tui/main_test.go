@@ -207,3 +207,17 @@ var (
 
 // screenLines splits a view into its lines, for assertions.
 func screenLines(view string) []string { return strings.Split(view, "\n") }
+
+// feed runs cmd as Bubble Tea would and hands its results (evaluations,
+// groups, series) back to the model, until none are left. The analysis
+// views' pacing is reset first, so their requests run at once.
+func feed(m *rootModel, cmd tea.Cmd) {
+	m.groups.ref.last, m.chart.ref.last = time.Time{}, time.Time{}
+	for _, msg := range drain(cmd, nil) {
+		switch msg.(type) {
+		case evalMsg, groupMsg, seriesMsg:
+			_, next := m.Update(msg)
+			feed(m, next)
+		}
+	}
+}

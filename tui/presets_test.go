@@ -37,3 +37,20 @@ func TestPresetsKeepTheWindow(t *testing.T) {
 		t.Errorf("the filter bar does not show the window:\n%s", m.View())
 	}
 }
+
+func TestResolvePresets(t *testing.T) {
+	if _, err := resolvePresets(DefaultPresets()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []Preset{
+		{Name: "bad filter", Filter: "dstprt = 22", View: "flows"},
+		{Name: "bad view", View: "pie"},
+		{Name: "bad key", View: "groups", GroupKey: "nope", Metric: "flows"},
+		{Name: "bad metric", View: "groups", GroupKey: "srcaddr", Metric: "nope"},
+		{Name: "bad chart metric", View: "chart", Metric: "nope"},
+	} {
+		if _, err := resolvePresets([]Preset{p}); err == nil || !strings.Contains(err.Error(), p.Name) {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}
+}
