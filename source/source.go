@@ -9,7 +9,7 @@ import (
 )
 
 // Source reads raw flow-log lines from one place and emits them in batches
-// tagged with where they came from. It never parses: the ingest goroutine
+// tagged with where they came from. It never parses: the Mux's pipeline
 // does, with the shared parser in model.
 type Source interface {
 	// Name identifies the source in the UI, in errors and in record

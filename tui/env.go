@@ -24,7 +24,7 @@ type Feed interface {
 
 var _ Feed = (*source.Mux)(nil)
 
-// Config is what Run and NewModel need.
+// Config is what Run needs.
 type Config struct {
 	// Index is the index the Feed writes; its latest snapshot is read
 	// once the Feed is done. Required.
@@ -51,7 +51,7 @@ type Config struct {
 	// terminal; cmd points it at the --debug-log file.
 	Logf func(format string, args ...any)
 	// Presets are the questions of the p picker (nil: DefaultPresets).
-	// NewModel fails on a preset whose filter, view, key or metric is bad.
+	// Run fails before the program starts on a preset whose filter, view, key or metric is bad.
 	Presets []Preset
 	// Multiplexer is the terminal multiplexer between the program and the
 	// terminal: "tmux", "screen" or "" (none). Copy (y) wraps its OSC 52

@@ -9,7 +9,8 @@ import (
 
 // Preset is a named question asked often in an incident: a filter and the
 // view that answers it. Presets are data: Config.Presets replaces the
-// defaults, and the analytics work adds its own.
+// defaults (DefaultPresets). A preset's filter replaces the applied one
+// within the explorer's time window (Config.Since, Config.Until).
 type Preset struct {
 	// Name is short: it shows in the picker and the breadcrumb.
 	Name string
