@@ -228,16 +228,56 @@ type KeyValue struct {
 // GroupRow is one group: its key values and metric values.
 type GroupRow struct {
 	Key  []KeyValue
-	Vals []float64
+	Vals []float64 // every metric, as a float (rounded above 2^53)
+	Ints []uint64  // the exact value of each integral metric (0 for reject-ratio)
 }
 
 // GroupResult is the answer to a GroupQuery.
 type GroupResult struct {
-	Query  GroupQuery
-	Rows   []GroupRow // sorted, at most Query.Top
-	Groups int        // distinct groups before the top-N cut
-	Totals []float64  // each metric over the whole selection (distinct: over all groups)
-	Count  int        // selected rows
+	Query     GroupQuery
+	Rows      []GroupRow // sorted, at most Query.Top
+	Groups    int        // distinct groups before the top-N cut
+	Totals    []float64  // each metric over the whole selection (distinct: over all groups)
+	TotalInts []uint64   // Totals exactly, for integral metrics
+	Count     int        // selected rows
+	// Saturated says, per metric, that a sum (of a group or the total)
+	// reached the largest uint64 and stopped there: the true value is
+	// larger. Each counter is at most 2^63-1, so only a few hostile
+	// values get there; see Notice.
+	Saturated []bool
+}
+
+// Notice returns a line saying which sums saturated, or "" when none did:
+// what a query or view prints beside an answer that is not exact.
+func (r *GroupResult) Notice() string {
+	var names []string
+	for m, sat := range r.Saturated {
+		if sat {
+			names = append(names, r.Query.Metrics[m].Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "the sum of " + strings.Join(names, " and ") + " exceeds " + strconv.FormatUint(^uint64(0), 10) + " and is shown as that maximum"
+}
+
+// AppendValue appends metric m of the row: exact for integral metrics
+// (see AppendMetric).
+func (r GroupRow) AppendValue(dst []byte, q GroupQuery, m int) []byte {
+	if q.Metrics[m].Integral() && m < len(r.Ints) {
+		return strconv.AppendUint(dst, r.Ints[m], 10)
+	}
+	return AppendMetric(dst, q.Metrics[m], r.Vals[m])
+}
+
+// AppendTotal appends metric m over the whole selection, exactly for
+// integral metrics.
+func (r *GroupResult) AppendTotal(dst []byte, m int) []byte {
+	if r.Query.Metrics[m].Integral() && m < len(r.TotalInts) {
+		return strconv.AppendUint(dst, r.TotalInts[m], 10)
+	}
+	return AppendMetric(dst, r.Query.Metrics[m], r.Totals[m])
 }
 
 // topN keeps the n best of idx by less, in order, with a bounded heap.
@@ -303,10 +343,7 @@ func Series(snap *Snapshot, sel *Selection, bucket int64) []Bucket {
 			if rr.action != nil {
 				a = int(rr.action[i])
 			}
-			r := &b.ByAction[a]
-			r.Flows++
-			r.Bytes += colSum(rr.bytes, i)
-			r.Packets += colSum(rr.packets, i)
+			b.ByAction[a].addRow(colSum(rr.packets, i), colSum(rr.bytes, i))
 			return true
 		})
 	}

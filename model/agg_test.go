@@ -306,3 +306,72 @@ func TestEnrichment(t *testing.T) {
 		t.Error(HumanBytes(1536), HumanCount(12345))
 	}
 }
+
+// TestSumsSaturate: counters are at most 2^63-1, but a few of them still
+// pass the largest uint64 when summed. Before, such sums wrapped (a total
+// of 3.7e19 printed as a small number); now they stop at the maximum and
+// say so, in group-bys (dense and hash mode), totals, rollups and series,
+// and sums below the maximum are exact even past 2^53.
+func TestSumsSaturate(t *testing.T) {
+	const huge = "7400000000000000000" // five of them: 3.7e19
+	var lines []string
+	for i := 0; i < 5; i++ {
+		lines = append(lines, "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 "+huge+" 1717236000 1717236060 ACCEPT OK")
+	}
+	for i := 0; i < 2; i++ { // 2^62+1 twice: exact only in integers
+		lines = append(lines, "2 1 eni-1 10.0.0.3 10.0.0.2 1 2 6 1 4611686018427387905 1717236000 1717236060 ACCEPT OK")
+	}
+	lines = append(lines, "2 1 eni-1 10.0.0.4 10.0.0.5 1 2 6 9223372036854775808 1 1717236000 1717236060 ACCEPT OK") // refused
+	ix := NewIndex(0)
+	res := ix.Ingest(&Batch{Source: "s", Data: []byte(strings.Join(lines, "\n"))})
+	snap := ix.Publish()
+	if res.Records != 7 || snap.Sources[0].Bad[ReasonRange] != 1 {
+		t.Fatalf("ingest %+v, bad %v", res, snap.Sources[0].Bad)
+	}
+	const max = "18446744073709551615"
+	for _, dense := range []bool{true, false} {
+		if !dense {
+			saved := denseLimit
+			denseLimit = 1
+			defer func() { denseLimit = saved }()
+		}
+		q := GroupQuery{
+			Keys:    []GroupKey{{Field: FieldSrcAddr, Name: "srcaddr"}, {Field: FieldDstAddr, Name: "dstaddr"}},
+			Metrics: []Metric{{Kind: MetricBytes, Name: "bytes"}, {Kind: MetricCount, Name: "count"}},
+		}
+		g, err := Group(snap, nil, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(g.Rows) != 2 || g.Rows[0].Key[0].Text != "10.0.0.1" {
+			t.Fatalf("dense %v: rows %+v", dense, g.Rows)
+		}
+		if got := string(g.Rows[0].AppendValue(nil, q, 0)); got != max {
+			t.Errorf("dense %v: saturated sum printed %s, want %s", dense, got, max)
+		}
+		if got := string(g.Rows[1].AppendValue(nil, q, 0)); got != "9223372036854775810" {
+			t.Errorf("dense %v: exact sum printed %s", dense, got)
+		}
+		if got := string(g.AppendTotal(nil, 0)); got != max || !g.Saturated[0] || g.Saturated[1] {
+			t.Errorf("dense %v: total %s saturated %v", dense, got, g.Saturated)
+		}
+		if n := g.Notice(); !strings.Contains(n, "bytes") || !strings.Contains(n, max) {
+			t.Errorf("notice %q", n)
+		}
+		if got := string(AppendGroupJSON(nil, q, g.Rows[0])); !strings.Contains(got, `"bytes":`+max) {
+			t.Errorf("JSON %s", got)
+		}
+	}
+	for _, b := range [][]Bucket{snap.Rollups(0, 1<<40, 3600), Series(snap, nil, 3600)} {
+		if len(b) != 1 {
+			t.Fatalf("buckets %+v", b)
+		}
+		tot := b[0].Total()
+		if !tot.Saturated || tot.Bytes != ^uint64(0) || tot.Flows != 7 {
+			t.Errorf("bucket total %+v", tot)
+		}
+	}
+	if got := string(AppendMetric(nil, Metric{Kind: MetricBytes}, 3.7e19)); got != max {
+		t.Errorf("AppendMetric(3.7e19) = %s", got)
+	}
+}

@@ -143,15 +143,19 @@ func AppendGroupJSON(dst []byte, q GroupQuery, row GroupRow) []byte {
 		dst = append(dst, ',')
 		dst = AppendJSONString(dst, mt.Name)
 		dst = append(dst, ':')
-		dst = AppendMetric(dst, mt, row.Vals[m])
+		dst = row.AppendValue(dst, q, m)
 	}
 	return append(dst, '}')
 }
 
-// AppendMetric appends a metric value: whole numbers without a fraction,
-// ratios with up to four decimals.
+// AppendMetric appends a metric value: whole numbers without a fraction
+// (a value past the largest uint64 as that maximum), ratios with up to
+// four decimals. GroupRow.AppendValue gives integral metrics exactly.
 func AppendMetric(dst []byte, m Metric, v float64) []byte {
 	if m.Integral() {
+		if v >= 0x1p64 {
+			return strconv.AppendUint(dst, ^uint64(0), 10)
+		}
 		return strconv.AppendUint(dst, uint64(v), 10)
 	}
 	return strconv.AppendFloat(dst, v, 'f', 4, 64)
@@ -181,8 +185,8 @@ func GroupCells(q GroupQuery, row GroupRow) []string {
 			cells = append(cells, kv.Text)
 		}
 	}
-	for m, mt := range q.Metrics {
-		cells = append(cells, string(AppendMetric(nil, mt, row.Vals[m])))
+	for m := range q.Metrics {
+		cells = append(cells, string(row.AppendValue(nil, q, m)))
 	}
 	return cells
 }

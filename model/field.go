@@ -110,7 +110,11 @@ type FieldInfo struct {
 	Doc    string // one-line meaning, shown in the detail view and help
 }
 
-const maxU64 = ^uint64(0)
+// maxCounter is the largest packets or bytes value accepted: a larger
+// one is refused as out of range (the line is counted as bad), so that a
+// few values cannot make a sum wrap; sums that still pass the largest
+// uint64 saturate and say so (GroupResult.Saturated, Rollup.Saturated).
+const maxCounter = 1<<63 - 1
 
 var fieldInfo = [NumFields]FieldInfo{
 	FieldUnknown:                 {Name: "?", Kind: KindString},
@@ -122,8 +126,8 @@ var fieldInfo = [NumFields]FieldInfo{
 	FieldSrcPort:                 {"srcport", KindUint, 2, 65535, 2, nil, "source port (0 for portless protocols)"},
 	FieldDstPort:                 {"dstport", KindUint, 2, 65535, 2, nil, "destination port (0 for portless protocols)"},
 	FieldProtocol:                {"protocol", KindUint, 2, 255, 1, nil, "IANA protocol number"},
-	FieldPackets:                 {"packets", KindUint, 2, maxU64, 4, nil, "packets in the flow during the interval"},
-	FieldBytes:                   {"bytes", KindUint, 2, maxU64, 4, nil, "bytes in the flow during the interval"},
+	FieldPackets:                 {"packets", KindUint, 2, maxCounter, 4, nil, "packets in the flow during the interval"},
+	FieldBytes:                   {"bytes", KindUint, 2, maxCounter, 4, nil, "bytes in the flow during the interval"},
 	FieldStart:                   {"start", KindUint, 2, 1<<32 - 1, 4, nil, "first packet of the interval (Unix seconds)"},
 	FieldEnd:                     {"end", KindUint, 2, 1<<32 - 1, 2, nil, "last packet of the interval (Unix seconds)"},
 	FieldAction:                  {"action", KindEnum, 2, 0, 0, actionValues, "ACCEPT or REJECT (security group / NACL)"},

@@ -243,8 +243,35 @@ type grouper struct {
 	dsets   []*u64set           // per distinct metric: (group<<32 | value code)
 	dlocal  []map[uint64]uint32 // per distinct metric on wide numbers: value -> code
 
+	// Sums of bytes and packets are checked: bound[k] is an upper bound
+	// of everything summed so far (saturating); while it stays below the
+	// largest uint64 no group's sum can wrap and the plain loops run, after
+	// that every addition is checked and saturates.
+	bound     [2]uint64
+	saturated [2]bool // a sum of bytes (0) or packets (1) saturated
+
 	rows []int32  // scratch: a segment's selected rows
 	raw  []uint32 // scratch: a segment's codes of one key
+}
+
+// addSat returns a+b, or the largest uint64 and false when the sum wraps.
+func addSat(a, b uint64) (uint64, bool) {
+	s, carry := bits.Add64(a, b, 0)
+	if carry != 0 {
+		return ^uint64(0), false
+	}
+	return s, true
+}
+
+// checked reports whether the sums of column c (0 bytes, 1 packets) must
+// be checked before m more of its rows are added.
+func (g *grouper) checked(k int, c *NumCol, m int) bool {
+	inc := uint64(m) * esc32
+	for _, o := range c.Over {
+		inc, _ = addSat(inc, o.Value)
+	}
+	g.bound[k], _ = addSat(g.bound[k], inc)
+	return g.bound[k] == ^uint64(0)
 }
 
 // Group runs a group-by over sel (nil = every row of snap), in phases:
@@ -612,7 +639,10 @@ func (g *grouper) accumulate(sg *Seg, rs []int32, ids []uint32) {
 		return
 	}
 	byt := g.byt
-	if bc := sg.Num(FieldBytes); rs == nil && byt != nil && bc != nil && bc.Over == nil {
+	bc, pc := sg.Num(FieldBytes), sg.Num(FieldPackets)
+	checkB := byt != nil && bc != nil && g.checked(0, bc, len(ids))
+	checkP := g.pkt != nil && pc != nil && g.checked(1, pc, len(ids))
+	if rs == nil && byt != nil && bc != nil && bc.Over == nil && !checkB {
 		// the common case, fused: counts and byte sums in one pass
 		vals := bc.U32[:len(ids)]
 		cnt := g.cnt
@@ -626,32 +656,31 @@ func (g *grouper) accumulate(sg *Seg, rs []int32, ids []uint32) {
 			g.cnt[id]++
 		}
 	}
-	sum := func(dst []uint64, c *NumCol) {
+	sum := func(dst []uint64, c *NumCol, check bool, k int) {
 		if dst == nil || c == nil {
 			return
 		}
-		if rs == nil {
-			vals := c.U32[:len(ids)]
-			for j, id := range ids {
-				v := uint64(vals[j])
-				if v == esc32 {
-					v = c.overflow(j)
-				}
-				dst[id] += v
-			}
-			return
-		}
 		for j, id := range ids {
-			r := int(rs[j])
+			r := j
+			if rs != nil {
+				r = int(rs[j])
+			}
 			v := uint64(c.U32[r])
 			if v == esc32 {
 				v = c.overflow(r)
 			}
-			dst[id] += v
+			if !check {
+				dst[id] += v
+				continue
+			}
+			var ok bool
+			if dst[id], ok = addSat(dst[id], v); !ok {
+				g.saturated[k] = true
+			}
 		}
 	}
-	sum(byt, sg.Num(FieldBytes))
-	sum(g.pkt, sg.Num(FieldPackets))
+	sum(byt, bc, checkB, 0)
+	sum(g.pkt, pc, checkP, 1)
 	if act := sg.Enum(FieldAction); g.rej != nil && act != nil {
 		for j, id := range ids {
 			r := j
@@ -727,11 +756,16 @@ func (g *grouper) addWeighted(wt *segWeights, rs []int32, ids []uint32) {
 			continue
 		}
 		g.cnt[id] += wt.cnt[r]
+		var ok bool
 		if g.byt != nil {
-			g.byt[id] += wt.byt[r]
+			if g.byt[id], ok = addSat(g.byt[id], wt.byt[r]); !ok {
+				g.saturated[0] = true
+			}
 		}
 		if g.pkt != nil {
-			g.pkt[id] += wt.pkt[r]
+			if g.pkt[id], ok = addSat(g.pkt[id], wt.pkt[r]); !ok {
+				g.saturated[1] = true
+			}
 		}
 		if g.rej != nil {
 			g.rej[id] += wt.rej[r]
@@ -752,21 +786,28 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 			dtotal[d].add(k & (1<<32 - 1))
 		})
 	}
-	value := func(id int, mi int) float64 {
+	// exact is an integral metric's value for a group; float its value
+	// as GroupRow.Vals holds it (reject-ratio is the one fraction).
+	exact := func(id int, mi int) uint64 {
 		switch m := q.Metrics[mi]; m.Kind {
 		case MetricCount:
-			return float64(g.cnt[id])
+			return g.cnt[id]
 		case MetricBytes:
-			return float64(g.byt[id])
+			return g.byt[id]
 		case MetricPackets:
-			return float64(g.pkt[id])
+			return g.pkt[id]
 		case MetricRejects:
-			return float64(g.rej[id])
-		case MetricRejectRatio:
-			return float64(g.rej[id]) / float64(g.cnt[id])
-		default:
-			return float64(distinct[distinctIndex(q.Metrics, mi)][id])
+			return g.rej[id]
+		case MetricDistinct:
+			return uint64(distinct[distinctIndex(q.Metrics, mi)][id])
 		}
+		return 0
+	}
+	float := func(id int, mi int) float64 {
+		if q.Metrics[mi].Kind == MetricRejectRatio {
+			return float64(g.rej[id]) / float64(g.cnt[id])
+		}
+		return float64(exact(id, mi))
 	}
 	comp := func(id int) uint64 {
 		if g.dense {
@@ -775,7 +816,7 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 		return g.comps[id]
 	}
 
-	res := &GroupResult{Query: q, Totals: make([]float64, len(q.Metrics))}
+	res := &GroupResult{Query: q, Totals: make([]float64, len(q.Metrics)), TotalInts: make([]uint64, len(q.Metrics)), Saturated: make([]bool, len(q.Metrics))}
 	idx := make([]int, 0, ngroups)
 	var cnt, byt, pkt, rej uint64
 	for id := 0; id < ngroups; id++ {
@@ -784,11 +825,12 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 		}
 		idx = append(idx, id)
 		cnt += g.cnt[id]
+		// a sum that saturated (here or in a partial sum) ends at the max
 		if g.byt != nil {
-			byt += g.byt[id]
+			byt, _ = addSat(byt, g.byt[id])
 		}
 		if g.pkt != nil {
-			pkt += g.pkt[id]
+			pkt, _ = addSat(pkt, g.pkt[id])
 		}
 		if g.rej != nil {
 			rej += g.rej[id]
@@ -798,29 +840,33 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 	for mi, m := range q.Metrics {
 		switch m.Kind {
 		case MetricCount:
-			res.Totals[mi] = float64(cnt)
+			res.TotalInts[mi] = cnt
 		case MetricBytes:
-			res.Totals[mi] = float64(byt)
+			res.TotalInts[mi] = byt
+			res.Saturated[mi] = g.saturated[0] || byt == ^uint64(0)
 		case MetricPackets:
-			res.Totals[mi] = float64(pkt)
+			res.TotalInts[mi] = pkt
+			res.Saturated[mi] = g.saturated[1] || pkt == ^uint64(0)
 		case MetricRejects:
-			res.Totals[mi] = float64(rej)
+			res.TotalInts[mi] = rej
 		case MetricRejectRatio:
 			if cnt > 0 {
 				res.Totals[mi] = float64(rej) / float64(cnt)
 			}
+			continue
 		case MetricDistinct:
-			res.Totals[mi] = float64(dtotal[distinctIndex(q.Metrics, mi)].n)
+			res.TotalInts[mi] = uint64(dtotal[distinctIndex(q.Metrics, mi)].n)
 		}
+		res.Totals[mi] = float64(res.TotalInts[mi])
 	}
 
 	less := func(a, b int) bool { // a ranks before b
-		va, vb := value(a, q.Sort), value(b, q.Sort)
-		if va != vb {
-			if q.Asc {
-				return va < vb
+		if q.Metrics[q.Sort].Integral() {
+			if va, vb := exact(a, q.Sort), exact(b, q.Sort); va != vb {
+				return (va > vb) != q.Asc
 			}
-			return va > vb
+		} else if va, vb := float(a, q.Sort), float(b, q.Sort); va != vb {
+			return (va > vb) != q.Asc
 		}
 		// Ties rank by key value, not by code: codes follow the order
 		// rows arrived in, which differs between runs over several
@@ -838,7 +884,7 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 		idx = idx[:top]
 	}
 	for _, id := range idx {
-		row := GroupRow{Key: make([]KeyValue, len(g.keyers)), Vals: make([]float64, len(q.Metrics))}
+		row := GroupRow{Key: make([]KeyValue, len(g.keyers)), Vals: make([]float64, len(q.Metrics)), Ints: make([]uint64, len(q.Metrics))}
 		c := comp(id)
 		for k := len(g.keyers) - 1; k >= 0; k-- {
 			ky := g.keyers[k]
@@ -851,7 +897,8 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 			c /= radix
 		}
 		for mi := range q.Metrics {
-			row.Vals[mi] = value(id, mi)
+			row.Vals[mi] = float(id, mi)
+			row.Ints[mi] = exact(id, mi)
 		}
 		res.Rows = append(res.Rows, row)
 	}

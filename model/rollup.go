@@ -7,12 +7,31 @@ type Rollup struct {
 	Flows   uint64
 	Packets uint64
 	Bytes   uint64
+	// Saturated says Packets or Bytes reached the largest uint64 and
+	// stopped there: the true sum is larger (only hostile counters, each
+	// at most 2^63-1, get there).
+	Saturated bool
 }
 
 func (r *Rollup) add(o Rollup) {
 	r.Flows += o.Flows
-	r.Packets += o.Packets
-	r.Bytes += o.Bytes
+	r.addSums(o.Packets, o.Bytes)
+	r.Saturated = r.Saturated || o.Saturated
+}
+
+// addRow adds one record's packets and bytes.
+func (r *Rollup) addRow(packets, bytes uint64) {
+	r.Flows++
+	r.addSums(packets, bytes)
+}
+
+func (r *Rollup) addSums(packets, bytes uint64) {
+	var okP, okB bool
+	r.Packets, okP = addSat(r.Packets, packets)
+	r.Bytes, okB = addSat(r.Bytes, bytes)
+	if !okP || !okB {
+		r.Saturated = true
+	}
 }
 
 // Bucket is one time bucket of rollups, split by action: index 0 holds

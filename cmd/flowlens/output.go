@@ -202,8 +202,8 @@ func writeGroups(w *bufio.Writer, out string, res *model.GroupResult, refresh bo
 		for _, kv := range row.Key {
 			cells = append(cells, model.Sanitize(kv.Text))
 		}
-		for m, mt := range q.Metrics {
-			cells = append(cells, string(model.AppendMetric(nil, mt, row.Vals[m])))
+		for m := range q.Metrics {
+			cells = append(cells, string(row.AppendValue(nil, q, m)))
 		}
 		share := "-"
 		if t := res.Totals[q.Sort]; t > 0 && q.Metrics[q.Sort].Integral() && q.Metrics[q.Sort].Kind != model.MetricDistinct {
@@ -229,6 +229,9 @@ func writeGroups(w *bufio.Writer, out string, res *model.GroupResult, refresh bo
 	if !refresh && res.Groups > len(res.Rows) {
 		w.WriteString("# " + strconv.Itoa(res.Groups-len(res.Rows)) + " more groups (of " + strconv.Itoa(res.Groups) + ")\n")
 	}
+	if n := res.Notice(); n != "" {
+		w.WriteString("# " + n + "\n")
+	}
 	return nil
 }
 
@@ -239,7 +242,7 @@ func printTotals(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.S
 	if err != nil {
 		return usagef("%v", err)
 	}
-	return writeTotals(w, out, q, res.Totals)
+	return writeTotals(w, out, q, res)
 }
 
 // totalsQuery is the grouping whose totals answer q (--metrics with no
@@ -248,8 +251,10 @@ func totalsQuery(q model.GroupQuery) model.GroupQuery {
 	return model.GroupQuery{Keys: []model.GroupKey{{Field: model.FieldAction}}, Metrics: q.Metrics, Sort: q.Sort}
 }
 
-// writeTotals writes the metrics of q over a whole selection.
-func writeTotals(w *bufio.Writer, out string, q model.GroupQuery, vals []float64) error {
+// writeTotals writes the metrics of q over a whole selection: res's
+// totals, exact for integral metrics, and in a table a '#' notice when a
+// sum saturated.
+func writeTotals(w *bufio.Writer, out string, q model.GroupQuery, res *model.GroupResult) error {
 	switch out {
 	case "jsonl":
 		b := []byte{'{'}
@@ -259,7 +264,7 @@ func writeTotals(w *bufio.Writer, out string, q model.GroupQuery, vals []float64
 			}
 			b = model.AppendJSONString(b, mt.Name)
 			b = append(b, ':')
-			b = model.AppendMetric(b, mt, vals[m])
+			b = res.AppendTotal(b, m)
 		}
 		b = append(b, '}', '\n')
 		_, err := w.Write(b)
@@ -269,7 +274,7 @@ func writeTotals(w *bufio.Writer, out string, q model.GroupQuery, vals []float64
 		var head, rec []string
 		for m, mt := range q.Metrics {
 			head = append(head, mt.Name)
-			rec = append(rec, string(model.AppendMetric(nil, mt, vals[m])))
+			rec = append(rec, string(res.AppendTotal(nil, m)))
 		}
 		cw.Write(escapeCells(out, head))
 		cw.Write(rec)
@@ -277,7 +282,10 @@ func writeTotals(w *bufio.Writer, out string, q model.GroupQuery, vals []float64
 		return cw.Error()
 	}
 	for m, mt := range q.Metrics {
-		w.WriteString(model.Sanitize(mt.Name) + "\t" + string(model.AppendMetric(nil, mt, vals[m])) + "\n")
+		w.WriteString(model.Sanitize(mt.Name) + "\t" + string(res.AppendTotal(nil, m)) + "\n")
+	}
+	if n := res.Notice(); n != "" {
+		w.WriteString("# " + n + "\n")
 	}
 	return nil
 }

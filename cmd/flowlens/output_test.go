@@ -107,3 +107,20 @@ func TestCSVToATerminalIsEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeSums: five byte counts of 7.4e18 sum to 3.7e19, past the largest
+// uint64. The answer must not wrap to a small number: it prints the
+// maximum and the table says the sum saturated; a sum past 2^53 but below
+// the maximum prints exactly.
+func TestHugeSums(t *testing.T) {
+	line := "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 7400000000000000000 1717236000 1717236060 ACCEPT OK\n"
+	in := strings.Repeat(line, 5) + strings.Repeat("2 1 eni-1 10.0.0.3 10.0.0.2 1 2 6 1 4611686018427387905 1717236000 1717236060 ACCEPT OK\n", 2)
+	out, errOut, code := runCmd(t, in, "query", "--metrics", "bytes", "--output", "table", "-")
+	if code != 0 || !strings.Contains(out, "bytes\t18446744073709551615\n") || !strings.Contains(out, "# the sum of bytes exceeds") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, _ = runCmd(t, in, "query", "--group-by", "srcaddr", "--metrics", "bytes", "--output", "jsonl", "-")
+	if !strings.Contains(out, `{"srcaddr":"10.0.0.1","bytes":18446744073709551615}`) || !strings.Contains(out, `{"srcaddr":"10.0.0.3","bytes":9223372036854775810}`) {
+		t.Fatalf("jsonl:\n%s", out)
+	}
+}

@@ -55,7 +55,7 @@ func printScan(w *bufio.Writer, out string, s *model.Scan, q grouping) error {
 		return usagef("%v", err)
 	}
 	if len(q.Keys) == 0 {
-		return writeTotals(w, out, q, res.Totals)
+		return writeTotals(w, out, q, res)
 	}
 	return writeGroups(w, out, res, false, time.Time{})
 }
