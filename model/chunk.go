@@ -283,7 +283,7 @@ func (c *chunk) add(rec *Record, line, off int64, rv *resolver) {
 		if st > c.maxStart {
 			c.maxStart = st
 		}
-		c.cell(st/60).by[rec.Action()].addRow(rec.Num[numSlot[FieldPackets]], rec.Num[numSlot[FieldBytes]])
+		c.cell(st / 60).by[rec.Action()].addRow(rec.Num[numSlot[FieldPackets]], rec.Num[numSlot[FieldBytes]])
 	}
 	c.offs = append(c.offs, off)
 	c.n++
