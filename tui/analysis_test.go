@@ -287,7 +287,8 @@ func TestGroupsLive(t *testing.T) {
 		for time.Now().Before(deadline) {
 			scr = tm.s.Screen()
 			g, m := groupsFlows.FindStringSubmatch(scr), matchCount.FindStringSubmatch(scr)
-			if g != nil && m != nil && g[1] == m[1] && !strings.Contains(scr, "grouping…") {
+			settled := !strings.Contains(scr, "grouping…") && !strings.Contains(scr, "filtering…")
+			if g != nil && m != nil && g[1] == m[1] && settled {
 				return g[1]
 			}
 			time.Sleep(5 * time.Millisecond)
