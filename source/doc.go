@@ -35,5 +35,6 @@
 //     records, de-duplication, transport);
 //   - ec2*.go and names.go (look-ups of interfaces, instances, security
 //     groups and ACLs, their cache, and the name columns);
-//   - demo.go and demo_estate.go (the generator and its estate).
+//   - demo.go, demo_estate.go and demo_vpc.go (the generator, its estate
+//     and the estate's names, security groups and ACLs).
 package source

@@ -32,6 +32,9 @@ type common struct {
 	seed      uint64
 	debugLog  string
 	firehose  firehoseFlags
+	enrich    string
+	noEnrich  bool
+	namesFile string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -53,6 +56,9 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.seed, "seed", 1, "demo: random seed")
 	fs.StringVar(&c.debugLog, "debug-log", "", "write debug logs to this file")
 	c.firehose.register(fs)
+	fs.StringVar(&c.enrich, "enrich", "", "name interfaces and addresses: ec2 (the default when a source is on AWS)")
+	fs.BoolVar(&c.noEnrich, "no-enrich", false, "no EC2 look-ups")
+	fs.StringVar(&c.namesFile, "names", "", "CSV file of address or interface id, name (names without EC2)")
 }
 
 // parseInterleaved parses flags that may come before, between or after the

@@ -99,9 +99,12 @@ Common flags:
   --profile, --region, --endpoint-url, --stream-prefix, --live-tail   AWS sources
   --tls-cert FILE --tls-key FILE | --insecure-http      firehose:// receivers
   --firehose-access-key-file FILE (or $FLOWLENS_FIREHOSE_ACCESS_KEY), --firehose-max-body SIZE
+  --enrich ec2           name interfaces and addresses through EC2 (default with s3:// and cloudwatch://)
+  --no-enrich            no EC2 look-ups
+  --names FILE           CSV of address or interface id, name: names without EC2
 
 Query flags:
-  --group-by KEYS        comma list: srcaddr, dstport, srcaddr/24, hour, ...
+  --group-by KEYS        comma list: srcaddr, dstport, srcaddr/24, hour, src-name, ...
   --metrics LIST         count, bytes, packets, rejects, reject-ratio, distinct(FIELD)
   --sort METRIC          metric to sort groups by (default: the first)
   --top N                keep the top N groups

@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"encoding/csv"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
 )
 
 // tableSample is how many rows set the column widths of a record table.
@@ -26,14 +28,16 @@ func cellWidth(s string) int { return ansi.StringWidth(s) }
 // printRecords writes the selected rows from global row id `from`, at most
 // limit (0 = all), in the output format. header says whether to print the
 // CSV/table header.
-func printRecords(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Selection, from uint64, limit int, header bool) error {
-	_, err := printNew(w, out, snap, sel, from, limit, header)
+// namer (nil: none) adds the name columns: interface-name, src-name and
+// dst-name (JSONL: each key only when the name is known).
+func printRecords(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Selection, from uint64, limit int, header bool, namer *source.Namer) error {
+	_, err := printNew(w, out, snap, sel, from, limit, header, namer)
 	return err
 }
 
 // printNew writes the selected rows with global id >= from and returns how
 // many it wrote.
-func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Selection, from uint64, limit int, header bool) (int, error) {
+func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Selection, from uint64, limit int, header bool, namer *source.Namer) (int, error) {
 	if limit < 0 {
 		return 0, nil
 	}
@@ -56,12 +60,15 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 	case "jsonl":
 		each(func(sg *model.Seg, i int) bool {
 			buf = snap.AppendJSON(buf[:0], sg, i)
+			if namer != nil {
+				buf = namer.AppendJSON(buf, snap, sg, i)
+			}
 			buf = append(buf, '\n')
 			_, werr = w.Write(buf)
 			return werr == nil
 		})
 	case "csv", csvTerminal:
-		cols := snap.Columns()
+		cols := recordColumns(snap, namer)
 		cw := csv.NewWriter(w)
 		if header {
 			werr = cw.Write(escapeCells(out, append([]string(nil), cols...)))
@@ -69,7 +76,7 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 		rec := make([]string, len(cols))
 		each(func(sg *model.Seg, i int) bool {
 			for c, name := range cols {
-				rec[c] = snap.Cell(sg, i, name)
+				rec[c] = recordCell(snap, namer, sg, i, name)
 			}
 			werr = cw.Write(escapeCells(out, rec))
 			return werr == nil
@@ -79,7 +86,7 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 			werr = cw.Error()
 		}
 	default:
-		cols := snap.Columns()
+		cols := recordColumns(snap, namer)
 		head := make([]string, len(cols))
 		widths := make([]int, len(cols))
 		for c, name := range cols {
@@ -92,7 +99,7 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 				return true
 			}
 			for c, name := range cols {
-				widths[c] = max(widths[c], cellWidth(tableCell(snap.Cell(sg, i, name))))
+				widths[c] = max(widths[c], cellWidth(tableCell(recordCell(snap, namer, sg, i, name))))
 			}
 			seen++
 			return seen < tableSample
@@ -103,7 +110,7 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 		}
 		each(func(sg *model.Seg, i int) bool {
 			for c, name := range cols {
-				row[c] = tableCell(snap.Cell(sg, i, name))
+				row[c] = tableCell(recordCell(snap, namer, sg, i, name))
 			}
 			werr = writeRow(w, row, widths)
 			return werr == nil
@@ -288,4 +295,22 @@ func writeTotals(w *bufio.Writer, out string, q model.GroupQuery, res *model.Gro
 		w.WriteString("# " + n + "\n")
 	}
 	return nil
+}
+
+// recordColumns are the columns of CSV and table output: the formats'
+// fields, then the name columns when names are in use.
+func recordColumns(snap *model.Snapshot, namer *source.Namer) []string {
+	cols := snap.Columns()
+	if namer != nil {
+		cols = append(cols, source.NameColumns...)
+	}
+	return cols
+}
+
+// recordCell is one cell of CSV and table output.
+func recordCell(snap *model.Snapshot, namer *source.Namer, sg *model.Seg, i int, col string) string {
+	if namer != nil && slices.Contains(source.NameColumns, col) {
+		return namer.Cell(snap, sg, i, col)
+	}
+	return snap.Cell(sg, i, col)
 }

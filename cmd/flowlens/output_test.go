@@ -46,7 +46,7 @@ func TestTableWidthsAfterEscaping(t *testing.T) {
 	snap := hostileSnapshot(t)
 	var b bytes.Buffer
 	w := bufio.NewWriter(&b)
-	if err := printRecords(w, "table", snap, model.SelectAll(snap), 0, 0, true); err != nil {
+	if err := printRecords(w, "table", snap, model.SelectAll(snap), 0, 0, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	q := model.GroupQuery{Metrics: []model.Metric{{Kind: model.MetricCount, Name: "count"}}}
@@ -89,7 +89,7 @@ func TestCSVToATerminalIsEscaped(t *testing.T) {
 	for _, out := range []string{csvTerminal, "csv"} {
 		var b bytes.Buffer
 		w := bufio.NewWriter(&b)
-		if err := printRecords(w, out, snap, model.SelectAll(snap), 0, 0, true); err != nil {
+		if err := printRecords(w, out, snap, model.SelectAll(snap), 0, 0, true, nil); err != nil {
 			t.Fatal(err)
 		}
 		w.Flush()

@@ -65,7 +65,11 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(specs) == 0 {
 		return usagef("query: no SOURCE given (a file, a glob, a directory, -, s3://..., cloudwatch://..., demo)")
 	}
-	grp, err := parseGrouping(q.groupBy, q.metrics, q.sortBy, q.top)
+	nm, err := q.naming(specs, opts)
+	if err != nil {
+		return err
+	}
+	grp, err := parseGrouping(q.groupBy, q.metrics, q.sortBy, q.top, nm)
 	if err != nil {
 		return err
 	}
@@ -114,7 +118,10 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	defer w.Flush()
 	var snap *model.Snapshot
 	if follow {
-		err = followQuery(ctx, ix, mux, flt, grp, out, q.interval, q.limit, w, stderr)
+		if nm.en != nil {
+			go nm.en.Run(ctx, ix)
+		}
+		err = followQuery(ctx, ix, mux, flt, grp, out, q.interval, q.limit, w, stderr, nm)
 		snap = ix.Snapshot()
 	} else {
 		select {
@@ -122,6 +129,8 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		case <-ctx.Done():
 		}
 		snap = ix.Snapshot()
+		nm.resolve(ctx, snap, stderr)
+		flt = nm.bind(flt)
 		sel := flt.Eval(snap, nil)
 		if scan != nil {
 			<-mux.Done() // the scan's pipeline is closed
@@ -130,7 +139,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		} else if grp != nil {
 			err = printGroups(w, out, snap, sel, *grp, false)
 		} else {
-			err = printRecords(w, out, snap, sel, 0, q.limit, true)
+			err = printRecords(w, out, snap, sel, 0, q.limit, true, nm.namer)
 		}
 	}
 	stop()
@@ -237,7 +246,9 @@ func openSources(specs []string, opts source.Options, stdin io.Reader) ([]source
 // grouping is a parsed --group-by/--metrics/--sort/--top.
 type grouping = model.GroupQuery
 
-func parseGrouping(groupBy, metrics, sortBy string, top int) (*grouping, error) {
+// parseGrouping reads the grouping flags; names (nil: none) supplies the
+// name keys src-name, dst-name and interface-name.
+func parseGrouping(groupBy, metrics, sortBy string, top int, names *naming) (*grouping, error) {
 	if groupBy == "" && metrics == "" {
 		if sortBy != "" || top != 0 {
 			return nil, usagef("--sort and --top need --group-by or --metrics")
@@ -246,6 +257,12 @@ func parseGrouping(groupBy, metrics, sortBy string, top int) (*grouping, error) 
 	}
 	var q grouping
 	for _, k := range splitList(groupBy) {
+		if names != nil {
+			if gk, ok := names.groupKey(k); ok {
+				q.Keys = append(q.Keys, gk)
+				continue
+			}
+		}
 		gk, err := model.ParseGroupKey(k)
 		if err != nil {
 			return nil, usagef("--group-by: %v", err)
@@ -312,7 +329,7 @@ func splitList(s string) []string {
 
 // followQuery streams matching records (or refreshed group tables) while
 // the sources run, until ctx ends or every source has finished.
-func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filter.Filter, grp *grouping, out string, interval time.Duration, limit int, w *bufio.Writer, stderr io.Writer) error {
+func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filter.Filter, grp *grouping, out string, interval time.Duration, limit int, w *bufio.Writer, stderr io.Writer, nm *naming) error {
 	var sel *model.Selection
 	var printed uint64
 	count := 0
@@ -330,6 +347,9 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 		case snap := <-mux.Updates():
 			latest = snap
 		case <-tick.C:
+			if nm.refresh() && f.UsesNames() {
+				f, sel = nm.bind(f), nil // names changed: select again from the start
+			}
 			if grp != nil && latest != nil {
 				sel = f.Eval(latest, sel)
 				if err := printGroups(w, out, latest, sel, *grp, true); err != nil {
@@ -350,7 +370,7 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 			if limit > 0 {
 				remaining = limit - count
 			}
-			n, err := printNew(w, out, latest, sel, printed, remaining, first)
+			n, err := printNew(w, out, latest, sel, printed, remaining, first, nm.namer)
 			if err != nil {
 				return err
 			}
