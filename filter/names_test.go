@@ -188,3 +188,15 @@ func TestWithNamesAndAnd(t *testing.T) {
 		t.Errorf("And lost the names: %v", err)
 	}
 }
+
+func TestCloneKeepsNames(t *testing.T) {
+	ix := model.NewIndex(0)
+	ix.Ingest(&model.Batch{Source: "t", Object: "o", Line: 1,
+		Data: []byte("2 1 eni-a 10.0.0.1 10.0.0.9 1 22 6 1 1 100 160 ACCEPT OK\n")})
+	snap := ix.Publish()
+	c := vpc.NewConfig(vpc.Parts{Names: map[string]string{"10.0.0.1": "web"}})
+	f, _ := CompileOptions("src-name = web", Options{Names: c})
+	if f.Clone().Eval(snap, nil).Count != 1 || f.Selector().Eval(snap, nil).Count != 1 {
+		t.Error("a clone lost the names")
+	}
+}

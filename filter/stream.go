@@ -26,7 +26,7 @@ func (f *Filter) Fields() model.FieldSet {
 // scan's workers), so that their dictionaries do not evict each other's
 // code tables.
 func (f *Filter) Clone() *Filter {
-	return compileNode(f.root, f.now)
+	return compileNodeNames(f.root, f.now, f.names)
 }
 
 // Selector returns a new clone as a model.Selector, for

@@ -939,6 +939,8 @@ func (ky *keyer) compare(snap *Snapshot, a, b uint64) int {
 		return 1
 	}
 	switch f := ky.k.Field; {
+	case ky.labels != nil:
+		return strings.Compare(ky.labels[a], ky.labels[b])
 	case ky.prefix != nil:
 		pa, pb := ky.pvals[a], ky.pvals[b]
 		if c := pa.Addr().Compare(pb.Addr()); c != 0 {

@@ -32,8 +32,13 @@ func TestGroupByLabel(t *testing.T) {
 	}{
 		{GroupKey{Field: FieldSrcAddr, Name: "src-name", Label: names}, "app=400 web=300 -=800"},
 		{GroupKey{Field: FieldInterfaceID, Name: "interface-name", Label: names}, "web-eni=300 -=1200"},
+		{GroupKey{Field: FieldDstAddr, Name: "dst-name", Label: hostNames{"10.0.0.9": "db"}}, "db=1500 -=0"},
 	} {
+		// Top 1 of two makes the top-N heap compare keys.
 		res, err := Group(snap, SelectAll(snap), GroupQuery{Keys: []GroupKey{tc.key}, Metrics: []Metric{bytes}})
+		if _, err := Group(snap, SelectAll(snap), GroupQuery{Keys: []GroupKey{tc.key, {Field: FieldAction, Name: "action"}}, Metrics: []Metric{bytes}, Top: 1}); err != nil {
+			t.Fatal(err)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -141,6 +141,27 @@ func (n *naming) bind(f *filter.Filter) *filter.Filter {
 	return f.WithNames(n.store.Load())
 }
 
+// needIndex reports whether a question must go through the index rather
+// than a streaming scan: it names hosts (a name or sg filter, a name key)
+// while EC2 look-ups are on, which read the index's dictionaries and come
+// after the load.
+func (n *naming) needIndex(f *filter.Filter, grp *model.GroupQuery) bool {
+	if n.en == nil {
+		return false
+	}
+	if f.UsesNames() {
+		return true
+	}
+	if grp != nil {
+		for _, k := range grp.Keys {
+			if k.Label != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // groupKey returns the group key for a name column (src-name, dst-name,
 // interface-name); its labels follow the store through refresh.
 func (n *naming) groupKey(name string) (model.GroupKey, bool) {

@@ -51,6 +51,12 @@ func TestQueryNamesFile(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `{"src-name":"web-1","count":`) || !strings.Contains(out, `{"src-name":null,"count":`) {
 		t.Errorf("group by src-name: %s", out)
 	}
+	// A name filter with a name key (a streaming scan: names known up front).
+	out, _, code = runCmd(t, "", "query", "--names", names, "--group-by", "dst-name", "--filter", "src-name = web-*", "--metrics", "count",
+		"--output", "jsonl", "../../testdata/default.log")
+	if code != 0 || !strings.Contains(out, `{"dst-name":"db-1","count":1}`) {
+		t.Errorf("group by dst-name where src-name = web-*: %s", out)
+	}
 	// Without names the output is unchanged.
 	out, _, _ = runCmd(t, "", "query", "--limit", "1", "../../testdata/default.log")
 	if strings.Contains(out, "-name") {

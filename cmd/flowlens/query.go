@@ -106,9 +106,12 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ix := model.NewIndex(budget)
-	scan, err := newScan(ix, flt, grp, follow)
-	if err != nil {
-		return err
+	flt = nm.bind(flt)
+	var scan *model.Scan
+	if !nm.needIndex(flt, grp) {
+		if scan, err = newScan(ix, flt, grp, follow); err != nil {
+			return err
+		}
 	}
 	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Pipeline: scanPipeline(scan)})
 	runErr := make(chan error, 1)
