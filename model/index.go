@@ -212,6 +212,11 @@ type Snapshot struct {
 	Dict    int64  // bytes used by the dictionaries (never evicted)
 	Budget  int64  // memory budget in bytes
 
+	// EvictedMax is the latest start or end time (Unix seconds) of any
+	// evicted row, 0 when none was evicted: a time range that begins
+	// after it lost nothing to eviction.
+	EvictedMax int64
+
 	// Addrs is the address dictionary shared by every address field; code
 	// 0 is the invalid Addr (absent).
 	Addrs []netip.Addr
@@ -309,6 +314,8 @@ type Index struct {
 	srcIDs   map[string]uint16
 
 	evicted    uint64
+	evictedMax int64 // see Snapshot.EvictedMax
+	hold       holdState
 	evictBytes int64
 	dictBytes  int64
 	segBytes   int64
@@ -495,12 +502,13 @@ func (ix *Index) seal(s *segment) {
 // evict drops the oldest sealed segments while the index is over budget.
 // Rollups are kept, so time charts stay right.
 func (ix *Index) evict() {
-	for len(ix.segs) > 1 && ix.segBytes+ix.dictBytes > ix.maxMemory {
+	for len(ix.segs) > 1 && ix.segBytes+ix.dictBytes > ix.maxMemory && ix.evictable(ix.segs[0].base+uint64(ix.segs[0].n)) {
 		old := ix.segs[0]
 		ix.segs[0] = nil
 		ix.segs = ix.segs[1:]
 		ix.segBytes -= old.bytes
 		ix.evicted += uint64(old.n)
+		ix.evictedSpan(&Seg{Base: old.base, N: old.n, c: &old.cols})
 		ix.evictBytes += old.bytes
 	}
 }
@@ -527,6 +535,7 @@ func (ix *Index) Publish() *Snapshot {
 		Time:     time.Now(),
 		ix:       ix,
 	}
+	s.EvictedMax = ix.evictedMax
 	for k := range ix.strDicts {
 		s.strs[k] = ix.strDicts[k].vals
 	}
