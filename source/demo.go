@@ -115,8 +115,7 @@ func (d *Demo) Run(ctx context.Context, emit func(model.Batch) error) error {
 		if behind := uint64(g.rate * demoMaxBehind.Seconds()); live && due > g.n+behind {
 			skipped := due - behind - g.n
 			g.skip(skipped)
-			d.Update(func(st *Status) { st.Dropped += skipped })
-			d.AddError(fmt.Sprintf("demo: fell %s behind the clock; %d records skipped", demoMaxBehind, skipped))
+			d.Drop(DropSkipped, skipped, fmt.Sprintf("demo: fell %s behind the clock; %d records skipped", demoMaxBehind, skipped))
 		}
 		for g.n < due {
 			r := g.next()

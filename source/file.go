@@ -156,6 +156,7 @@ type fileRun struct {
 	print map[string]*seenFile // the same, by their first headLen bytes
 	dirs  []string             // directories found by the last walk
 	errs  map[string]string    // current problem per path
+	outer map[string]bool      // symlinks out of a directory source, noted (see inside)
 
 	watchErr   string
 	rescanDue  bool
@@ -230,6 +231,9 @@ func (r *fileRun) expand() ([]string, error) {
 				return nil
 			}
 			if !isFlowLogName(d.Name()) {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 && !r.inside(p) {
 				return nil
 			}
 			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
@@ -449,7 +453,12 @@ feed:
 // is reported as a fault (its lines before the fault were delivered).
 func (r *fileRun) complete(ctx context.Context, t *tailer) error {
 	var err error
-	if t.gz && t.zerr != nil {
+	if t.bad != nil {
+		if err := r.fault(ctx, t, t.bad); err != nil {
+			return err
+		}
+		err = t.finish(r.k, false)
+	} else if t.gz && t.zerr != nil {
 		if err := r.fault(ctx, t, fmt.Errorf("gzip: %w", t.zerr)); err != nil {
 			return err
 		}
@@ -778,7 +787,7 @@ func (r *fileRun) check(ctx context.Context, s *slot) error {
 				r.current = t.path
 			}
 		}
-		if t.gz && t.done {
+		if t.done && (t.gz || t.bad != nil) {
 			return r.retire(ctx, s)
 		}
 		if t.gz && t.zerr != nil {

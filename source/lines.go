@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"errors"
 	"sync"
 
 	"github.com/flowlens/flowlens/model"
@@ -9,6 +10,17 @@ import (
 
 // minRead is the least free space a read is offered, in bytes.
 const minRead = 64 << 10
+
+// maxRunaway is the longest "line" skipped before the input is taken for
+// something that is not line text at all (/dev/zero, a binary file, a
+// gzip bomb of zeros), in bytes: reading it further would only burn CPU
+// and the reader gives up on the object with a fault. A variable for
+// tests.
+var maxRunaway int64 = 256 << 20
+
+// errRunaway is the fault of an object that holds no line end for
+// maxRunaway bytes.
+var errRunaway = errors.New("no line end in 256 MiB: not flow-log text (binary or compressed data?); the rest is not read")
 
 // readBufSize is the capacity of the pooled read buffers: a full batch,
 // a held partial line of default length and one read.
@@ -95,6 +107,10 @@ func (a *assembler) reset() int {
 	a.hdr = header{}
 	return lost
 }
+
+// runaway reports whether the line being skipped has gone on for more
+// than maxRunaway bytes: the input is not line text.
+func (a *assembler) runaway() bool { return a.skip && a.skipped > maxRunaway }
 
 // pos returns the object offset just past every byte consumed so far.
 func (a *assembler) pos() int64 { return a.off + int64(len(a.buf)) + a.skipped }

@@ -245,6 +245,7 @@ func (m *Mux) ingest() {
 				publish()
 				return
 			}
+			m.waitHeld(publish)
 			m.handle(&it)
 			dirty = true
 			if since := time.Since(last); since >= every {

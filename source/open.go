@@ -1,8 +1,6 @@
 package source
 
 import (
-	"fmt"
-	"net/url"
 	"os"
 	"strings"
 )
@@ -20,19 +18,28 @@ func Open(spec string, opts Options) (Source, error) {
 	case spec == "demo":
 		return NewDemo(opts), nil
 	case strings.HasPrefix(spec, "s3://"):
-		u, err := url.Parse(spec)
+		u, err := parseS3Spec(spec)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec, err)
+			return nil, err
 		}
 		return NewS3(u, opts)
 	case strings.HasPrefix(spec, "cloudwatch://"), strings.HasPrefix(spec, "cw://"):
-		return NewCloudWatch(spec[strings.Index(spec, "://")+3:], opts)
+		group := spec[strings.Index(spec, "://")+3:]
+		if err := checkLogGroup(spec, group); err != nil {
+			return nil, err
+		}
+		return NewCloudWatch(group, opts)
 	case strings.HasPrefix(spec, "firehose://"):
 		return NewFirehose(spec, opts)
 	case strings.HasPrefix(spec, "file://"):
 		return NewFile(strings.TrimPrefix(spec, "file://"), opts)
 	case strings.Contains(spec, "://"):
-		return nil, fmt.Errorf("%s: unknown kind of source (want a path, a glob, a directory, -, demo, s3://, cloudwatch://, cw:// or firehose://)", spec)
+		return nil, &specError{spec, "unknown kind of source (want a path, a glob, a directory, -, demo, s3://, cloudwatch://, cw:// or firehose://)"}
+	}
+	if err := misspeltScheme(spec); err != nil {
+		if _, serr := os.Stat(spec); serr != nil {
+			return nil, err
+		}
 	}
 	return NewFile(spec, opts)
 }

@@ -431,6 +431,9 @@ func (s *S3) readAll(ctx context.Context, objs []s3Object, emit func(model.Batch
 					s.emitMu.Unlock()
 					s.AddError(oe.Error())
 					s.cfg.AWS.logf("%s", oe.Error())
+					// Counted beside bad lines, so that the answer says
+					// it lacks the rest of the object.
+					_ = Report(ctx, Fault{Object: o.Key, Line: oe.Lines + 1, Err: oe.Err})
 				default:
 					errMu.Lock()
 					if firstErr == nil {

@@ -347,8 +347,11 @@ func TestS3TruncatedGzip(t *testing.T) {
 		t.Errorf("other objects: %d records, want 40", got)
 	}
 	st := s.Status()
-	if len(st.Errors) != 1 || !strings.Contains(st.Errors[0], key) || !strings.Contains(st.Reason, "unreadable") {
+	if len(st.Errors) != 2 || !strings.Contains(st.Errors[1], key) || !strings.Contains(st.Reason, "unreadable") {
 		t.Errorf("status: reason %q, errors %q; want the key reported", st.Reason, st.Errors)
+	}
+	if st.Drops[DropIncomplete] != 1 || len(st.DropSamples) != 1 || !strings.Contains(st.DropSamples[0], key) {
+		t.Errorf("the line cut short: drops %v %q, want one incomplete line noted", st.Drops, st.DropSamples)
 	}
 }
 

@@ -146,6 +146,7 @@ func (s *S3) decode(ctx context.Context, o s3Object, body *bodyReader, done *int
 	lr := bufio.NewReaderSize(r, 64<<10)
 	var long []byte
 	tooLong := false
+	var skipped int64 // bytes of the over-long line so far
 	for {
 		line, err := lr.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -154,14 +155,19 @@ func (s *S3) decode(ctx context.Context, o s3Object, body *bodyReader, done *int
 			} else if !tooLong {
 				long = append(long, line...)
 			}
+			if skipped += int64(len(line)); tooLong && skipped > maxRunaway {
+				s.Drop(DropTooLong, 1, fmt.Sprintf("s3://%s/%s:%d: line longer than %d bytes skipped", s.bucket, o.Key, lw.lineNo+1, s.cfg.MaxLine))
+				return lw.finish(ctx, errRunaway)
+			}
 			continue
 		}
+		skipped = 0
 		if tooLong || len(long) > 0 {
 			if tooLong || len(long)+len(line) > s.cfg.MaxLine {
 				// Dropped, counted, and kept as an empty line so that line
 				// numbers stay right.
 				tooLong, long = false, long[:0]
-				s.Update(func(st *Status) { st.Dropped++ })
+				s.Drop(DropTooLong, 1, fmt.Sprintf("s3://%s/%s:%d: line longer than %d bytes skipped", s.bucket, o.Key, lw.lineNo+1, s.cfg.MaxLine))
 				line = []byte{'\n'}
 			} else {
 				line = append(long, line...)
@@ -186,7 +192,7 @@ func (s *S3) decode(ctx context.Context, o s3Object, body *bodyReader, done *int
 		// again after a dropped connection, lost in a corrupt object.
 		fault := s.fault(body, err)
 		if len(line) > 0 && !errors.Is(fault, errTransient) {
-			s.Update(func(st *Status) { st.Dropped++ })
+			s.Drop(DropIncomplete, 1, fmt.Sprintf("s3://%s/%s:%d: line cut short by a read error (%d bytes) dropped", s.bucket, o.Key, lw.lineNo+1, len(line)))
 		}
 		return lw.finish(ctx, fault)
 	}

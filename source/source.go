@@ -76,6 +76,10 @@ type Status struct {
 	Lines   uint64 // lines emitted
 	Batches uint64
 	Dropped uint64 // lines dropped by the source itself (over-long lines, sampled live tail, ...), never silently
+	// Drops splits Dropped by reason; DropSamples notes the first few
+	// drops and the latest (see StatusBox.Drop).
+	Drops       [NumDropReasons]uint64
+	DropSamples []string
 
 	Objects     int   // objects (files, keys, streams) known
 	ObjectsDone int   // objects read completely
@@ -126,6 +130,7 @@ func (b *StatusBox) Status() Status {
 	st.Errors = append([]string(nil), b.st.Errors...)
 	st.Counters = append([]Counter(nil), b.st.Counters...)
 	st.Info = append([]string(nil), b.st.Info...)
+	st.DropSamples = append([]string(nil), b.st.DropSamples...)
 	return st
 }
 

@@ -137,6 +137,9 @@ func (s *Stdin) read(msgs chan<- streamMsg, quit <-chan struct{}) {
 		sp := a.space()
 		n, err := r.Read(sp)
 		a.commit(n)
+		if err == nil && a.runaway() {
+			err = errRunaway
+		}
 		if n < len(sp) || err != nil {
 			a.end()
 		}

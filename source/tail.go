@@ -47,19 +47,11 @@ func (k *sink) send(obj string, c chunk, reset, eof bool) error {
 
 // dropped counts and notes over-long lines that an assembler skipped.
 func (k *sink) dropped(obj string, ds []drop) {
-	if len(ds) == 0 {
-		return
-	}
-	k.box.Update(func(st *Status) { st.Dropped += uint64(len(ds)) })
-	for i, d := range ds {
-		if i == 2 {
-			k.box.AddError(fmt.Sprintf("%s: %d more over-long lines skipped", obj, len(ds)-i))
-			break
-		}
+	for _, d := range ds {
 		if d.open {
-			k.box.AddError(fmt.Sprintf("%s:%d: line of more than %d bytes skipped", obj, d.line, k.opts.maxLine()))
+			k.box.Drop(DropTooLong, 1, fmt.Sprintf("%s:%d: line of more than %d bytes skipped", obj, d.line, k.opts.maxLine()))
 		} else {
-			k.box.AddError(fmt.Sprintf("%s:%d: line of %d bytes skipped (longer than %d)", obj, d.line, d.length, k.opts.maxLine()))
+			k.box.Drop(DropTooLong, 1, fmt.Sprintf("%s:%d: line of %d bytes skipped (longer than %d)", obj, d.line, d.length, k.opts.maxLine()))
 		}
 	}
 }
@@ -85,7 +77,8 @@ type tailer struct {
 	zerr     error // the decoder failed (truncated stream, ...)
 	zerrSize int64 // raw size when it failed: a retry waits for growth
 	zerrAt   time.Time
-	done     bool // the object is complete: nothing more will be read
+	done     bool  // the object is complete: nothing more will be read
+	bad      error // why reading stopped early (errRunaway), reported as a fault
 
 	a        *assembler
 	head     []byte // first headLen bytes of content, once read (shorter for short objects)
@@ -202,6 +195,7 @@ func (t *tailer) read(k *sink) (int64, error) {
 
 func (t *tailer) readPlain(k *sink) error {
 	if t.size < t.raw || t.size != t.raw && t.rewritten() {
+		t.truncated(k)
 		lost := t.a.reset()
 		if _, err := t.f.Seek(0, io.SeekStart); err != nil {
 			return err
@@ -209,8 +203,7 @@ func (t *tailer) readPlain(k *sink) error {
 		t.raw, t.head, t.reset, t.replay = 0, nil, true, nil
 		k.opts.logf("%s: truncated or rewritten, reading from the start", t.path)
 		if lost > 0 {
-			k.box.Update(func(st *Status) { st.Dropped++ })
-			k.box.AddError(fmt.Sprintf("%s: truncated while a line of %d bytes was incomplete; it is lost", t.path, lost))
+			k.box.Drop(DropTruncated, 1, fmt.Sprintf("%s: truncated while a line of %d bytes was incomplete; it is lost", t.path, lost))
 		}
 	}
 	want := t.size - t.raw
@@ -231,6 +224,10 @@ func (t *tailer) readPlain(k *sink) error {
 		want -= int64(n)
 		if err := t.flush(k, false); err != nil {
 			return err
+		}
+		if t.a.runaway() {
+			t.bad, t.done = errRunaway, true
+			break
 		}
 		if err == io.EOF || n == 0 {
 			break
@@ -295,6 +292,10 @@ func (t *tailer) readGzip(k *sink) error {
 		if err := t.flush(k, false); err != nil {
 			return err
 		}
+		if t.a.runaway() {
+			t.bad, t.done = errRunaway, true
+			break
+		}
 		if err == io.EOF {
 			t.done = true
 			break
@@ -348,8 +349,7 @@ func (t *tailer) flush(k *sink, eof bool) error {
 // line (keepPartial) or dropped and counted, and an EOF batch is sent.
 func (t *tailer) finish(k *sink, keepPartial bool) error {
 	if lost := t.a.finish(keepPartial); lost > 0 {
-		k.box.Update(func(st *Status) { st.Dropped++ })
-		k.box.AddError(fmt.Sprintf("%s:%d: incomplete last line of %d bytes dropped", t.path, t.a.nextLine(), lost))
+		k.box.Drop(DropIncomplete, 1, fmt.Sprintf("%s:%d: incomplete last line of %d bytes dropped", t.path, t.a.nextLine(), lost))
 	}
 	t.done = true
 	return t.flush(k, true)

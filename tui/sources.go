@@ -125,6 +125,9 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 				out = append(out, "     "+t.Muted.Render(model.Sanitize(ss.Samples[i].Error())))
 			}
 		}
+		if st.Dropped > 0 {
+			out = append(out, "   "+t.Warn.Render("dropped by reason:")+" "+dropReasons(st))
+		}
 		for _, e := range st.Errors {
 			out = append(out, "   "+t.Error.Render("error")+" "+model.Sanitize(e))
 		}
@@ -170,6 +173,19 @@ func badReasons(ss *model.SourceStats) string {
 	parts := make([]string, len(rs))
 	for i, x := range rs {
 		parts[i] = strconv.FormatUint(x.n, 10) + " " + x.r.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// dropReasons lists a source's dropped lines by reason (over-long,
+// lost in a truncation, possible loss, ...); the notes of the drops are
+// among its errors.
+func dropReasons(st source.Status) string {
+	var parts []string
+	for r := source.DropReason(0); r < source.NumDropReasons; r++ {
+		if st.Drops[r] > 0 {
+			parts = append(parts, strconv.FormatUint(st.Drops[r], 10)+" "+r.String())
+		}
 	}
 	return strings.Join(parts, ", ")
 }
