@@ -33,7 +33,7 @@ func main() {
 }
 
 // run dispatches a command line and returns the exit status: 0 ok, 1
-// runtime failure, 2 usage or filter syntax error.
+// runtime failure, 2 usage or filter syntax error, 130/143 interrupted.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	switch {
@@ -50,6 +50,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err == nil {
 		return 0
+	}
+	var he *helpError
+	if errors.As(err, &he) {
+		fmt.Fprint(stdout, he.text)
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(stderr, "flowlens: %s\n", ee.msg)
+		}
+		return ee.code
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -112,4 +124,8 @@ Query flags:
   --output FMT           table, jsonl or csv (default: table on a terminal, else jsonl)
   --interval DUR         with --follow and --group-by: refresh period (default 2s)
   --explain TARGET       athena, insights or cwl-pattern: print the filter translated
+  --strict               exit 1 if any record was evicted, dropped or cut short
+
+'flowlens query --help' lists every flag. Exit status: 0 ok, 1 runtime failure,
+2 usage or filter error, 130/143 interrupted by SIGINT/SIGTERM.
 `

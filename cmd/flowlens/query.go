@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"syscall"
@@ -30,6 +29,7 @@ type queryFlags struct {
 	output   string
 	interval time.Duration
 	explain  string
+	strict   bool
 }
 
 func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -44,9 +44,13 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&q.output, "output", "", "table, jsonl or csv")
 	fs.DurationVar(&q.interval, "interval", 2*time.Second, "refresh period with --follow --group-by")
 	fs.StringVar(&q.explain, "explain", "", "athena, insights or cwl-pattern")
+	fs.BoolVar(&q.strict, "strict", false, "exit 1 when any record was evicted, dropped or cut short by a read fault")
 	specs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	if q.interval <= 0 {
+		return usagef("--interval %s: want a positive duration such as 2s", q.interval)
 	}
 	now := time.Now()
 
@@ -97,13 +101,22 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		_ = residual // the whole filter is still applied locally; the pattern only trims what is fetched
 		opts.FilterPattern = pat
 	}
-	srcs, err := openSources(specs, opts, stdin)
+	logf, closeLog, err := openDebugLog(q.debugLog)
 	if err != nil {
 		return err
 	}
+	defer closeLog()
+	opts.Logf = logf
+	if logf != nil {
+		logf("query %q: filter %q, follow %v, output %s", specs, flt.String(), follow, out)
+	}
+	srcs, openErr := openSources(specs, opts, stdin, stderr)
+	if len(srcs) == 0 {
+		return openErr
+	}
 	announceReceivers(stderr, srcs, follow)
 
-	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
+	ctx, intr, stop := watchSignals(baseContext(), os.Exit)
 	defer stop()
 	ix := model.NewIndex(budget)
 	flt = nm.bind(flt)
@@ -113,20 +126,33 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Pipeline: scanPipeline(scan)})
+	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Logf: logf, Pipeline: scanPipeline(scan)})
+	// One-shot records stream too, unless EC2 names are looked up once
+	// everything is read (they are printed with the records then).
+	streamed := scan == nil && (follow || grp == nil && out != "table" && nm.en == nil)
+	if streamed && grp == nil {
+		mux.Hold(0) // every record is printed before it may be evicted
+	}
+	intr.watch(mux.Statuses)
 	runErr := make(chan error, 1)
 	go func() { runErr <- mux.Run(ctx) }()
 
 	w := bufio.NewWriterSize(stdout, 256<<10)
 	defer w.Flush()
+	cov := newCoverage(flt, q.maxMemory)
 	var snap *model.Snapshot
-	if follow {
+	switch {
+	case streamed:
+		// Records are printed as they arrive (so --limit ends the reading
+		// early, and the hold keeps them from eviction until printed), and
+		// so are the refreshed groups of --follow.
 		if nm.en != nil {
 			go nm.en.Run(ctx, ix)
 		}
-		err = followQuery(ctx, ix, mux, flt, grp, out, q.interval, q.limit, w, stderr, nm)
+		err = followQuery(ctx, ix, mux, flt, grp, out, q.interval, q.limit, w, stderr, nm, cov)
+		mux.Release()
 		snap = ix.Snapshot()
-	} else {
+	default:
 		select {
 		case <-mux.Done():
 		case <-ctx.Done():
@@ -134,15 +160,15 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		snap = ix.Snapshot()
 		nm.resolve(ctx, snap, stderr)
 		flt = nm.bind(flt)
-		sel := flt.Eval(snap, nil)
 		if scan != nil {
 			<-mux.Done() // the scan's pipeline is closed
 			snap = ix.Snapshot()
 			err = printScan(w, out, scan, *grp)
 		} else if grp != nil {
-			err = printGroups(w, out, snap, sel, *grp, false)
+			err = cov.printAnswer(w, out, snap, func() *model.Selection { return flt.Eval(snap, nil) }, *grp, false)
 		} else {
-			err = printRecords(w, out, snap, sel, 0, q.limit, true, nm.namer)
+			cov.records(snap)
+			err = printRecords(w, out, snap, flt.Eval(snap, nil), 0, q.limit, true, nm.namer)
 		}
 	}
 	stop()
@@ -150,12 +176,27 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		err = ferr
 	}
 	<-runErr
+	sts := mux.Statuses()
+	logStatuses(logf, sts)
 	reportBad(stderr, snap)
-	reportCounters(stderr, mux.Statuses())
+	reportCounters(stderr, sts)
+	incomplete := cov.report(stderr, snap, sts)
+	if sig, running := intr.signal(); sig != nil {
+		return interrupted(sig, running, mux.Stats().Records, follow)
+	}
 	if err != nil {
 		return err
 	}
-	return sourceFailures(mux.Statuses())
+	if err := sourceFailures(sts); err != nil {
+		return err
+	}
+	if openErr != nil {
+		return &exitError{code: 1, msg: "some sources could not be opened (see above); the output covers the others"}
+	}
+	if q.strict && incomplete != "" {
+		return &exitError{code: 1, msg: "--strict: " + incomplete}
+	}
+	return nil
 }
 
 // baseContext is the context a query runs under until SIGINT/SIGTERM;
@@ -224,9 +265,13 @@ func hasScheme(specs []string, schemes ...string) bool {
 	return false
 }
 
-// openSources opens every SOURCE; "-" reads stdin (once).
-func openSources(specs []string, opts source.Options, stdin io.Reader) ([]source.Source, error) {
+// openSources opens every SOURCE; "-" reads stdin (once). A malformed
+// SOURCE is a usage error and opens nothing. A source that cannot be
+// opened (a missing file among several) is reported on stderr and the
+// others are returned with the error; with none left, only the error.
+func openSources(specs []string, opts source.Options, stdin io.Reader, stderr io.Writer) ([]source.Source, error) {
 	var srcs []source.Source
+	var failed []error
 	stdinUsed := false
 	for _, spec := range specs {
 		if spec == "-" {
@@ -238,12 +283,25 @@ func openSources(specs []string, opts source.Options, stdin io.Reader) ([]source
 			continue
 		}
 		s, err := source.Open(spec, opts)
+		if errors.Is(err, source.ErrSpec) {
+			return nil, usagef("%s", model.Sanitize(err.Error()))
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", spec, err)
+			failed = append(failed, fmt.Errorf("%s: %w", spec, err))
+			continue
 		}
 		srcs = append(srcs, s)
 	}
-	return srcs, nil
+	switch {
+	case len(failed) == 0:
+		return srcs, nil
+	case len(srcs) == 0:
+		return nil, errors.Join(failed...)
+	}
+	for _, err := range failed {
+		fmt.Fprintf(stderr, "flowlens: %s (skipped; the other sources are read)\n", model.Sanitize(err.Error()))
+	}
+	return srcs, errors.Join(failed...)
 }
 
 // grouping is a parsed --group-by/--metrics/--sort/--top.
@@ -332,7 +390,7 @@ func splitList(s string) []string {
 
 // followQuery streams matching records (or refreshed group tables) while
 // the sources run, until ctx ends or every source has finished.
-func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filter.Filter, grp *grouping, out string, interval time.Duration, limit int, w *bufio.Writer, stderr io.Writer, nm *naming) error {
+func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filter.Filter, grp *grouping, out string, interval time.Duration, limit int, w *bufio.Writer, stderr io.Writer, nm *naming, cov *coverage) error {
 	var sel *model.Selection
 	var printed uint64
 	count := 0
@@ -354,21 +412,29 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 				f, sel = nm.bind(f), nil // names changed: select again from the start
 			}
 			if grp != nil && latest != nil {
-				sel = f.Eval(latest, sel)
-				if err := printGroups(w, out, latest, sel, *grp, true); err != nil {
+				snap := latest
+				if err := cov.printAnswer(w, out, snap, func() *model.Selection { sel = f.Eval(snap, sel); return sel }, *grp, true); err != nil {
 					return err
 				}
 				if err := w.Flush(); err != nil {
 					return err
 				}
+				cov.warnFollow(stderr, snap)
 			}
 			continue
 		}
 		if latest == nil {
 			continue
 		}
-		sel = f.Eval(latest, sel)
 		if grp == nil {
+			if latest.First > printed {
+				// Evicted before they were printed: the output fell
+				// behind the sources by more than --max-memory holds.
+				cov.gap(latest.First - printed)
+				printed = latest.First
+				cov.warnFollow(stderr, latest)
+			}
+			sel = f.Eval(latest, sel)
 			remaining := 0 // no limit
 			if limit > 0 {
 				remaining = limit - count
@@ -380,6 +446,7 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 			first = false
 			count += n
 			printed = latest.End
+			mux.Hold(printed)
 			if err := w.Flush(); err != nil {
 				return err
 			}
@@ -390,8 +457,8 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 		select {
 		case <-mux.Done():
 			if grp != nil {
-				sel = f.Eval(ix.Snapshot(), sel)
-				return printGroups(w, out, ix.Snapshot(), sel, *grp, false)
+				snap := ix.Snapshot()
+				return cov.printAnswer(w, out, snap, func() *model.Selection { return f.Eval(snap, sel) }, *grp, false)
 			}
 			if ix.Snapshot().End == printed {
 				return nil

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
-	"os"
 	"strings"
 	"time"
 
@@ -45,18 +43,14 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var logf func(string, ...any)
-	if c.debugLog != "" {
-		f, err := os.OpenFile(c.debugLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return usagef("--debug-log: %v", err)
-		}
-		defer f.Close()
-		logf = log.New(f, "flowlens ", log.LstdFlags|log.Lmicroseconds).Printf
-		opts.Logf = logf
-	}
-	srcs, err := openSources(specs, opts, stdin)
+	logf, closeLog, err := openDebugLog(c.debugLog)
 	if err != nil {
+		return err
+	}
+	defer closeLog()
+	opts.Logf = logf
+	srcs, err := openSources(specs, opts, stdin, stderr)
+	if len(srcs) == 0 {
 		return err
 	}
 	ix := model.NewIndex(budget)
