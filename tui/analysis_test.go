@@ -14,7 +14,6 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/flowlens/flowlens/source"
 )
@@ -317,10 +316,7 @@ var (
 
 // TestAnalysisGolden snapshots the analysis screens over the finished demo.
 func TestAnalysisGolden(t *testing.T) {
-	screens := []struct {
-		name string
-		do   func(t *testing.T, tm *prog)
-	}{
+	screens := []goldenScreen{
 		{"groups", func(t *testing.T, tm *prog) {
 			tm.Type("2")
 			waitScreen(t, tm, "groups · 12.0k flows")
@@ -346,17 +342,5 @@ func TestAnalysisGolden(t *testing.T) {
 			waitScreen(t, tm, "drill all › srcaddr")
 		}},
 	}
-	for _, sz := range sizes {
-		for _, sc := range screens {
-			t.Run(fmt.Sprintf("%dx%d/%s", sz.w, sz.h, sc.name), func(t *testing.T) {
-				clk := newTestClock()
-				tm := startProgram(t, demoConfig(t, clk, false), sz.w, sz.h)
-				waitScreen(t, tm, "sources done", "12.0k records", "all match", ">")
-				sc.do(t, tm)
-				view, _ := finalView(t, tm)
-				checkScreen(t, view, sz.w, sz.h)
-				golden.RequireEqual(t, []byte(view))
-			})
-		}
-	}
+	runGoldens(t, screens)
 }

@@ -248,9 +248,7 @@ func (v *chartView) Update(msg tea.Msg) tea.Cmd {
 			return v.refresh()
 		}
 	case tickMsg:
-		if v.ref.tick() {
-			return v.refresh()
-		}
+		return v.tick(v.refresh)
 	case tea.KeyMsg:
 		k := v.env.keys
 		switch {

@@ -261,23 +261,3 @@ func direction(snap *model.Snapshot, sg *model.Seg, i int) string {
 	}
 	return "public to public (inferred)"
 }
-
-// scroll moves a scroll offset by the movement keys (a line, a page of h
-// lines, to either end) and keeps it within [0, maxOff].
-func scroll(k *KeyMap, km tea.KeyMsg, offset, h, maxOff int) int {
-	switch {
-	case key.Matches(km, k.Up):
-		offset--
-	case key.Matches(km, k.Down):
-		offset++
-	case key.Matches(km, k.PageUp):
-		offset -= max(1, h-1)
-	case key.Matches(km, k.PageDown):
-		offset += max(1, h-1)
-	case key.Matches(km, k.Home):
-		offset = 0
-	case key.Matches(km, k.End):
-		offset = maxOff
-	}
-	return min(max(offset, 0), maxOff)
-}

@@ -230,9 +230,7 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			return v.refresh()
 		}
 	case tickMsg:
-		if v.ref.tick() {
-			return v.refresh()
-		}
+		return v.tick(v.refresh)
 	case pickedMsg:
 		switch msg.purpose {
 		case chooseKey:

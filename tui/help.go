@@ -87,16 +87,7 @@ func helpLines(t *Theme, k *KeyMap, w int) []string {
 
 // View renders exactly h lines of w cells.
 func (v *helpView) View() string {
-	lines := helpLines(v.env.theme, v.env.keys, v.w)
-	off := min(v.offset, max(0, len(lines)-v.h))
-	out := make([]string, 0, v.h)
-	for i := off; i < len(lines) && len(out) < v.h; i++ {
-		out = append(out, fitLine(lines[i], v.w))
-	}
-	for len(out) < v.h {
-		out = append(out, strings.Repeat(" ", v.w))
-	}
-	return strings.Join(out, "\n")
+	return scrolledLines(helpLines(v.env.theme, v.env.keys, v.w), v.offset, v.w, v.h)
 }
 
 // ShortHelp lists the view's keys.

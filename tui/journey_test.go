@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/golden"
 )
 
 var sizes = []struct{ w, h int }{{80, 24}, {160, 48}}
@@ -98,10 +97,7 @@ func checkScreen(t *testing.T, view string, w, h int) {
 // TestGolden snapshots the stable screens over the finished demo with a
 // fixed clock; regenerate with go test ./tui -update.
 func TestGolden(t *testing.T) {
-	screens := []struct {
-		name string
-		do   func(t *testing.T, tm *prog)
-	}{
+	screens := []goldenScreen{
 		{"flows", func(t *testing.T, tm *prog) {}},
 		{"filtered", func(t *testing.T, tm *prog) {
 			tm.Type("/")
@@ -129,17 +125,5 @@ func TestGolden(t *testing.T) {
 			waitScreen(t, tm, "› help")
 		}},
 	}
-	for _, sz := range sizes {
-		for _, sc := range screens {
-			t.Run(fmt.Sprintf("%dx%d/%s", sz.w, sz.h, sc.name), func(t *testing.T) {
-				clk := newTestClock()
-				tm := startProgram(t, demoConfig(t, clk, false), sz.w, sz.h)
-				waitScreen(t, tm, "sources done", "12.0k records", "all match", ">")
-				sc.do(t, tm)
-				view, _ := finalView(t, tm)
-				checkScreen(t, view, sz.w, sz.h)
-				golden.RequireEqual(t, []byte(view))
-			})
-		}
-	}
+	runGoldens(t, screens)
 }

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
@@ -218,6 +220,33 @@ func feed(m *rootModel, cmd tea.Cmd) {
 		case evalMsg, groupMsg, seriesMsg:
 			_, next := m.Update(msg)
 			feed(m, next)
+		}
+	}
+}
+
+// goldenScreen is one screen of a golden test: what to do once the
+// finished demo is on screen.
+type goldenScreen struct {
+	name string
+	do   func(t *testing.T, tm *prog)
+}
+
+// runGoldens snapshots each screen at every size over the finished demo
+// with a fixed clock, into testdata/<Test>/<size>/<name>.golden;
+// regenerate with go test ./tui -update.
+func runGoldens(t *testing.T, screens []goldenScreen) {
+	t.Helper()
+	for _, sz := range sizes {
+		for _, sc := range screens {
+			t.Run(fmt.Sprintf("%dx%d/%s", sz.w, sz.h, sc.name), func(t *testing.T) {
+				clk := newTestClock()
+				tm := startProgram(t, demoConfig(t, clk, false), sz.w, sz.h)
+				waitScreen(t, tm, "sources done", "12.0k records", "all match", ">")
+				sc.do(t, tm)
+				view, _ := finalView(t, tm)
+				checkScreen(t, view, sz.w, sz.h)
+				golden.RequireEqual(t, []byte(view))
+			})
 		}
 	}
 }

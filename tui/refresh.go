@@ -139,5 +139,14 @@ func (a *analysis) done(gen uint64, sel *model.Selection, e *env) (current, agai
 	return true, again || e.sel != sel
 }
 
+// tick takes in a tickMsg: it starts the refresh that waited for it, if
+// one is still due.
+func (a *analysis) tick(refresh func() tea.Cmd) tea.Cmd {
+	if a.ref.tick() {
+		return refresh()
+	}
+	return nil
+}
+
 // failed ends a run that could not start.
 func (a *analysis) failed() { a.ref.running = false }

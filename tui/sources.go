@@ -39,17 +39,7 @@ func (v *sourcesView) Update(msg tea.Msg) tea.Cmd {
 
 // View renders exactly h lines of w cells.
 func (v *sourcesView) View() string {
-	lines := sourceLines(v.env.theme, v.statuses, v.env.snap)
-	maxOff := max(0, len(lines)-v.h)
-	off := min(v.offset, maxOff)
-	out := make([]string, 0, v.h)
-	for i := off; i < len(lines) && len(out) < v.h; i++ {
-		out = append(out, fitLine(lines[i], v.w))
-	}
-	for len(out) < v.h {
-		out = append(out, strings.Repeat(" ", v.w))
-	}
-	return strings.Join(out, "\n")
+	return scrolledLines(sourceLines(v.env.theme, v.statuses, v.env.snap), v.offset, v.w, v.h)
 }
 
 // sourceLines renders the sources: one block per source (state line,
