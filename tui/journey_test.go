@@ -45,6 +45,9 @@ func TestJourneys(t *testing.T) {
 			waitScreen(t, tm, "✓", " match")
 			tm.Send(keyEnter)
 			waitScreen(t, tm, "filter action = REJECT and dstport = 22", "REJECT")
+			// The applied filter's first result must be in before the
+			// cursor moves: until then the rows are the old selection's.
+			waitGone(t, tm, "filtering…")
 
 			// Detail and back to the same place.
 			tm.Send(keyUp)

@@ -162,6 +162,31 @@ func waitScreen(t *testing.T, p *prog, want ...string) {
 	}
 }
 
+// waitGone waits until the screen shows none of gone: a result still being
+// computed ("filtering…") must be in before keys that act on it are sent.
+func waitGone(t *testing.T, p *prog, gone ...string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, _ = io.Copy(&p.out, p.Output())
+		scr := p.s.Screen()
+		shown := ""
+		for _, g := range gone {
+			if strings.Contains(scr, g) {
+				shown = g
+				break
+			}
+		}
+		if shown == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screen still shows %q; it shows:\n%s", shown, scr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // waitWritten waits until the bytes written to the terminal so far hold
 // every want: the renderer draws at most one frame per tick, so a screen
 // the model produced may not have been written yet.
