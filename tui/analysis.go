@@ -2,8 +2,6 @@ package tui
 
 import (
 	tea "github.com/charmbracelet/bubbletea"
-
-	"github.com/flowlens/flowlens/filter"
 )
 
 // The root's part in the analysis views: it opens the pickers and the
@@ -119,7 +117,7 @@ func (m *rootModel) popDrill() tea.Cmd {
 // view opens.
 func (m *rootModel) applyPreset(i int) tea.Cmd {
 	p := m.presets[i]
-	f, err := filter.CompileAt(p.Filter, m.env.now())
+	f, err := m.env.compile(p.Filter)
 	if err == nil {
 		f, err = f.And(m.window)
 	}

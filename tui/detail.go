@@ -43,7 +43,7 @@ func (v *detailView) open(snap *model.Snapshot, row uint64) {
 		return
 	}
 	if sg, i, ok := snap.Locate(row); ok {
-		v.lines = detailLines(snap, sg, i)
+		v.lines = append(detailLines(snap, sg, i), nameLines(v.env.names.Load(), snap, sg, i)...)
 	}
 }
 

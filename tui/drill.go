@@ -28,6 +28,12 @@ import (
 // The clause is parsed on its own (drillNode); it never touches the text
 // of the filter it narrows.
 func drillClause(k model.GroupKey, kv model.KeyValue) string {
+	if k.Label != nil { // a name key: src-name = "web-1"
+		if kv.Absent {
+			return k.Name + " = -"
+		}
+		return k.Name + " " + filter.ExactMatch(kv.Text)
+	}
 	name := k.Field.String()
 	if kv.Absent {
 		return name + " = -"

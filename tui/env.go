@@ -6,6 +6,7 @@ import (
 
 	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/vpc"
 	"github.com/flowlens/flowlens/source"
 )
 
@@ -37,6 +38,11 @@ type Config struct {
 	// initial filter and every preset are narrowed to the records whose
 	// interval meets [Since, Until] (filter.Window), as parsed expressions.
 	Since, Until time.Time
+	// Names holds the names and rules of the estate (a names file, the
+	// demo's estate, EC2 look-ups filling it as records arrive); nil: no
+	// names. Flows, Detail, Groups and exports show them, and filters
+	// may use name, src-name, dst-name, interface-name and sg.
+	Names *vpc.Store
 	// Follow starts the Flows table following new records.
 	Follow bool
 	// Now is the clock for relative filter times, the ingest rate and the
@@ -80,6 +86,37 @@ type env struct {
 	pending bool             // a new filter's first result is on its way
 	follow  bool             // the Flows table sticks to the newest record (Flows writes it)
 	done    bool             // every source has finished
+
+	names    *vpc.Store     // names and rules of the estate (nil: none)
+	namesVer uint64         // names version namer and labels were built for
+	namer    *source.Namer  // names of rows for View (nil: no names known)
+	labels   *source.Labels // labels of the name group keys, kept in step with names
+}
+
+// compile compiles a filter expression against the clock and the names
+// of the moment: every filter the explorer applies goes through it.
+func (e *env) compile(expr string) (*filter.Filter, error) {
+	return filter.CompileOptions(expr, filter.Options{Now: e.now(), Names: e.names.Load()})
+}
+
+// syncNames rebuilds the namer when the names changed, and reports
+// whether they did (the root then rebinds a filter that uses names).
+func (e *env) syncNames() bool {
+	if e.names == nil {
+		return false
+	}
+	v := e.names.Version()
+	if v == e.namesVer && e.namer != nil {
+		return false
+	}
+	e.namesVer = v
+	cfg := e.names.Load()
+	if cfg.Empty() {
+		return false
+	}
+	e.namer = source.NewNamer(cfg)
+	e.labels.Config = cfg
+	return true
 }
 
 // debugf writes a debug log line if logging is on.

@@ -15,6 +15,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/vpc"
+	"github.com/flowlens/flowlens/source"
 )
 
 // Export (e) writes the current view to a file whose name the user types:
@@ -126,6 +128,7 @@ type exportJob struct {
 	snap  *model.Snapshot
 	sel   *model.Selection
 	query model.GroupQuery // groups: the query, run again without a top-N cut
+	names *vpc.Config      // records: names to add (nil: none)
 	win   chartWindow      // series
 	bkts  []model.Bucket
 }
@@ -181,7 +184,7 @@ func writeExport(j exportJob) (int, error) {
 	var rows int
 	switch j.kind {
 	case exportRecords:
-		rows, err = writeRecords(w, format, j.snap, j.sel)
+		rows, err = writeRecords(w, format, j.snap, j.sel, j.names)
 	case exportGroups:
 		rows, err = writeGroups(w, format, j.snap, j.sel, j.query)
 	case exportSeries:
@@ -208,13 +211,23 @@ func unwrapPath(err error) error {
 
 // writeRecords writes the selected records: CSV with the union of the
 // snapshot's columns, or JSONL by the DESIGN §3 contract.
-func writeRecords(w io.Writer, format string, snap *model.Snapshot, sel *model.Selection) (int, error) {
+// With names (not empty), records gain interface-name, src-name and
+// dst-name as in headless output.
+func writeRecords(w io.Writer, format string, snap *model.Snapshot, sel *model.Selection, names *vpc.Config) (int, error) {
 	n := 0
 	var err error
+	var namer *source.Namer // its own: the export runs beside View
+	if !names.Empty() {
+		namer = source.NewNamer(names)
+	}
 	if format == "jsonl" {
 		var buf []byte
 		sel.ForEach(func(sg *model.Seg, i int) bool {
-			buf = append(snap.AppendJSON(buf[:0], sg, i), '\n')
+			buf = snap.AppendJSON(buf[:0], sg, i)
+			if namer != nil {
+				buf = namer.AppendJSON(buf, snap, sg, i)
+			}
+			buf = append(buf, '\n')
 			_, err = w.Write(buf)
 			n++
 			return err == nil
@@ -223,12 +236,20 @@ func writeRecords(w io.Writer, format string, snap *model.Snapshot, sel *model.S
 	}
 	cw := csv.NewWriter(w)
 	cols := snap.Columns()
+	nf := len(cols)
+	if namer != nil {
+		cols = append(cols, source.NameColumns...)
+	}
 	if err := cw.Write(cols); err != nil {
 		return 0, err
 	}
 	rec := make([]string, len(cols))
 	sel.ForEach(func(sg *model.Seg, i int) bool {
 		for c, name := range cols {
+			if c >= nf {
+				rec[c] = namer.Cell(snap, sg, i, name)
+				continue
+			}
 			rec[c] = snap.Cell(sg, i, name)
 		}
 		err = cw.Write(rec)
@@ -343,7 +364,7 @@ func recordsJob(e *env) (exportJob, bool) {
 	if e.sel == nil || e.selSnap == nil {
 		return exportJob{}, false
 	}
-	return exportJob{kind: exportRecords, label: itoa(e.sel.Count) + " records", snap: e.selSnap, sel: e.sel}, true
+	return exportJob{kind: exportRecords, label: itoa(e.sel.Count) + " records", snap: e.selSnap, sel: e.sel, names: e.names.Load()}, true
 }
 
 // openExport opens the path prompt with a default name for the view.

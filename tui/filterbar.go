@@ -143,7 +143,7 @@ func (v *filterBar) changed() tea.Cmd {
 	v.gen++
 	v.result = nil
 	v.flt, v.ferr, v.other = nil, nil, nil
-	f, err := filter.CompileAt(expr, v.env.now())
+	f, err := v.env.compile(expr)
 	if err != nil {
 		if !errors.As(err, &v.ferr) {
 			v.other = err

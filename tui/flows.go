@@ -22,6 +22,7 @@ type flowsView struct {
 	line   int    // the cursor's line within the rows area
 
 	formats int  // len(Snapshot.Formats) the columns were fitted for
+	named   bool // the columns were fitted with the name columns
 	dated   bool // the data spans days: show dates
 	extra   []column
 	cols    []column
@@ -51,6 +52,10 @@ func (v *flowsView) fit() {
 		v.formats = len(snap.Formats)
 		v.dated = snap.MaxStart-snap.MinStart > 20*3600
 		v.extra = extraColumns(snap.Formats)
+		v.named = v.env.namer != nil
+		if v.named {
+			v.extra = append(nameColumns(), v.extra...)
+		}
 	}
 	v.cols = fitColumns(baseColumns(v.dated), v.extra, v.w-1)
 }
@@ -60,7 +65,7 @@ func (v *flowsView) fit() {
 func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case snapshotMsg:
-		if s := v.env.snap; s != nil && (len(s.Formats) != v.formats || (s.MaxStart-s.MinStart > 20*3600) != v.dated) {
+		if s := v.env.snap; s != nil && (len(s.Formats) != v.formats || (s.MaxStart-s.MinStart > 20*3600) != v.dated || (v.env.namer != nil) != v.named) {
 			v.fit()
 		}
 	case tea.KeyMsg:
@@ -250,7 +255,7 @@ func (v *flowsView) View() string {
 			b.WriteString(strings.Repeat(" ", v.w))
 			continue
 		}
-		v.cells = rowCells(snap, sg, i, v.cols, v.dated, v.cells)
+		v.cells = rowCells(snap, sg, i, v.cols, v.dated, v.env.namer, v.cells)
 		gutter := byte(' ')
 		if pos == k {
 			gutter = '>'

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
 )
 
 // groupKeyChoice is one entry of the g picker: one or more group keys
@@ -43,6 +44,9 @@ var groupKeyChoices = []groupKeyChoice{
 	{"log-status", []string{"log-status"}, "interface-id", "OK, NODATA, SKIPDATA"},
 	{"minute", []string{"minute"}, "srcaddr", "start time, by minute"},
 	{"hour", []string{"hour"}, "srcaddr", "start time, by hour"},
+	{"src-name", []string{"src-name"}, "dstaddr", "source's name (EC2, names file, demo)"},
+	{"dst-name", []string{"dst-name"}, "srcaddr", "destination's name"},
+	{"interface-name", []string{"interface-name"}, "srcaddr", "interface's name"},
 }
 
 // groupMetricChoice is one entry of the m picker; an empty metric means
@@ -96,11 +100,16 @@ func groupCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, q model.Gr
 
 // groupQuery builds the query of a key and metric choice: the chosen
 // metric first (the one ranked by), then flows when it is another.
-func groupQuery(st groupsState) (model.GroupQuery, error) {
+func groupQuery(st groupsState, labels *source.Labels) (model.GroupQuery, error) {
 	kc := groupKeyChoices[st.key]
 	mc := groupMetricChoices[st.metric]
 	var q model.GroupQuery
 	for _, n := range kc.keys {
+		if k, ok := source.NameGroupKey(n, nil); ok && labels != nil {
+			k.Label = labels // the names of the moment (env.syncNames)
+			q.Keys = append(q.Keys, k)
+			continue
+		}
 		k, err := model.ParseGroupKey(n)
 		if err != nil {
 			return q, err
@@ -204,7 +213,7 @@ func (v *groupsView) refresh() tea.Cmd {
 	if !ok {
 		return cmd
 	}
-	q, err := groupQuery(v.st)
+	q, err := groupQuery(v.st, v.env.labels)
 	if err != nil {
 		v.failed()
 		v.err = err

@@ -73,9 +73,11 @@ func newRootModel(cfg Config) (*rootModel, error) {
 		cfg.Now = time.Now
 	}
 	theme := NewTheme(!cfg.NoColor)
-	e := &env{theme: theme, keys: DefaultKeyMap(), now: cfg.Now, logf: cfg.Logf, follow: cfg.Follow}
+	e := &env{theme: theme, keys: DefaultKeyMap(), now: cfg.Now, logf: cfg.Logf, follow: cfg.Follow,
+		names: cfg.Names, labels: &source.Labels{}}
+	e.syncNames()
 	e.snap = cfg.Index.Snapshot()
-	f, err := filter.CompileAt(cfg.Filter, cfg.Now())
+	f, err := e.compile(cfg.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -158,9 +160,14 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// 3. typed data messages go to their owner.
 	case snapshotMsg:
 		m.env.snap, m.env.done = msg.snap, msg.done
+		named := m.env.syncNames()
 		m.status.Update(msg)
 		m.flows.Update(msg)
 		cmds := []tea.Cmd{m.q.snapshot(msg.snap)}
+		if named && m.env.flt.UsesNames() {
+			// New names: the applied filter selects again from the start.
+			cmds = append(cmds, m.apply(applyFilter{expr: m.env.expr, flt: m.env.flt.WithNames(m.env.names.Load())}))
+		}
 		if !msg.done {
 			cmds = append(cmds, waitSnapshot(m.cfg.Feed, m.cfg.Index, snapshotEvery))
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
 )
 
 // colKind is what a Flows column shows.
@@ -20,7 +21,9 @@ const (
 	colAction
 	colPackets
 	colBytes
-	colField // one more field of a custom format (column.field)
+	colField   // one more field of a custom format (column.field)
+	colSrcName // the source's name (names.go)
+	colDstName // the destination's name
 )
 
 // column is one column of the Flows table. min and pref are widths in
@@ -194,9 +197,20 @@ func fitColumns(base, extra []column, w int) []column {
 
 // rowCells returns the text of row i of sg for each column, sanitized and
 // not yet cut to width. It is the pure core of the Flows table.
-func rowCells(snap *model.Snapshot, sg *model.Seg, i int, cols []column, dated bool, out []string) []string {
+// nm (nil: none) gives the interface column and the name columns names.
+func rowCells(snap *model.Snapshot, sg *model.Seg, i int, cols []column, dated bool, nm *source.Namer, out []string) []string {
 	out = out[:0]
 	for _, c := range cols {
+		if c.kind == colIface || c.kind == colSrcName || c.kind == colDstName {
+			if s, ok := nameCell(nm, snap, sg, i, c.kind); ok {
+				out = append(out, s)
+				continue
+			}
+			if c.kind != colIface {
+				out = append(out, "-")
+				continue
+			}
+		}
 		out = append(out, cellText(snap, sg, i, c, dated))
 	}
 	return out

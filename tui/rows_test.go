@@ -51,7 +51,7 @@ func TestRowCells(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			sg, i := row(t, snap, tc.row)
-			cells := rowCells(snap, sg, i, cols, false, nil)
+			cells := rowCells(snap, sg, i, cols, false, nil, nil)
 			got := map[string]string{}
 			for k, c := range cells {
 				got[title(k)] = c
@@ -109,7 +109,7 @@ func TestAppendRowFitsAndTruncates(t *testing.T) {
 		cols := fitColumns(baseColumns(false), extraColumns(snap.Formats), w-1)
 		for k := 0; k < 4; k++ {
 			sg, i := row(t, snap, k)
-			line, af, at := appendRow(nil, rowCells(snap, sg, i, cols, false, nil), cols)
+			line, af, at := appendRow(nil, rowCells(snap, sg, i, cols, false, nil, nil), cols)
 			if n := width(string(line)); n > w-1 {
 				t.Errorf("width %d row %d: %d cells: %q", w, k, n, line)
 			}

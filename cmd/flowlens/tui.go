@@ -58,9 +58,21 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		ix.SetDefaultFormat(opts.Format)
 	}
 	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Logf: logf})
-	err = tui.Run(context.Background(), tui.Config{
+	nm, err := c.naming(specs, opts)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if nm.en != nil {
+		// EC2 names arrive while the explorer runs; failures (an
+		// AccessDenied naming the IAM action) go to the debug log.
+		go nm.en.Run(ctx, ix)
+	}
+	err = tui.Run(ctx, tui.Config{
 		Index:  ix,
 		Feed:   mux,
+		Names:  nm.store,
 		Filter: c.filter,
 		Since:  opts.Since,
 		Until:  opts.Until,
