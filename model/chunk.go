@@ -313,7 +313,7 @@ func (c *chunk) cell(m int64) *rollCell {
 // then through the dictionaries' concurrent read side.
 type resolver struct {
 	ix       *Index
-	hot      [1 << 12]uint64 // IPv4 key<<32 | code, direct-mapped
+	hot      [1 << 14]uint64 // IPv4 key<<32 | code, direct-mapped
 	lastStr  [NumStrFields]string
 	lastCode [NumStrFields]uint32
 }
@@ -323,7 +323,7 @@ func (r *resolver) addr(a netip.Addr) uint32 {
 		return r.ix.addrDict.find(a)
 	}
 	k := ipv4Key(a)
-	h := (k * 0x9E3779B1) >> 20
+	h := (k * 0x9E3779B1) >> 18
 	if e := r.hot[h]; uint32(e>>32) == k && uint32(e) != 0 {
 		return uint32(e)
 	}

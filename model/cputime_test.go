@@ -40,3 +40,25 @@ func (c *cpuTimer) report(itemsPerOp float64, unit string) {
 		c.b.ReportMetric(itemsPerOp*float64(c.b.N)/d.Seconds(), unit)
 	}
 }
+
+// procTimer measures the CPU time of the whole process (every goroutine),
+// for benchmarks that run several.
+type procTimer struct {
+	b     *testing.B
+	start time.Duration
+}
+
+func procCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startProcCPU(b *testing.B) *procTimer { return &procTimer{b: b, start: procCPU()} }
+
+// report adds a proc-cpu-ns/op metric.
+func (c *procTimer) report() {
+	c.b.ReportMetric(float64((procCPU() - c.start).Nanoseconds())/float64(c.b.N), "proc-cpu-ns/op")
+}

@@ -24,6 +24,11 @@ type Batch struct {
 	// goroutine that commits: it must be quick. The source Mux calls it,
 	// so that a receiver acknowledges only what is safely in.
 	Committed func(IngestResult)
+	// Release, when set, is called by the pipeline once nothing reads
+	// Data any more (the batch is committed, or was read by a scan): the
+	// source may reuse the buffer. Reused buffers keep a big load from
+	// leaving its whole input behind as garbage.
+	Release func()
 }
 
 // IngestResult counts what one Ingest call did.

@@ -369,4 +369,7 @@ func (p *Pipeline) commitJob(j *pjob) {
 	if j.final && j.done != nil {
 		j.done(p.batch)
 	}
+	if j.final && j.b.Release != nil {
+		j.b.Release()
+	}
 }

@@ -32,9 +32,19 @@ var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, readBufSize); re
 // Line of a batch.
 type chunk struct {
 	data  []byte
-	off   int64 // object offset of data[0]
-	line  int64 // line number of the first line
-	lines int   // number of lines in data
+	off   int64   // object offset of data[0]
+	line  int64   // line number of the first line
+	lines int     // number of lines in data
+	buf   *[]byte // data's pooled buffer (readBufs), nil if not pooled
+}
+
+// release returns the chunk's buffer to the pool once the batch is in
+// (model.Batch.Release), so that reading costs no garbage.
+func (c chunk) release() func() {
+	if c.buf == nil {
+		return nil
+	}
+	return func() { readBufs.Put(c.buf) }
 }
 
 // drop is an over-long line that was skipped.
@@ -239,7 +249,9 @@ func (a *assembler) cut() {
 	if a.ls == 0 {
 		return
 	}
-	a.ready = append(a.ready, chunk{data: append([]byte(nil), a.buf[:a.ls]...), off: a.off, line: a.line, lines: a.lines})
+	buf := readBufs.Get().(*[]byte)
+	*buf = append((*buf)[:0], a.buf[:a.ls]...)
+	a.ready = append(a.ready, chunk{data: *buf, off: a.off, line: a.line, lines: a.lines, buf: buf})
 	a.off += int64(a.ls)
 	a.line += int64(a.lines)
 	a.buf = a.buf[:copy(a.buf, a.buf[a.ls:])]

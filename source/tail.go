@@ -37,7 +37,7 @@ type sink struct {
 // send emits one chunk of object obj and counts it.
 func (k *sink) send(obj string, c chunk, reset, eof bool) error {
 	b := model.Batch{Source: k.name, Object: obj, Data: c.data, Line: c.line, Offset: c.off,
-		Format: k.format, Reset: reset, EOF: eof}
+		Format: k.format, Reset: reset, EOF: eof, Release: c.release()}
 	if err := k.emit(b); err != nil {
 		return err
 	}

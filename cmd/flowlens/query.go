@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -119,6 +120,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	ctx, intr, stop := watchSignals(baseContext(), os.Exit)
 	defer stop()
 	ix := model.NewIndex(budget)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(model.MemoryLimit(budget)))
 	flt = nm.bind(flt)
 	var scan *model.Scan
 	if !nm.needIndex(flt, grp) {

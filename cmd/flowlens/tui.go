@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -54,6 +55,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	ix := model.NewIndex(budget)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(model.MemoryLimit(budget)))
 	if opts.Format != nil {
 		ix.SetDefaultFormat(opts.Format)
 	}
