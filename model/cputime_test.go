@@ -60,5 +60,5 @@ func startProcCPU(b *testing.B) *procTimer { return &procTimer{b: b, start: proc
 
 // report adds a proc-cpu-ns/op metric.
 func (c *procTimer) report() {
-	c.b.ReportMetric(float64((procCPU() - c.start).Nanoseconds())/float64(c.b.N), "proc-cpu-ns/op")
+	c.b.ReportMetric(float64((procCPU()-c.start).Nanoseconds())/float64(c.b.N), "proc-cpu-ns/op")
 }
