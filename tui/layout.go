@@ -134,20 +134,26 @@ func (m *rootModel) hintLine() string {
 // somewhere to go back to. It runs after every update.
 func (m *rootModel) syncKeys() {
 	k := m.env.keys
-	on := map[key.Help]bool{}
-	add := func(v view) {
-		for _, row := range v.FullHelp() {
+	lists := [][][]key.Binding{m.views[m.active].FullHelp()}
+	if n := len(m.stack); m.active == viewHelp && n > 0 {
+		lists = append(lists, m.views[m.stack[n-1]].FullHelp())
+	}
+	for _, b := range k.viewKeys() {
+		b.SetEnabled(listed(lists, b.Help()))
+	}
+	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows)
+}
+
+// listed reports whether a binding with help h is in any of the lists.
+func listed(lists [][][]key.Binding, h key.Help) bool {
+	for _, rows := range lists {
+		for _, row := range rows {
 			for _, b := range row {
-				on[b.Help()] = true
+				if b.Help() == h {
+					return true
+				}
 			}
 		}
 	}
-	add(m.views[m.active])
-	if n := len(m.stack); m.active == viewHelp && n > 0 {
-		add(m.views[m.stack[n-1]])
-	}
-	for _, b := range k.viewKeys() {
-		b.SetEnabled(on[b.Help()])
-	}
-	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows)
+	return false
 }
