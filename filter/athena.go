@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/flowlens/flowlens/model"
 )
@@ -18,27 +17,13 @@ import (
 // guarded so absent values stay unselected. CIDRs use Trino's ipaddress
 // functions (engine v3). The source pseudo-field has no column: a test on it
 // is left out (the query then selects a superset) and named in a comment.
+// AthenaSQL renders whole questions (groups, metrics, limits) for any table
+// layout.
 func (f *Filter) Athena(table string) string {
 	var b strings.Builder
 	b.WriteString("SELECT * FROM ")
 	b.WriteString(table)
-	if f.root == nil {
-		return b.String()
-	}
-	var dropped []Node
-	n := fold(nnf(f.root, false), avail{}, &dropped)
-	var conds []string
-	if part := f.dayPartition(n); part != "" {
-		conds = append(conds, part)
-	}
-	switch c := n.(type) {
-	case *constNode:
-		if !c.v {
-			conds = append(conds, "false")
-		}
-	default:
-		conds = append(conds, f.sql(n, true))
-	}
+	conds, dropped := f.athenaWhere(ReferenceTable(table))
 	if len(conds) > 0 {
 		b.WriteString(" WHERE ")
 		b.WriteString(strings.Join(conds, " AND "))
@@ -50,10 +35,37 @@ func (f *Filter) Athena(table string) string {
 	return b.String()
 }
 
-// dayPartition derives "day BETWEEN ..." from positive start/end bounds
-// among the top-level conjuncts.
-func (f *Filter) dayPartition(n Node) string {
-	lo, hi := uint64(0), uint64(math.MaxUint64)
+// athenaWhere returns the conjuncts of the WHERE clause over table t (the
+// partition predicate first) and the tests that could not be translated.
+func (f *Filter) athenaWhere(t AthenaTable) (conds []string, dropped []Node) {
+	if f.root == nil {
+		return nil, nil
+	}
+	a := avail{}
+	if t.Columns != nil {
+		a.format = t.format()
+	}
+	n := fold(nnf(f.root, false), a, &dropped)
+	lo, hi := f.timeBounds(n)
+	if part := partitionSQL(t.Time, lo, hi); part != "" {
+		conds = append(conds, part)
+	}
+	switch c := n.(type) {
+	case *constNode:
+		if !c.v {
+			conds = append(conds, "false")
+		}
+	default:
+		conds = append(conds, f.sql(n, true))
+	}
+	return conds, dropped
+}
+
+// timeBounds returns the bounds that positive start/end comparisons among
+// the top-level conjuncts put on a record's time (Unix seconds): lo = 0
+// when unbounded below, hi = math.MaxUint64 when unbounded above.
+func (f *Filter) timeBounds(n Node) (lo, hi uint64) {
+	lo, hi = 0, uint64(math.MaxUint64)
 	for _, c := range conjuncts(n) {
 		cmp, ok := c.(*Compare)
 		if !ok || !cmp.Ref.isTime() || cmp.Op == OpNe {
@@ -81,17 +93,7 @@ func (f *Filter) dayPartition(n Node) string {
 			lo, hi = max(lo, l), min(hi, h)
 		}
 	}
-	const pad = 15 * 60
-	day := func(sec uint64) string { return time.Unix(int64(sec), 0).UTC().Format("2006/01/02") }
-	switch {
-	case lo > 0 && hi < math.MaxUint32:
-		return "day BETWEEN '" + day(max(lo, pad)-pad) + "' AND '" + day(hi+pad) + "'"
-	case lo > 0:
-		return "day >= '" + day(max(lo, pad)-pad) + "'"
-	case hi < math.MaxUint32:
-		return "day <= '" + day(hi+pad) + "'"
-	}
-	return ""
+	return lo, hi
 }
 
 // sqlCol returns the column of a field.

@@ -28,6 +28,19 @@ func (f *Filter) Insights() string { return f.insights(nil, false) }
 func (f *Filter) InsightsFormat(fm *model.Format) string { return f.insights(fm, fm != nil) }
 
 func (f *Filter) insights(fm *model.Format, foldFormat bool) string {
+	s, dropped := f.insightsBase(fm, foldFormat)
+	var b strings.Builder
+	b.WriteString(s)
+	for _, d := range dropped {
+		b.WriteString("\n# not translated, apply locally: ")
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// insightsBase renders the fields, parse and filter commands, and returns
+// the tests it could not translate.
+func (f *Filter) insightsBase(fm *model.Format, foldFormat bool) (string, []Node) {
 	custom := fm != nil && !fm.Equal(model.DefaultFormat)
 	var b strings.Builder
 	b.WriteString("fields @timestamp, @message")
@@ -48,7 +61,7 @@ func (f *Filter) insights(fm *model.Format, foldFormat bool) string {
 		}
 	}
 	if f.root == nil {
-		return b.String()
+		return b.String(), nil
 	}
 	var dropped []Node
 	a := avail{}
@@ -65,11 +78,7 @@ func (f *Filter) insights(fm *model.Format, foldFormat bool) string {
 		b.WriteString("\n| filter ")
 		b.WriteString(f.ins(n, true))
 	}
-	for _, d := range dropped {
-		b.WriteString("\n# not translated, apply locally: ")
-		b.WriteString(d.String())
-	}
-	return b.String()
+	return b.String(), dropped
 }
 
 // insightsName is the camel-case name Insights uses (srcaddr -> srcAddr,
