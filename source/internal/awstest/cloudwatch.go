@@ -51,6 +51,12 @@ type CloudWatch struct {
 	// OnLiveSession, when set, runs as StartLiveTail session n (1-based)
 	// starts, before anything is streamed.
 	OnLiveSession func(n int)
+	// InsightsQueued and InsightsRunning are how many GetQueryResults
+	// polls a Logs Insights query spends Scheduled and Running (with
+	// partial statistics); InsightsMinRunTime keeps it Running at least
+	// that long (see insights.go).
+	InsightsQueued, InsightsRunning int
+	InsightsMinRunTime              time.Duration
 
 	srv *http.Server
 
@@ -64,6 +70,7 @@ type CloudWatch struct {
 	live     [][]LiveUpdate
 	sessions int
 	requests []map[string]any // FilterLogEvents requests, for tests
+	ins      *insightsState
 }
 
 // NewCloudWatch starts a fake CloudWatch Logs server on addr.
@@ -82,7 +89,7 @@ func NewCloudWatch(addr string) (*CloudWatch, error) {
 // NewCloudWatchHandler returns a fake CloudWatch Logs that does not listen:
 // serve it (it is an http.Handler).
 func NewCloudWatchHandler() *CloudWatch {
-	return &CloudWatch{Account: "111122223333", Region: "us-east-1", Now: time.Now,
+	return &CloudWatch{Account: "111122223333", Region: "us-east-1", Now: time.Now, InsightsQueued: 1, InsightsRunning: 2,
 		groups: map[string][]Event{}, streams: map[string]map[string]bool{}, calls: map[string]int{}, deny: map[string]bool{}}
 }
 
@@ -234,6 +241,12 @@ func (c *CloudWatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.describeLogGroups(w, req)
 	case "StartLiveTail":
 		c.startLiveTail(w, r, req)
+	case "StartQuery":
+		c.startQuery(w, req)
+	case "GetQueryResults":
+		c.getQueryResults(w, req)
+	case "StopQuery":
+		c.stopQuery(w, req)
 	default:
 		c.fail(w, http.StatusBadRequest, "UnknownOperationException", "not faked: "+op)
 	}
