@@ -36,6 +36,7 @@ type common struct {
 	enrich    string
 	noEnrich  bool
 	namesFile string
+	engine    engineFlags // engine.go
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -60,6 +61,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.enrich, "enrich", "", "name interfaces and addresses: ec2 (the default when a source is on AWS)")
 	fs.BoolVar(&c.noEnrich, "no-enrich", false, "no EC2 look-ups")
 	fs.StringVar(&c.namesFile, "names", "", "CSV file of address or interface id, name (names without EC2)")
+	c.engine.register(fs)
 }
 
 // parseInterleaved parses flags that may come before, between or after the

@@ -42,6 +42,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case len(args) > 0 && args[0] == "query":
 		err = runQuery(args[1:], stdin, stdout, stderr)
+	case len(args) > 0 && args[0] == "athena-ddl":
+		err = runAthenaDDL(args[1:], stdout, stderr)
 	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help"):
 		fmt.Fprint(stdout, usageText)
 		return 0
@@ -93,6 +95,7 @@ Usage:
   flowlens demo [--rate N] [--seed N]          TUI over the built-in live generator
   flowlens [flags] SOURCE...                   TUI over the given sources
   flowlens query [flags] SOURCE...             print records or groups, then exit (or follow)
+  flowlens athena-ddl --bucket s3://...        print the Athena table for a bucket's flow logs
   flowlens version
 
 SOURCE: a file, a quoted glob, a directory, - (stdin), s3://bucket/prefix,
@@ -124,7 +127,15 @@ Query flags:
   --output FMT           table, jsonl or csv (default: table on a terminal, else jsonl)
   --interval DUR         with --follow and --group-by: refresh period (default 2s)
   --explain TARGET       athena, insights or cwl-pattern: print the filter translated
+                         (with --engine: the whole statement the engine would run)
   --strict               exit 1 if any record was evicted, dropped or cut short
+
+Remote engines (the same question, answered where the data is):
+  --engine NAME          local (the index, default), athena, or insights (cloudwatch:// groups)
+  --athena-database DB   --athena-table T (vpc_flow_logs)   --athena-workgroup WG (primary)
+  --athena-output s3://  --athena-catalog C (AwsDataCatalog)
+  --athena-reuse DUR     reuse an identical query's results up to DUR old (default 1h; 0 = off)
+  --max-scan SIZE        stop a remote query that scans more than SIZE
 
 'flowlens query --help' lists every flag. Exit status: 0 ok, 1 runtime failure,
 2 usage or filter error, 130/143 interrupted by SIGINT/SIGTERM.

@@ -64,6 +64,9 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if q.engine.remote() || q.engine.check() != nil {
+		return runEngine(&q, specs, opts, flt, now, stdout, stderr) // engine.go
+	}
 	if q.explain != "" {
 		return explain(stdout, flt, q.explain, opts.Format)
 	}
