@@ -422,5 +422,6 @@ func (f *Filter) TimeBounds() (lo, hi uint64) {
 	if f.root == nil {
 		return f.timeBounds(nil)
 	}
-	return f.timeBounds(nnf(f.root, false))
+	var dropped []Node
+	return f.timeBounds(fold(nnf(f.root, false), avail{}, &dropped))
 }

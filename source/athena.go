@@ -166,6 +166,9 @@ func (a *Athena) Run(ctx context.Context, sql string, progress func(Progress)) (
 		return err
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &QueryError{Engine: "athena", State: "CANCELLED", Reason: "interrupted while starting the query", Kind: ErrQueryCancelled}
+		}
 		return nil, a.explain(err)
 	}
 	id := aws.ToString(start.QueryExecutionId)
@@ -214,8 +217,8 @@ func (a *Athena) Run(ctx context.Context, sql string, progress func(Progress)) (
 			}
 		}
 		if a.cfg.MaxScan > 0 && p.Scanned > a.cfg.MaxScan && p.State != string(types.QueryExecutionStateSucceeded) {
-			return nil, a.stop(id, fail("STOPPED", fmt.Sprintf("scanned %s, past --max-scan %s; StopQueryExecution sent",
-				FormatBytes(p.Scanned), FormatBytes(a.cfg.MaxScan)), ErrScanLimit))
+			return nil, a.stop(id, fail("STOPPED", fmt.Sprintf("past --max-scan %s; StopQueryExecution sent",
+				FormatBytes(a.cfg.MaxScan)), ErrScanLimit))
 		}
 		switch types.QueryExecutionState(p.State) {
 		case types.QueryExecutionStateSucceeded:
@@ -228,6 +231,7 @@ func (a *Athena) Run(ctx context.Context, sql string, progress func(Progress)) (
 			res.Throttled = int(box.Status().Throttles)
 			return res, nil
 		case types.QueryExecutionStateFailed:
+			p.Cost = 0 // Athena does not charge for failed queries
 			return nil, fail("FAILED", reason, ErrQueryFailed)
 		case types.QueryExecutionStateCancelled:
 			if reason == "" {

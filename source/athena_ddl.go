@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/flowlens/flowlens/model"
@@ -28,6 +29,9 @@ type AthenaLayout struct {
 	Format *model.Format
 	// From is the first day ('yyyy/MM/dd') the date projection covers.
 	From string
+	// ToYear is the last year of the Hive layout's year projection, which
+	// cannot say NOW (0 = ten years after From).
+	ToYear int
 }
 
 // ParseBucket reads --bucket s3://bucket[/prefix]: the prefix is cut at
@@ -210,8 +214,14 @@ func AthenaDDL(table string, l AthenaLayout) string {
 	if l.Hive {
 		parts := "accid string, region_p string, year string, month string, day string"
 		tmpl := loc + "aws-account-id=${accid}/aws-service=vpcflowlogs/aws-region=${region_p}/year=${year}/month=${month}/day=${day}"
+		to := l.ToYear
+		if to == 0 {
+			y, _ := strconv.Atoi(from[:4])
+			to = y + 10
+		}
+		fmt.Fprintf(&b, "-- the year projection ends in %d: raise projection.year.range before then\n", to)
 		props = append(props,
-			[2]string{"projection.year.type", "integer"}, [2]string{"projection.year.range", from[:4] + ",2099"},
+			[2]string{"projection.year.type", "integer"}, [2]string{"projection.year.range", from[:4] + "," + strconv.Itoa(to)},
 			[2]string{"projection.month.type", "integer"}, [2]string{"projection.month.range", "1,12"}, [2]string{"projection.month.digits", "2"},
 			[2]string{"projection.day.type", "integer"}, [2]string{"projection.day.range", "1,31"}, [2]string{"projection.day.digits", "2"})
 		if l.Hourly {

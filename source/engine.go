@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -96,6 +98,9 @@ type QueryError struct {
 // Error gives one line a user can act on.
 func (e *QueryError) Error() string {
 	s := fmt.Sprintf("%s query %s %s", e.Engine, e.ID, e.State)
+	if e.ID == "" {
+		s = fmt.Sprintf("%s query %s", e.Engine, e.State)
+	}
 	if e.Reason != "" {
 		s += ": " + e.Reason
 	}
@@ -157,7 +162,10 @@ func FormatCost(usd float64) string {
 	case usd == 0:
 		return "$0"
 	case usd < 0.01:
-		return "$" + strconv.FormatFloat(usd, 'g', 2, 64)
+		// two significant digits, never in exponent form
+		digits := int(-math.Floor(math.Log10(usd))) + 1
+		s := strconv.FormatFloat(usd, 'f', digits, 64)
+		return "$" + strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return "$" + strconv.FormatFloat(usd, 'f', 2, 64)
 }
@@ -171,8 +179,12 @@ const (
 )
 
 // athenaCost estimates the price of scanning n bytes: Athena rounds up to
-// the megabyte and charges at least 10 MB per query that ran.
+// the megabyte and charges at least 10 MB per query that scanned anything
+// (failed queries are not charged; the caller passes 0 for them).
 func athenaCost(n int64, perTB float64) float64 {
+	if n <= 0 {
+		return 0
+	}
 	if perTB <= 0 {
 		perTB = AthenaPricePerTB
 	}

@@ -125,6 +125,9 @@ func (in *Insights) Run(ctx context.Context, req InsightsRequest, progress func(
 		return err
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &QueryError{Engine: "insights", State: "Cancelled", Reason: "interrupted while starting the query", Kind: ErrQueryCancelled}
+		}
 		if apiCode(err) == "MalformedQueryException" {
 			return nil, fmt.Errorf("insights: the query was rejected: %s", brief(err))
 		}
@@ -171,8 +174,8 @@ func (in *Insights) Run(ctx context.Context, req InsightsRequest, progress func(
 		p.State = string(status)
 		p.Cost = insightsCost(p.Scanned, in.cfg.PricePerGB)
 		if in.cfg.MaxScan > 0 && p.Scanned > in.cfg.MaxScan && status != types.QueryStatusComplete {
-			return nil, in.stop(id, fail("Stopped", fmt.Sprintf("scanned %s, past --max-scan %s; StopQuery sent",
-				FormatBytes(p.Scanned), FormatBytes(in.cfg.MaxScan)), ErrScanLimit))
+			return nil, in.stop(id, fail("Stopped", fmt.Sprintf("past --max-scan %s; StopQuery sent",
+				FormatBytes(in.cfg.MaxScan)), ErrScanLimit))
 		}
 		switch status {
 		case types.QueryStatusComplete:

@@ -214,6 +214,34 @@ func timeScope(start, end time.Time) string {
 	return f(start) + " .. " + f(end) + " (" + end.Sub(start).Round(time.Minute).String() + ")"
 }
 
+// shape reads what a query's answer looks like, for the local index and
+// the remote engines alike: the grouping (nil for records; names, nil for
+// none, supplies the name keys) and the output format (table on a
+// terminal, else jsonl, unless --output says).
+func (q *queryFlags) shape(stdout io.Writer, names *naming) (*grouping, string, error) {
+	grp, err := parseGrouping(q.groupBy, q.metrics, q.sortBy, q.top, names)
+	if err != nil {
+		return nil, "", err
+	}
+	out := q.output
+	if out == "" {
+		out = "jsonl"
+		if isTerminal(stdout) {
+			out = "table"
+		}
+	}
+	if out != "table" && out != "jsonl" && out != "csv" {
+		return nil, "", usagef("--output %q: want table, jsonl or csv", out)
+	}
+	if out == "csv" && isTerminal(stdout) {
+		out = csvTerminal
+	}
+	if q.limit < 0 || q.top < 0 {
+		return nil, "", usagef("--limit and --top must not be negative")
+	}
+	return grp, out, nil
+}
+
 // defaultRemoteLimit caps the records a remote query returns when --limit
 // is not given: paging millions of rows back through the API is never
 // what a user wants.
@@ -228,22 +256,9 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 	if q.follow && !q.noFollow {
 		return usagef("--engine %s answers once: --follow is for the local index", q.engine.name)
 	}
-	grp, err := parseGrouping(q.groupBy, q.metrics, q.sortBy, q.top, nil) // names live in flowlens, not in the engines
+	grp, out, err := q.shape(stdout, nil) // names live in flowlens, not in the engines
 	if err != nil {
 		return err
-	}
-	out := q.output
-	if out == "" {
-		out = "jsonl"
-		if isTerminal(stdout) {
-			out = "table"
-		}
-	}
-	if out != "table" && out != "jsonl" && out != "csv" {
-		return usagef("--output %q: want table, jsonl or csv", out)
-	}
-	if q.limit < 0 || q.top < 0 {
-		return usagef("--limit and --top must not be negative")
 	}
 	limit := q.limit
 	if limit == 0 {
@@ -407,6 +422,11 @@ func runAthenaDDL(args []string, stdout, stderr io.Writer) error {
 	if *bucket == "" {
 		return usagef("athena-ddl: --bucket s3://bucket[/prefix] is required")
 	}
+	if *from != "" {
+		if _, err := time.Parse("2006/01/02", *from); err != nil {
+			return usagef("athena-ddl: --from %q: want yyyy/MM/dd", *from)
+		}
+	}
 	b, prefix, err := source.ParseBucket(*bucket)
 	if err != nil {
 		return usagef("athena-ddl: %v", err)
@@ -415,7 +435,7 @@ func runAthenaDDL(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	l := source.AthenaLayout{Bucket: b, Prefix: prefix, Format: opts.Format, From: *from}
+	l := source.AthenaLayout{Bucket: b, Prefix: prefix, Format: opts.Format, From: *from, ToYear: time.Now().Year() + 10}
 	if !*noList {
 		ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
 		defer stop()

@@ -77,25 +77,9 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	grp, err := parseGrouping(q.groupBy, q.metrics, q.sortBy, q.top, nm)
+	grp, out, err := q.shape(stdout, nm)
 	if err != nil {
 		return err
-	}
-	out := q.output
-	if out == "" {
-		out = "jsonl"
-		if isTerminal(stdout) {
-			out = "table"
-		}
-	}
-	if out != "table" && out != "jsonl" && out != "csv" {
-		return usagef("--output %q: want table, jsonl or csv", out)
-	}
-	if out == "csv" && isTerminal(stdout) {
-		out = csvTerminal
-	}
-	if q.limit < 0 || q.top < 0 {
-		return usagef("--limit and --top must not be negative")
 	}
 	budget, err := q.memory()
 	if err != nil {

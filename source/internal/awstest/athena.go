@@ -32,13 +32,31 @@ type AthenaTable struct {
 	// the n-th column, whatever its name), as Hive's text SerDe.
 	Parquet bool
 
-	rows []athenaRow
+	rows  []athenaRow
+	idx   map[string]int
+	names []string
 }
 
 type athenaRow struct {
 	vals  sqlRow
-	size  int            // bytes read for the row (text: the line)
-	sizes map[string]int // Parquet: bytes per column; only the columns a query reads count
+	size  int   // bytes read for the row (text: the line)
+	sizes []int // Parquet: bytes per slot; only the columns a query reads count
+}
+
+// layout returns the slot of every column (data columns, then partition
+// keys) and the names in slot order.
+func (t *AthenaTable) layout() (map[string]int, []string) {
+	if t.idx == nil {
+		t.idx = map[string]int{}
+		for _, c := range append(append([]AthenaColumn(nil), t.Columns...), t.PartitionKeys...) {
+			n := strings.ToLower(c.Name)
+			if _, dup := t.idx[n]; !dup {
+				t.idx[n] = len(t.names)
+				t.names = append(t.names, n)
+			}
+		}
+	}
+	return t.idx, t.names
 }
 
 // FlowLogColumns are the data columns of AWS's documented flow-log DDL
@@ -88,66 +106,63 @@ func (t *AthenaTable) AddLines(part []string, lines ...string) error {
 	if len(part) != len(t.PartitionKeys) {
 		return fmt.Errorf("table %s: %d partition values for %d keys", t.Name, len(part), len(t.PartitionKeys))
 	}
-	base := sqlRow{}
+	idx, names := t.layout()
+	base := make(sqlRow, len(names))
 	for i, k := range t.PartitionKeys {
 		v, err := typed(part[i], k.Type, false)
 		if err != nil {
 			return fmt.Errorf("partition %s: %w", k.Name, err)
 		}
-		base[strings.ToLower(k.Name)] = v
+		base[idx[strings.ToLower(k.Name)]] = v
 	}
-	colType := map[string]string{}
-	for _, c := range t.Columns {
-		colType[strings.ToLower(c.Name)] = c.Type
-	}
-	names := strings.Fields(DefaultHeader)
+	fieldNames := strings.Fields(DefaultHeader)
 	for _, line := range lines {
 		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue
 		}
 		if f[0] == "version" {
-			names = f
+			fieldNames = f
 			continue
 		}
-		r := athenaRow{vals: sqlRow{}, size: len(line) + 1}
-		for k, v := range base {
-			r.vals[k] = v
-		}
-		for _, c := range t.Columns {
-			r.vals[strings.ToLower(c.Name)] = nil
-		}
+		r := athenaRow{vals: append(sqlRow(nil), base...), size: len(line) + 1}
 		if t.Parquet {
-			r.sizes = map[string]int{}
+			r.sizes = make([]int, len(names))
 			for i, v := range f {
-				if i >= len(names) {
+				if i >= len(fieldNames) {
 					break
 				}
-				col := strings.ReplaceAll(names[i], "-", "_")
-				ty, ok := colType[col]
-				if !ok {
+				slot, ok := idx[strings.ReplaceAll(fieldNames[i], "-", "_")]
+				if !ok || slot >= len(t.Columns) {
 					continue
 				}
-				val, err := typed(v, ty, true)
+				val, err := typed(v, t.Columns[slot].Type, true)
 				if err != nil {
 					return err
 				}
-				r.vals[col] = val
-				r.sizes[col] = len(v)/3 + 1 // compressed columns read far less than text
+				r.vals[slot] = val
+				r.sizes[slot] = len(v)/3 + 1 // compressed columns read far less than text
 			}
 		} else {
 			for i, v := range f {
 				if i >= len(t.Columns) {
 					break
 				}
-				c := t.Columns[i]
-				val, _ := typed(v, c.Type, false) // unparsable numbers read NULL, as Hive's text SerDe
-				r.vals[strings.ToLower(c.Name)] = val
+				val, _ := typed(v, t.Columns[i].Type, false) // unparsable numbers read NULL, as Hive's text SerDe
+				r.vals[i] = val
 			}
 		}
 		t.rows = append(t.rows, r)
 	}
 	return nil
+}
+
+// Append adds lines to a registered table while queries may be running
+// (AddLines with the fake's lock held).
+func (a *Athena) Append(t *AthenaTable, part []string, lines ...string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return t.AddLines(part, lines...)
 }
 
 // Rows returns how many rows the table holds.
@@ -222,6 +237,8 @@ type athenaQuery struct {
 	res                                     *sqlResult
 	err                                     error
 	reused                                  bool
+	ready                                   bool  // res or err is set
+	scan                                    int64 // bytes it reads, known from the start
 	done                                    time.Time
 }
 
@@ -439,16 +456,32 @@ func (a *Athena) start(w http.ResponseWriter, req map[string]any) {
 			}
 		}
 	}
-	if !q.reused {
-		q.res, q.err = a.run(sql, db)
+	if q.reused {
+		q.ready = true
+	} else {
+		// Athena runs queries in the background: StartQueryExecution
+		// answers at once, and a poll sees the result once it is there.
+		exec, err := a.prepare(sql, db, &q.scan)
+		if err != nil {
+			q.err, q.ready = err, true
+		} else {
+			go func() {
+				res, err := exec()
+				a.mu.Lock()
+				q.res, q.err, q.ready = res, err, true
+				a.mu.Unlock()
+			}()
+		}
 	}
 	a.queries[q.id] = q
 	a.order = append(a.order, q.id)
 	reply(w, map[string]any{"QueryExecutionId": q.id})
 }
 
-// run parses and executes sql against the fake's tables (mu held).
-func (a *Athena) run(sql, db string) (*sqlResult, error) {
+// prepare parses sql and finds its table (mu held); the function it
+// returns executes it over the rows the table holds now, without the lock
+// (rows are only ever appended, so the snapshot stays valid).
+func (a *Athena) prepare(sql, db string, scan *int64) (func() (*sqlResult, error), error) {
 	q, err := parseSQL(sql)
 	if err != nil {
 		return nil, err
@@ -464,11 +497,12 @@ func (a *Athena) run(sql, db string) (*sqlResult, error) {
 	if t == nil {
 		return nil, &sqlError{"TABLE_NOT_FOUND", q.tpos, fmt.Sprintf("Table 'awsdatacatalog.%s' does not exist", strings.Join(parts, "."))}
 	}
-	res, err := execSQL(q, t)
-	if err != nil {
+	t.layout()
+	rows := t.rows[:len(t.rows):len(t.rows)]
+	if *scan, err = scanSize(q, t, rows); err != nil {
 		return nil, err
 	}
-	return res, nil
+	return func() (*sqlResult, error) { return execSQL(q, t, rows) }, nil
 }
 
 func (a *Athena) query(w http.ResponseWriter, req map[string]any) *athenaQuery {
@@ -493,7 +527,7 @@ func (a *Athena) get(w http.ResponseWriter, req map[string]any) {
 		switch {
 		case q.polls <= a.QueuedPolls:
 			q.state = "QUEUED"
-		case q.polls <= a.QueuedPolls+a.RunningPolls || now.Sub(q.submitted) < a.MinRunTime:
+		case q.polls <= a.QueuedPolls+a.RunningPolls || now.Sub(q.submitted) < a.MinRunTime || !q.ready:
 			q.state = "RUNNING"
 		case q.err != nil:
 			q.state, q.reason, q.done = "FAILED", q.err.Error(), now
@@ -509,12 +543,18 @@ func (a *Athena) get(w http.ResponseWriter, req map[string]any) {
 		status["CompletionDateTime"] = float64(q.done.UnixMilli()) / 1000
 	}
 	var scanned int64
-	if q.res != nil && !q.reused {
-		scanned = q.res.scanned
-		if q.state == "RUNNING" && a.RunningPolls > 0 {
-			// partial, growing with each poll
-			done := min(q.polls-a.QueuedPolls, a.RunningPolls)
-			scanned = scanned * int64(done) / int64(a.RunningPolls+1)
+	if !q.reused && q.state != "FAILED" {
+		scanned = q.scan
+		if q.state == "RUNNING" {
+			// partial, growing with each poll (or with time, given MinRunTime)
+			frac := 0.0
+			if a.RunningPolls > 0 {
+				frac = float64(min(q.polls-a.QueuedPolls, a.RunningPolls)) / float64(a.RunningPolls+1)
+			}
+			if a.MinRunTime > 0 {
+				frac = min(float64(now.Sub(q.submitted))/float64(a.MinRunTime), 0.99)
+			}
+			scanned = int64(float64(scanned) * frac)
 		}
 		if q.state == "QUEUED" {
 			scanned = 0

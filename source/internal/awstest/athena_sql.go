@@ -680,8 +680,8 @@ func (p *sqlParser) primary() (sqlExpr, error) {
 
 var aggregates = map[string]bool{"count": true, "count_if": true, "sum": true, "min": true, "max": true, "avg": true}
 
-// sqlRow is one table row: lower-case column name -> value.
-type sqlRow map[string]any
+// sqlRow is one table row: its values by slot (see AthenaTable.layout).
+type sqlRow []any
 
 // evalCtx evaluates expressions over one row, or over a group of rows
 // (aggregates read every row, other column references the first), with the
@@ -690,7 +690,7 @@ type evalCtx struct {
 	row    sqlRow
 	group  []sqlRow
 	groups [][]sqlRow
-	cols   map[string]string // known columns -> type, for resolution errors
+	idx    map[string]int // column name -> slot
 	res    map[string]*regexp.Regexp
 }
 
@@ -725,14 +725,18 @@ func (c *evalCtx) eval(x sqlExpr) (any, error) {
 	case *exLit:
 		return x.v, nil
 	case *exCol:
-		if _, ok := c.cols[x.name]; !ok {
+		i, ok := c.idx[x.name]
+		if !ok {
 			return nil, &sqlError{"COLUMN_NOT_FOUND", x.pos, fmt.Sprintf("Column '%s' cannot be resolved", x.name)}
 		}
 		r := c.row
 		if r == nil && len(c.group) > 0 {
 			r = c.group[0]
 		}
-		return r[x.name], nil
+		if i >= len(r) {
+			return nil, nil
+		}
+		return r[i], nil
 	case *exUnary:
 		v, err := c.eval(x.x)
 		if err != nil || v == nil {
@@ -1375,7 +1379,7 @@ func (c *evalCtx) aggregate(x *exCall) (any, error) {
 				vals = append(vals, int64(1))
 				continue
 			}
-			sub := &evalCtx{group: g, cols: c.cols, res: c.res}
+			sub := &evalCtx{group: g, idx: c.idx, res: c.res}
 			v, err := sub.eval(x.args[0])
 			if err != nil {
 				return nil, err
@@ -1391,7 +1395,7 @@ func (c *evalCtx) aggregate(x *exCall) (any, error) {
 			if len(x.args) != 1 {
 				return nil, &sqlError{"FUNCTION_NOT_FOUND", x.pos, x.name + " takes one argument"}
 			}
-			sub := &evalCtx{row: r, cols: c.cols, res: c.res}
+			sub := &evalCtx{row: r, idx: c.idx, res: c.res}
 			v, err := sub.eval(x.args[0])
 			if err != nil {
 				return nil, err
@@ -1572,21 +1576,21 @@ type sqlResult struct {
 // execSQL runs q over the table's rows. partKeys are the table's partition
 // columns: conjuncts of the WHERE clause that read only them prune whole
 // partitions before any row is read, as Athena does.
-func execSQL(q *sqlQuery, t *AthenaTable) (*sqlResult, error) {
-	cols := map[string]string{}
-	var allCols []string
-	for _, c := range t.Columns {
-		cols[strings.ToLower(c.Name)] = c.Type
-		allCols = append(allCols, strings.ToLower(c.Name))
-	}
+// scanPlan is what a query reads: the partition-only conjuncts that prune
+// rows before they are read, and (for Parquet) the columns it reads.
+type scanPlan struct {
+	ctx     *evalCtx
+	pruneBy []sqlExpr
+	read    []int // slots read (Parquet)
+}
+
+func planScan(q *sqlQuery, t *AthenaTable) *scanPlan {
+	idx, allCols := t.layout()
 	part := map[string]bool{}
 	for _, c := range t.PartitionKeys {
-		cols[strings.ToLower(c.Name)] = c.Type
 		part[strings.ToLower(c.Name)] = true
-		allCols = append(allCols, strings.ToLower(c.Name))
 	}
-	ctx := &evalCtx{cols: cols, res: map[string]*regexp.Regexp{}}
-	var pruneBy []sqlExpr
+	sp := &scanPlan{ctx: &evalCtx{idx: idx, res: map[string]*regexp.Regexp{}}}
 	for _, c := range conjunctsSQL(q.where) {
 		refs := columnsOf(c)
 		only := len(refs) > 0
@@ -1596,7 +1600,7 @@ func execSQL(q *sqlQuery, t *AthenaTable) (*sqlResult, error) {
 			}
 		}
 		if only {
-			pruneBy = append(pruneBy, c)
+			sp.pruneBy = append(sp.pruneBy, c)
 		}
 	}
 	// Parquet is columnar: only the columns the query reads are scanned.
@@ -1614,31 +1618,70 @@ func execSQL(q *sqlQuery, t *AthenaTable) (*sqlResult, error) {
 	for _, c := range columnsOf(q.where) {
 		read[c] = true
 	}
+	for c := range read {
+		if i, ok := idx[c]; ok {
+			sp.read = append(sp.read, i)
+		}
+	}
+	return sp
+}
+
+// size returns the bytes row r costs to read, or -1 when its partition is
+// pruned.
+func (sp *scanPlan) size(r athenaRow) (int64, error) {
+	sp.ctx.row = r.vals
+	for _, c := range sp.pruneBy {
+		v, err := sp.ctx.eval(c)
+		if err != nil {
+			return 0, err
+		}
+		if v != true {
+			return -1, nil
+		}
+	}
+	if r.sizes == nil {
+		return int64(r.size), nil
+	}
+	var n int64
+	for _, i := range sp.read {
+		n += int64(r.sizes[i])
+	}
+	return n, nil
+}
+
+// scanSize is the bytes a query reads from rows, known before it runs.
+func scanSize(q *sqlQuery, t *AthenaTable, rows []athenaRow) (int64, error) {
+	sp := planScan(q, t)
+	var total int64
+	for _, r := range rows {
+		n, err := sp.size(r)
+		if err != nil {
+			return 0, err
+		}
+		total += max(n, 0)
+	}
+	return total, nil
+}
+
+// execSQL runs q over the table's rows. Conjuncts of the WHERE clause that
+// read only partition keys prune whole partitions before any row is read,
+// as Athena does.
+func execSQL(q *sqlQuery, t *AthenaTable, rows []athenaRow) (*sqlResult, error) {
+	idx, allCols := t.layout()
+	sp := planScan(q, t)
+	ctx := &evalCtx{idx: idx, res: sp.ctx.res}
 	res := &sqlResult{}
 	var kept []sqlRow
-	for _, r := range t.rows {
-		ctx.row = r.vals
-		pruned := false
-		for _, c := range pruneBy {
-			v, err := ctx.eval(c)
-			if err != nil {
-				return nil, err
-			}
-			if v != true {
-				pruned = true
-				break
-			}
+	for _, r := range rows {
+		n, err := sp.size(r)
+		if err != nil {
+			return nil, err
 		}
-		if pruned {
+		if n < 0 {
 			continue
 		}
-		if r.sizes != nil {
-			for c := range read {
-				res.scanned += int64(r.sizes[c])
-			}
-		} else {
-			res.scanned += int64(r.size)
-		}
+		res.scanned += n
+		ctx.row = r.vals
 		if q.where != nil {
 			v, err := ctx.eval(q.where)
 			if err != nil {
@@ -1738,7 +1781,7 @@ func execSQL(q *sqlQuery, t *AthenaTable) (*sqlResult, error) {
 		}
 		ctx.row = nil
 		for _, g := range groups {
-			gc := &evalCtx{group: g, groups: groups, cols: cols, res: ctx.res}
+			gc := &evalCtx{group: g, groups: groups, idx: idx, res: ctx.res}
 			if g == nil {
 				gc.group = []sqlRow{} // aggregates over no rows
 			}

@@ -194,8 +194,13 @@ func (c *CloudWatch) getQueryResults(w http.ResponseWriter, req map[string]any) 
 	case "Scheduled":
 		frac = 0
 	case "Running":
-		done := min(q.polls-c.InsightsQueued, c.InsightsRunning)
-		frac = float64(done) / float64(c.InsightsRunning+1)
+		frac = 0
+		if c.InsightsRunning > 0 {
+			frac = float64(min(q.polls-c.InsightsQueued, c.InsightsRunning)) / float64(c.InsightsRunning+1)
+		}
+		if c.InsightsMinRunTime > 0 {
+			frac = min(float64(c.Now().Sub(q.started))/float64(c.InsightsMinRunTime), 0.99)
+		}
 	}
 	stats := map[string]any{"recordsMatched": math.Floor(float64(q.matched) * frac), "recordsScanned": math.Floor(float64(q.scanned) * frac),
 		"bytesScanned": math.Floor(float64(q.bytes) * frac), "logGroupsScanned": float64(len(q.groups))}

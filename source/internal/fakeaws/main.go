@@ -12,12 +12,20 @@
 // objects and events keep arriving while it runs (events a few minutes
 // late), for --follow and --live-tail. EC2 describes the 24 interfaces
 // (instances fake-web-00..23 in two security groups, their subnets' network
-// ACLs), for --enrich ec2 and why's rules. Stop it with ctrl+c.
+// ACLs), for --enrich ec2 and why's rules. Logs Insights answers queries
+// over the log group, and Athena (database "flowlogs", workgroup
+// "flowlens" with its result location set) has the tables vpc_flow_logs
+// over AWSLogs/ (daily day partitions, as the documented DDL),
+// vpc_flow_logs_hive over hive/ (year/month/day/hour) and
+// vpc_flow_logs_parquet over parquet/, holding the same records as the
+// objects, for --engine athena|insights. Remote queries take -query-time
+// to run, so their progress and ctrl+c can be watched. Stop it with ctrl+c.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -40,30 +48,34 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
 	hours := flag.Int("hours", 6, "hours of data to generate, up to now")
 	perObj := flag.Int("records", 200, "records per S3 object")
+	queryTime := flag.Duration("query-time", 3*time.Second, "how long an Athena or Logs Insights query runs")
 	flag.Parse()
-	if err := run(*addr, *hours, *perObj); err != nil {
+	if err := run(*addr, *hours, *perObj, *queryTime); err != nil {
 		fmt.Fprintln(os.Stderr, "fakeaws:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, hours, perObj int) error {
+func run(addr string, hours, perObj int, queryTime time.Duration) error {
 	s3 := awstest.NewS3Handler()
 	cw := awstest.NewCloudWatchHandler()
+	cw.InsightsMinRunTime = queryTime
 	if err := s3.Backend.CreateBucket(bucket); err != nil {
 		return err
 	}
+	ath, tables := newAthena(queryTime)
 	now := time.Now().UTC()
 	from := now.Add(-time.Duration(hours) * time.Hour).Truncate(5 * time.Minute)
 	id := new(int64)
 	layouts := []struct {
 		lay     awstest.Layout
 		parquet bool
+		table   *awstest.AthenaTable
 	}{
-		{awstest.Layout{}, false},
-		{awstest.Layout{Prefix: "hive/", Hive: true, Hourly: true}, false},
-		{awstest.Layout{Prefix: "hourly/", Hourly: true}, false},
-		{awstest.Layout{Prefix: "parquet/"}, true},
+		{awstest.Layout{}, false, tables[0]},
+		{awstest.Layout{Prefix: "hive/", Hive: true, Hourly: true}, false, tables[1]},
+		{awstest.Layout{Prefix: "hourly/", Hourly: true}, false, nil},
+		{awstest.Layout{Prefix: "parquet/"}, true, tables[2]},
 	}
 	fill := func(a, b time.Time) (int, error) {
 		n := 0
@@ -72,6 +84,9 @@ func run(addr string, hours, perObj int) error {
 				FlowLogs: []string{"fl-0a1b2c3d4e5f60718", "fl-0fedcba9876543210"}, From: a, To: b, PerObj: perObj,
 				Parquet: l.parquet, NextID: id})
 			if err != nil {
+				return n, err
+			}
+			if err := loadTable(s3, ath, l.table, keys); err != nil {
 				return n, err
 			}
 			n += len(keys)
@@ -110,11 +125,11 @@ func run(addr string, hours, perObj int) error {
 		return fmt.Errorf("%s is not a loopback address", addr)
 	}
 	url := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: awstest.WithEC2(awstest.Both(s3, cw), awstest.NewEC2(awstest.FakeEstate(account, streams))),
+	srv := &http.Server{Handler: awstest.WithEC2(awstest.All(s3, cw, ath), awstest.NewEC2(awstest.FakeEstate(account, streams))),
 		ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 
-	fmt.Printf(`fakeaws: S3 + CloudWatch Logs + EC2 on %[1]s
+	fmt.Printf(`fakeaws: S3 + CloudWatch Logs (with Logs Insights) + Athena + EC2 on %[1]s
   bucket %[2]s: %[3]d objects (AWSLogs/, hive/, hourly/, parquet/), log group %[4]s: %[5]d events in %[6]d streams
   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
   flowlens query --endpoint-url %[1]s s3://%[2]s/ --since 1h --output jsonl
@@ -122,8 +137,11 @@ func run(addr string, hours, perObj int) error {
   flowlens query --endpoint-url %[1]s cloudwatch://%[4]s --since 30m --stream-prefix eni-000 --output jsonl
   flowlens --endpoint-url %[1]s cloudwatch://%[4]s --since 15m --follow
   flowlens query --endpoint-url %[1]s s3://%[2]s/ --since 1h --group-by dst-name --top 5   (names through EC2)
+  flowlens query --endpoint-url %[1]s --engine athena --athena-database %[7]s --athena-workgroup flowlens --since 2h --group-by srcaddr/24 --metrics bytes,count --top 5
+  flowlens query --endpoint-url %[1]s --engine insights cloudwatch://%[4]s --since 1h --group-by interface-id --top 5
+  flowlens athena-ddl --endpoint-url %[1]s --bucket s3://%[2]s/hive/
 ENDPOINT=%[1]s
-`, url, bucket, nObj, group, nEv, streams)
+`, url, bucket, nObj, group, nEv, streams, athenaDB)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt)
@@ -146,4 +164,47 @@ ENDPOINT=%[1]s
 			prev = t
 		}
 	}
+}
+
+// athenaDB is the fake Athena's database.
+const athenaDB = "flowlogs"
+
+// newAthena returns the fake Athena with its workgroup and the tables over
+// AWSLogs/, hive/ and parquet/ (filled by loadTable as objects are written).
+func newAthena(queryTime time.Duration) (*awstest.Athena, []*awstest.AthenaTable) {
+	ath := awstest.NewAthenaHandler()
+	ath.MinRunTime = queryTime
+	ath.AddWorkgroup("flowlens", awstest.AthenaWorkgroup{OutputLocation: "s3://flowlogs-results/flowlens/"})
+	ref := awstest.NewReferenceTable(athenaDB, "vpc_flow_logs")
+	hive := awstest.NewHiveTable(athenaDB, "vpc_flow_logs_hive", true, false)
+	pq := awstest.NewReferenceTable(athenaDB, "vpc_flow_logs_parquet")
+	pq.Parquet = true
+	tables := []*awstest.AthenaTable{ref, hive, pq}
+	for _, t := range tables {
+		ath.AddTable(t)
+	}
+	return ath, tables
+}
+
+// loadTable puts the records of the objects just written behind the
+// Athena table t (nil: none), so S3 and Athena hold the same records.
+func loadTable(s3 *awstest.S3, ath *awstest.Athena, t *awstest.AthenaTable, keys []string) error {
+	if t == nil {
+		return nil
+	}
+	for _, k := range keys {
+		obj, err := s3.Backend.GetObject(bucket, k, nil)
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(obj.Contents)
+		obj.Contents.Close()
+		if err != nil {
+			return err
+		}
+		if err := ath.LoadObject(t, k, data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
