@@ -280,7 +280,7 @@ const (
 func (f *Filter) AthenaSQL(q AthenaQuery) (*Plan, error) {
 	t := q.Table
 	conds, dropped := f.athenaWhere(t)
-	if err := remoteCheck("Athena", dropped); err != nil {
+	if err := remoteCheck("Athena", dropped, q.Group); err != nil {
 		return nil, err
 	}
 	p := &Plan{Engine: "athena"}

@@ -42,7 +42,7 @@ func (f *Filter) InsightsPlan(q InsightsQuery) (*Plan, error) {
 		fm = model.DefaultFormat
 	}
 	base, dropped := f.insightsBase(fm, true)
-	if err := remoteCheck("Logs Insights", dropped); err != nil {
+	if err := remoteCheck("Logs Insights", dropped, q.Group); err != nil {
 		return nil, err
 	}
 	p := &Plan{Engine: "insights", Format: fm}

@@ -400,18 +400,27 @@ func (p *Plan) Series(cols []string, rows [][]string) ([]model.Bucket, error) {
 	return out, nil
 }
 
-// remoteCheck refuses filters a remote engine would answer differently:
-// a test on the source pseudo-field cannot be pushed down, and leaving it
-// out would silently widen the answer.
-func remoteCheck(engine string, dropped []Node) error {
-	if len(dropped) == 0 {
-		return nil
+// remoteCheck refuses questions a remote engine would answer differently:
+// tests on the source pseudo-field or on names (from the VPC
+// configuration) cannot be pushed down, and leaving them out would
+// silently widen the answer; nor can group keys that group by names.
+func remoteCheck(engine string, dropped []Node, g *model.GroupQuery) error {
+	if len(dropped) > 0 {
+		var parts []string
+		for _, d := range dropped {
+			parts = append(parts, d.String())
+		}
+		return fmt.Errorf("%s cannot test %s: the source and names live in flowlens, not in the flow logs (choose the table or log groups; filter on addresses or interface ids)",
+			engine, strings.Join(parts, ", "))
 	}
-	var parts []string
-	for _, d := range dropped {
-		parts = append(parts, d.String())
+	if g != nil {
+		for _, k := range g.Keys {
+			if k.Label != nil {
+				return fmt.Errorf("%s cannot group by %s: names live in flowlens; group by %s instead", engine, k.Name, k.Field)
+			}
+		}
 	}
-	return fmt.Errorf("%s cannot test the source pseudo-field (%s): choose the table or log groups instead", engine, strings.Join(parts, ", "))
+	return nil
 }
 
 // TimeBounds returns the bounds that the filter's top-level conjunction

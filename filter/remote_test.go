@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -153,8 +154,35 @@ WHERE false`},
 			}
 		})
 	}
-	if _, err := must(t, `source = "s3://x/*" and port 22`).AthenaSQL(AthenaQuery{Table: ref}); err == nil || !strings.Contains(err.Error(), "source") {
+	if _, err := must(t, `source = "s3://x/*" and port 22`).AthenaSQL(AthenaQuery{Table: ref}); err == nil || !strings.Contains(err.Error(), "cannot test source = ") {
 		t.Errorf("a source test was not refused: %v", err)
+	}
+}
+
+type testLabels struct{}
+
+func (testLabels) LabelAddr(netip.Addr) string            { return "web" }
+func (testLabels) LabelString(model.Field, string) string { return "" }
+
+func TestRemoteRefusesNames(t *testing.T) {
+	named := gq(t, "dstaddr", "count", 0, 0)
+	named.Keys[0].Label, named.Keys[0].Name = testLabels{}, "dst-name"
+	for _, tc := range []struct {
+		expr string
+		g    *model.GroupQuery
+		want string
+	}{
+		{"dst-name = web and port 22", nil, "cannot test dst-name = web"},
+		{"", named, "cannot group by dst-name: names live in flowlens; group by dstaddr instead"},
+	} {
+		f := must(t, tc.expr)
+		_, err := f.AthenaSQL(AthenaQuery{Table: ReferenceTable("t"), Group: tc.g})
+		_, err2 := f.InsightsPlan(InsightsQuery{Group: tc.g})
+		for _, e := range []error{err, err2} {
+			if e == nil || !strings.Contains(e.Error(), tc.want) {
+				t.Errorf("%q: %v, want %q", tc.expr, e, tc.want)
+			}
+		}
 	}
 }
 
