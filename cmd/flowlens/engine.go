@@ -264,7 +264,7 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 	if limit == 0 {
 		limit = defaultRemoteLimit
 	}
-	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
+	ctx, intr, stop := watchSignals(baseContext(), os.Exit)
 	defer stop()
 	rq, err := prepareRemote(ctx, &q.engine, specs, opts, flt, grp, 0, limit, now)
 	if err != nil {
@@ -282,6 +282,14 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 	prog := newProgressLine(stderr)
 	res, err := rq.run(ctx, prog.update)
 	prog.done()
+	if sig, _ := intr.signal(); sig != nil {
+		// the engine was told to stop (the error says so); exit 130/143
+		msg := "interrupted by " + signalName(sig)
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		return &exitError{code: signalStatus(sig), msg: msg}
+	}
 	if err != nil {
 		return err
 	}
@@ -289,6 +297,7 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 	w := bufio.NewWriterSize(stdout, 256<<10)
 	defer w.Flush()
 	plan := rq.plan
+	var cut string // what the answer leaves out, for --strict
 	switch plan.Kind {
 	case filter.PlanRecords:
 		lines, err := plan.RecordLines(res.Columns, res.Rows)
@@ -306,6 +315,9 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 		reportBad(stderr, snap)
 		if len(res.Rows) >= limit {
 			fmt.Fprintf(stderr, "flowlens: %s: showing the first %d matching records (by start); --limit N for another number\n", name, limit)
+			if q.limit == 0 {
+				cut = fmt.Sprintf("the answer was cut at %d records", limit)
+			}
 		}
 		if err != nil {
 			return err
@@ -323,6 +335,7 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 		if ans.Truncated {
 			fmt.Fprintf(stderr, "flowlens: %s: the answer reached Logs Insights' %d-row limit: the top groups are right, but groups past the limit are missing (%d groups is a lower bound, shares unknown)\n",
 				name, filter.InsightsMaxRows, ans.Groups)
+			cut = fmt.Sprintf("the answer reached Logs Insights' %d-row limit", filter.InsightsMaxRows)
 		}
 		if err != nil {
 			return err
@@ -330,6 +343,9 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 	}
 	if ferr := w.Flush(); ferr != nil && !isBrokenPipe(ferr) {
 		return ferr
+	}
+	if q.strict && cut != "" {
+		return &exitError{code: 1, msg: "--strict: " + cut}
 	}
 	return nil
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -25,9 +27,8 @@ var fakeaws struct {
 	dir  string
 }
 
-// TestMain stops the fakeaws process the tests started.
-func TestMain(m *testing.M) {
-	code := m.Run()
+// stopFakeAWS stops the fakeaws process the tests started (TestMain calls it).
+func stopFakeAWS() {
 	if fakeaws.cmd != nil {
 		fakeaws.cmd.Process.Kill()
 		fakeaws.cmd.Wait()
@@ -35,7 +36,6 @@ func TestMain(m *testing.M) {
 	if fakeaws.dir != "" {
 		os.RemoveAll(fakeaws.dir)
 	}
-	os.Exit(code)
 }
 
 // startFakeAWS builds and starts fakeaws once for the package's tests and
@@ -106,7 +106,8 @@ func TestEngineAthenaMatchesLocal(t *testing.T) {
 		{"records", []string{"--filter", "srcaddr in 10.0.0.0/9", "--limit", "100000", "--output", "jsonl"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			local := append(append([]string{"query", "--endpoint-url", ep, "s3://flowlogs/"}, window...), tc.args...)
+			// (the engines do not add EC2 names: compare without them)
+			local := append(append([]string{"query", "--no-enrich", "--endpoint-url", ep, "s3://flowlogs/"}, window...), tc.args...)
 			want, errOut, code := runCmd(t, "", local...)
 			if code != 0 {
 				t.Fatalf("local: exit %d: %s", code, errOut)
@@ -182,6 +183,30 @@ func TestEngineCommandLine(t *testing.T) {
 		_, errOut, code := runCmd(t, "", append(athena, "--athena-reuse", "0", "--max-scan", "1KB", "--group-by", "srcaddr")...)
 		if code != 1 || !strings.Contains(errOut, "past --max-scan 1.0 KB; StopQueryExecution sent") {
 			t.Fatalf("exit %d: %s", code, errOut)
+		}
+	})
+	t.Run("ctrl+c stops the query and exits 130", func(t *testing.T) {
+		cmd := flowlensCmd(t, append(athena[:len(athena):len(athena)], "--athena-reuse", "0", "--group-by", "dstaddr")...)
+		var errb strings.Builder
+		pr, pw := io.Pipe()
+		cmd.Stderr = io.MultiWriter(&errb, pw)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "athena RUNNING") {
+				cmd.Process.Signal(syscall.SIGINT)
+				break
+			}
+		}
+		go io.Copy(io.Discard, pr)
+		err := cmd.Wait()
+		pw.Close()
+		code := cmd.ProcessState.ExitCode()
+		if code != 130 || !strings.Contains(errb.String(), "interrupted by SIGINT: athena query ") ||
+			!strings.Contains(errb.String(), "CANCELLED: interrupted; StopQueryExecution sent") {
+			t.Fatalf("exit %d (%v):\n%s", code, err, errb.String())
 		}
 	})
 	t.Run("interrupt stops the query", func(t *testing.T) {

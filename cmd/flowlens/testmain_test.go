@@ -18,6 +18,7 @@ func TestMain(m *testing.M) {
 	for _, d := range coverageCleanup {
 		os.RemoveAll(d)
 	}
+	stopFakeAWS() // engine_test.go
 	os.Exit(code)
 }
 
