@@ -2,6 +2,7 @@ package model
 
 import (
 	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -44,8 +45,11 @@ func (s *Snapshot) AppendJSON(dst []byte, sg *Seg, i int) []byte {
 }
 
 // AppendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD; control characters and the HTML-sensitive <, >, & are escaped so
-// the output is safe to paste anywhere.
+// U+FFFD; control characters (C0 and C1), the runes Sanitize would not
+// print as they are (bidi overrides and other format characters, line and
+// paragraph separators, non-graphic runes) and the HTML-sensitive <, >, &
+// are written as \u escapes, so the JSON decodes to the same text while
+// JSONL read on a terminal can neither move its cursor nor reorder a line.
 func AppendJSONString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
@@ -72,14 +76,28 @@ func AppendJSONString(dst []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&15])
+		} else if !safeRune(r) {
+			dst = appendJSONEscape(dst, r)
 		} else {
 			dst = append(dst, s[i:i+size]...)
 		}
 		i += size
 	}
 	return append(dst, '"')
+}
+
+// appendJSONEscape appends r as a JSON \u escape, as a UTF-16 surrogate
+// pair above the Basic Multilingual Plane.
+func appendJSONEscape(dst []byte, r rune) []byte {
+	const hex = "0123456789abcdef"
+	u := func(dst []byte, c rune) []byte {
+		return append(dst, '\\', 'u', hex[c>>12&15], hex[c>>8&15], hex[c>>4&15], hex[c&15])
+	}
+	if r > 0xffff {
+		r1, r2 := utf16.EncodeRune(r)
+		return u(u(dst, r1), r2)
+	}
+	return u(dst, r)
 }
 
 // Columns returns the union of the columns of every format in the

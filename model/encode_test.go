@@ -42,6 +42,10 @@ func TestAppendJSONString(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain": `"plain"`, "a\"b\\c": `"a\"b\\c"`, "\x1b]0;x\x07": `"\u001b]0;x\u0007"`,
 		"bad\xffutf8": `"bad\ufffdutf8"`, "<&>": `"\u003c\u0026\u003e"`, "é": `"é"`,
+		// C1 CSI, bidi override, separators and a supplementary format
+		// character are escaped; a graphic supplementary rune is kept.
+		"x\u009b2Jy": `"x\u009b2Jy"`, "a\u202eb": `"a\u202eb"`, "a\u2028b\u2029": `"a\u2028b\u2029"`,
+		"tag\U000E0001": `"tag\udb40\udc01"`, "ok\U0001F600": "\"ok\U0001F600\"",
 	} {
 		got := string(AppendJSONString(nil, in))
 		if got != want {
