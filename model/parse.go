@@ -542,7 +542,13 @@ func parseIPv4(b []byte) ([4]byte, bool) {
 
 // parseEnum returns the code of an enum token (any case).
 func parseEnum(f Field, tok []byte) (uint8, Reason) {
-	for i, v := range EnumValues(f) {
+	vals := fieldInfo[f].Values // not EnumValues: no copy of the field's info per token
+	for i, v := range vals {
+		if string(tok) == v { // as AWS writes them: no case folding
+			return uint8(i + 1), ReasonNone
+		}
+	}
+	for i, v := range vals {
 		if len(tok) == len(v) && bytes.EqualFold(tok, unsafe.Slice(unsafe.StringData(v), len(v))) {
 			return uint8(i + 1), ReasonNone
 		}

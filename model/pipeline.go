@@ -100,10 +100,16 @@ func newPipeline(ix *Index, workers int, scan *Scan) *Pipeline {
 		p.seq.job = &pjob{}
 		return p
 	}
-	p.work = make(chan *pjob, workers)
-	p.order = make(chan *pjob, workers*3)
+	depth := 3
+	if scan != nil {
+		// A scan's jobs hold little but their batch; a deep queue keeps
+		// the workers busy while one of them waits for a core.
+		depth = 16
+	}
+	p.work = make(chan *pjob, workers*depth/3)
+	p.order = make(chan *pjob, workers*depth)
 	p.done = make(chan struct{})
-	p.free = make(chan *pjob, workers*4+2)
+	p.free = make(chan *pjob, workers*(depth+1)+2)
 	p.workers.Add(workers)
 	for i := 0; i < workers; i++ {
 		w := newWorker(ix)
