@@ -30,8 +30,12 @@ type AWSConfig struct {
 
 	// Credentials replaces the standard chain when set (tests, embedding).
 	Credentials aws.CredentialsProvider
-	// HTTPClient replaces the SDK's default HTTP client when set.
+	// HTTPClient replaces the SDK's default HTTP client when set; the
+	// default one has Timeouts' connect and response time-outs.
 	HTTPClient aws.HTTPClient
+	// Timeouts bounds every wait of a call (zero: the defaults), so an
+	// endpoint that never answers cannot hang a source.
+	Timeouts Timeouts
 
 	// Now and Sleep are the clock; nil means the real one. Tests inject a
 	// fake clock so that backoff and polling take no wall time.
@@ -112,6 +116,8 @@ func (c *AWSConfig) load(ctx context.Context) (aws.Config, error) {
 	}
 	if c.HTTPClient != nil {
 		opts = append(opts, config.WithHTTPClient(c.HTTPClient))
+	} else {
+		opts = append(opts, config.WithHTTPClient(c.Timeouts.httpClient()))
 	}
 	if c.EndpointURL != "" {
 		opts = append(opts, config.WithBaseEndpoint(c.EndpointURL))
@@ -323,17 +329,28 @@ func (c *awsCaller) backoff(attempt int) time.Duration {
 }
 
 // do runs fn (one AWS call of operation op that needs IAM action) until it
-// succeeds, fails for good, or ctx ends.
+// succeeds, fails for good, or ctx ends. Each attempt has the call
+// deadline (Timeouts.Call).
 func (c *awsCaller) do(ctx context.Context, op, action string, fn func(ctx context.Context) error) error {
+	return c.run(ctx, op, action, false, nil, fn)
+}
+
+// run is do; with keep, the successful attempt's context is handed to
+// kept instead of being ended (see open).
+func (c *awsCaller) run(ctx context.Context, op, action string, keep bool, kept func(context.Context, context.CancelCauseFunc),
+	fn func(ctx context.Context) error) error {
 	attempts := c.cfg.MaxAttempts
 	if attempts <= 0 {
 		attempts = 10
 	}
 	for attempt := 0; ; attempt++ {
 		c.box.Update(func(st *Status) { st.Calls++ })
-		err := fn(ctx)
+		actx, cancel, err := c.try(ctx, keep, fn)
 		if err == nil {
 			c.endBackoff(attempt)
+			if keep {
+				kept(actx, cancel)
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -341,17 +358,25 @@ func (c *awsCaller) do(ctx context.Context, op, action string, fn func(ctx conte
 			return ctx.Err()
 		}
 		class, kind := classify(err)
-		if class == classFatal || attempt+1 >= attempts {
+		if nc, ok := netClass(err); ok {
+			class, kind = nc, nil
+		}
+		if class == classFatal || attempt+1 >= c.attemptsFor(class, attempts) {
 			c.endBackoff(attempt)
 			if class != classFatal {
-				return fmt.Errorf("%s %s: giving up after %d attempts: %w", c.on, op, attempt+1, err)
+				return &gaveUp{msg: fmt.Sprintf("%s %s: giving up after %d attempts: %s", c.on, op, attempt+1, c.cfg.why(class, err)), err: err}
 			}
 			return &AWSError{Op: op, Action: action, On: c.on, Kind: kind, Err: err}
 		}
 		d := c.backoff(attempt)
 		what := "transient error"
-		if class == classThrottle {
+		switch class {
+		case classThrottle:
 			what = "throttled"
+		case classTimeout:
+			what = "timed out"
+		case classRefused:
+			what = "connection refused"
 		}
 		c.box.Update(func(st *Status) {
 			st.Retries++

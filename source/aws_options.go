@@ -12,7 +12,8 @@ const minAWSPoll = 5 * time.Second
 
 // awsConfigFrom takes the AWS settings of opts.
 func awsConfigFrom(opts Options) AWSConfig {
-	return AWSConfig{Profile: opts.Profile, Region: opts.Region, EndpointURL: opts.EndpointURL, Now: opts.Now, Logf: opts.Logf}
+	return AWSConfig{Profile: opts.Profile, Region: opts.Region, EndpointURL: opts.EndpointURL, Now: opts.Now, Logf: opts.Logf,
+		Timeouts: opts.AWSTimeouts}
 }
 
 // S3ConfigFrom builds the S3 source's settings from the common options.

@@ -492,7 +492,7 @@ func (c *CloudWatch) liveTail(ctx context.Context, emit func(model.Batch) error)
 			}
 		}
 		var out *cloudwatchlogs.StartLiveTailOutput
-		err := c.call.do(ctx, "StartLiveTail", "logs:StartLiveTail", func(ctx context.Context) error {
+		lc, err := c.call.open(ctx, "StartLiveTail", "logs:StartLiveTail", func(ctx context.Context) error {
 			var err error
 			out, err = c.client.StartLiveTail(ctx, in)
 			return err
@@ -501,7 +501,8 @@ func (c *CloudWatch) liveTail(ctx context.Context, emit func(model.Batch) error)
 			return err
 		}
 		c.call.setState(StateFollowing, "live tail")
-		err = c.session(ctx, out.GetStream(), emit)
+		err = c.session(ctx, lc, out.GetStream(), emit)
+		lc.Close()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -523,10 +524,15 @@ func (c *CloudWatch) liveTail(ctx context.Context, emit func(model.Batch) error)
 	}
 }
 
-// session reads one live-tail session until it ends.
-func (c *CloudWatch) session(ctx context.Context, stream *cloudwatchlogs.StartLiveTailEventStream, emit func(model.Batch) error) error {
+// session reads one live-tail session until it ends. The service sends
+// an update at least every few seconds, events or not; a session that
+// sends nothing for the stall time-out is ended and renewed.
+func (c *CloudWatch) session(ctx context.Context, lc *liveCall, stream *cloudwatchlogs.StartLiveTailEventStream, emit func(model.Batch) error) error {
 	defer stream.Close()
+	watchdog := lc.Timer()
+	defer watchdog.Stop()
 	for updates := 1; ; updates++ {
+		watchdog.Reset(lc.stall)
 		if updates%60 == 0 {
 			// About once a minute: forget what a catch-up cannot reach.
 			c.setKeepFrom(c.cfg.AWS.now().Add(-c.cfg.LookBack - time.Minute))
@@ -536,9 +542,17 @@ func (c *CloudWatch) session(ctx context.Context, stream *cloudwatchlogs.StartLi
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-lc.ctx.Done():
+			if lc.Stalled() {
+				return errStalled
+			}
+			return lc.ctx.Err()
 		case ev, ok = <-stream.Events():
 		}
 		if !ok {
+			if lc.Stalled() {
+				return errStalled
+			}
 			return stream.Err()
 		}
 		switch v := ev.(type) {
@@ -548,7 +562,13 @@ func (c *CloudWatch) session(ctx context.Context, stream *cloudwatchlogs.StartLi
 			if m := v.Value.SessionMetadata; m != nil && m.Sampled {
 				c.mu.Lock()
 				c.sampled++
+				first := c.sampled == 1
 				c.mu.Unlock()
+				note := ""
+				if first {
+					note = c.name + ": live tail sampled the events (over 500 a second): some were not delivered"
+				}
+				c.Drop(DropPossibleLoss, 1, note)
 				c.call.setState(StateDegraded,
 					"live tail is sampling (over 500 events/s): not every event is shown; narrow --stream-prefix or the filter")
 			} else {

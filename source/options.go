@@ -60,6 +60,8 @@ type Options struct {
 	Profile, Region, EndpointURL, StreamPrefix string
 	// LiveTail makes the CloudWatch source follow with StartLiveTail.
 	LiveTail bool
+	// AWSTimeouts bounds the waits of AWS calls (zero fields: defaults).
+	AWSTimeouts Timeouts
 	// FilterPattern is a CloudWatch Logs filter pattern pushed down to
 	// the service.
 	FilterPattern string

@@ -362,6 +362,7 @@ func (s *S3) list(ctx context.Context, prefix, delim string, obj func(s3Object),
 		in.Delimiter = aws.String(delim)
 	}
 	seen := map[string]bool{}
+	s.Update(func(st *Status) { st.Current = "listing s3://" + s.bucket + "/" + prefix })
 	for {
 		var out *s3.ListObjectsV2Output
 		err := s.call.do(ctx, "ListObjectsV2", "s3:ListBucket", func(ctx context.Context) error {

@@ -69,7 +69,7 @@ func (s *S3) readObject(ctx context.Context, o s3Object, emit func(model.Batch) 
 	}
 	for attempt := 0; ; attempt++ {
 		var body io.ReadCloser
-		err := s.call.do(ctx, "GetObject", "s3:GetObject", func(ctx context.Context) error {
+		lc, err := s.call.open(ctx, "GetObject", "s3:GetObject", func(ctx context.Context) error {
 			out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(o.Key)})
 			if err == nil {
 				body = out.Body
@@ -84,9 +84,10 @@ func (s *S3) readObject(ctx context.Context, o s3Object, emit func(model.Batch) 
 			}
 			return err
 		}
-		br := &bodyReader{r: body}
+		br := &bodyReader{r: lc.Watch(body)} // a body that stops arriving ends the read
 		err = s.decode(ctx, o, br, &done, emit)
 		body.Close()
+		lc.Close()
 		s.emitMu.Lock()
 		s.read += br.n
 		s.emitMu.Unlock()
@@ -102,7 +103,7 @@ func (s *S3) readObject(ctx context.Context, o s3Object, emit func(model.Batch) 
 		if err == nil || !errors.Is(err, errTransient) {
 			return err
 		}
-		if attempt+1 >= attempts || ctx.Err() != nil {
+		if attempt+1 >= attempts || errors.Is(err, errStalled) && attempt+1 >= timeoutAttempts || ctx.Err() != nil {
 			return &objectError{Name: "s3://" + s.bucket + "/" + o.Key, Lines: done, Err: err}
 		}
 		s.Update(func(st *Status) { st.Retries++ })

@@ -33,6 +33,7 @@ type common struct {
 	seed      uint64
 	debugLog  string
 	firehose  firehoseFlags
+	timeouts  awsTimeoutFlags
 	enrich    string
 	noEnrich  bool
 	namesFile string
@@ -58,6 +59,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.seed, "seed", 1, "demo: random seed")
 	fs.StringVar(&c.debugLog, "debug-log", "", "write debug logs to this file")
 	c.firehose.register(fs)
+	c.timeouts.register(fs)
 	fs.StringVar(&c.enrich, "enrich", "", "name interfaces and addresses: ec2 (the default when a source is on AWS)")
 	fs.BoolVar(&c.noEnrich, "no-enrich", false, "no EC2 look-ups")
 	fs.StringVar(&c.namesFile, "names", "", "CSV file of address or interface id, name (names without EC2)")
@@ -102,6 +104,9 @@ func (c *common) sourceOptions(follow bool, now time.Time) (source.Options, erro
 	o.EndpointURL = c.endpoint
 	if o.EndpointURL == "" {
 		o.EndpointURL = os.Getenv("AWS_ENDPOINT_URL")
+	}
+	if err := c.timeouts.apply(&o); err != nil {
+		return o, err
 	}
 	var err error
 	if o.Since, err = timeFlag(c.since, now); err != nil {

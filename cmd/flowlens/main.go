@@ -137,6 +137,13 @@ Remote engines (the same question, answered where the data is):
   --athena-reuse DUR     reuse an identical query's results up to DUR old (default 1h; 0 = off)
   --max-scan SIZE        stop a remote query that scans more than SIZE
 
+AWS time-outs (S3, CloudWatch Logs, EC2):
+  --connect-timeout DUR  connecting, TLS included (default 10s)
+  --response-timeout DUR waiting for a response's headers (default 30s)
+  --call-timeout DUR     one call with its response (default 2m; S3 objects: until the headers)
+  --stall-timeout DUR    an object or live-tail stream that sends nothing (default 30s)
+  A call that times out is tried twice; a refused local endpoint three times.
+
 'flowlens query --help' lists every flag. Exit status: 0 ok, 1 runtime failure,
 2 usage or filter error, 130/143 interrupted by SIGINT/SIGTERM.
 `

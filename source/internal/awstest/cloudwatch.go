@@ -57,6 +57,10 @@ type CloudWatch struct {
 	// that long (see insights.go).
 	InsightsQueued, InsightsRunning int
 	InsightsMinRunTime              time.Duration
+	// SilentLiveSessions makes the first n sessions that have no script
+	// send sessionStart and then nothing (the service sends an update
+	// every second): a stream that stalls.
+	SilentLiveSessions int
 
 	srv *http.Server
 
@@ -66,6 +70,7 @@ type CloudWatch struct {
 	nextID   int
 	calls    map[string]int
 	throttle int
+	hang     int // next requests read and never answered
 	deny     map[string]bool
 	live     [][]LiveUpdate
 	sessions int
@@ -150,6 +155,14 @@ func (c *CloudWatch) Throttle(n int) {
 	c.mu.Unlock()
 }
 
+// Hang makes the next n requests be read and never answered (until the
+// client goes away): an endpoint that accepts and hangs.
+func (c *CloudWatch) Hang(n int) {
+	c.mu.Lock()
+	c.hang = n
+	c.mu.Unlock()
+}
+
 // Deny answers every call of op (e.g. "FilterLogEvents") with
 // AccessDeniedException.
 func (c *CloudWatch) Deny(op string) {
@@ -222,7 +235,15 @@ func (c *CloudWatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.throttle--
 	}
 	denied := c.deny[op]
+	hung := c.hang > 0
+	if hung {
+		c.hang--
+	}
 	c.mu.Unlock()
+	if hung {
+		<-r.Context().Done()
+		return
+	}
 	if throttled {
 		c.fail(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 		return
@@ -586,9 +607,27 @@ func (c *CloudWatch) startLiveTail(w http.ResponseWriter, r *http.Request, req m
 	}) != nil {
 		return
 	}
-	if !scripted {
+	if !scripted && session <= c.SilentLiveSessions {
 		<-r.Context().Done()
 		return
+	}
+	if !scripted {
+		// As the service does: an update every second, empty when no
+		// event came.
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-tick.C:
+				if send(eventstream.EventMessageType, "sessionUpdate", map[string]any{
+					"sessionMetadata": map[string]any{"sampled": false}, "sessionResults": []any{},
+				}) != nil {
+					return
+				}
+			}
+		}
 	}
 	for _, u := range script {
 		res := make([]map[string]any, 0, len(u.Events))

@@ -37,6 +37,8 @@ type S3 struct {
 
 	mu       sync.Mutex
 	cut      map[string]int // key -> GETs whose body is cut off half-way
+	stall    map[string]int // key -> GETs whose body stops half-way, the connection open
+	hang     int            // next requests read and never answered
 	deny     map[string]bool
 	throttle int // next requests answered 503 SlowDown
 }
@@ -57,7 +59,7 @@ func NewS3(addr string) (*S3, error) {
 
 // NewS3Handler returns a fake S3 that does not listen: serve its Handler.
 func NewS3Handler() *S3 {
-	s := &S3{Backend: s3mem.New(), cut: map[string]int{}, deny: map[string]bool{}}
+	s := &S3{Backend: s3mem.New(), cut: map[string]int{}, stall: map[string]int{}, deny: map[string]bool{}}
 	s.handler = s.wrap(gofakes3.New(s.Backend, gofakes3.WithTimeSkewLimit(0)).Server())
 	return s
 }
@@ -77,6 +79,22 @@ func (s *S3) Close() {
 func (s *S3) CutBody(key string, n int) {
 	s.mu.Lock()
 	s.cut[key] = n
+	s.mu.Unlock()
+}
+
+// StallBody makes the next n GETs of key send half the body and then
+// nothing more, with the connection left open, until the client gives up.
+func (s *S3) StallBody(key string, n int) {
+	s.mu.Lock()
+	s.stall[key] = n
+	s.mu.Unlock()
+}
+
+// Hang makes the next n requests be read and never answered (until the
+// client goes away): an endpoint that accepts and hangs.
+func (s *S3) Hang(n int) {
+	s.mu.Lock()
+	s.hang = n
 	s.mu.Unlock()
 }
 
@@ -108,7 +126,19 @@ func (s *S3) wrap(h http.Handler) http.Handler {
 		if r.Method == http.MethodGet && key != "" && n > 0 {
 			s.cut[key] = n - 1
 		}
+		stalled := r.Method == http.MethodGet && key != "" && n == 0 && s.stall[key] > 0
+		if stalled {
+			s.stall[key]--
+		}
+		hung := s.hang > 0
+		if hung {
+			s.hang--
+		}
 		s.mu.Unlock()
+		if hung {
+			<-r.Context().Done()
+			return
+		}
 		if r.Method == http.MethodGet {
 			if key == "" {
 				s.Lists.Add(1)
@@ -128,7 +158,7 @@ func (s *S3) wrap(h http.Handler) http.Handler {
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
 			return
 		}
-		if r.Method != http.MethodGet || key == "" || n == 0 {
+		if r.Method != http.MethodGet || key == "" || n == 0 && !stalled {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -143,6 +173,10 @@ func (s *S3) wrap(h http.Handler) http.Handler {
 		w.Write(body[:len(body)/2])
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
+		}
+		if stalled {
+			<-r.Context().Done()
+			return
 		}
 		panic(http.ErrAbortHandler)
 	})
