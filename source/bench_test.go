@@ -253,7 +253,7 @@ func BenchmarkIndexCeiling(b *testing.B) {
 
 // BenchmarkDemoGenerate measures how fast the demo formats records.
 func BenchmarkDemoGenerate(b *testing.B) {
-	g := newDemoGen(1, 1e6, time.Unix(1717236000, 0), time.Time{})
+	g := newDemoGen(1, 1e6, time.Unix(1717236000, 0), time.Time{}, nil)
 	var buf []byte
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -74,7 +74,7 @@ func (d *Demo) Run(ctx context.Context, emit func(model.Batch) error) error {
 		return fmt.Errorf("demo: source already running")
 	}
 	t0 := d.opts.now()
-	g := newDemoGen(d.opts.Seed, d.opts.rate(), t0, d.opts.Since)
+	g := newDemoGen(d.opts.Seed, d.opts.rate(), t0, d.opts.Since, d.opts.Incidents)
 	objs := make([]*demoObj, len(demoVPCs))
 	byVPC := map[*demoVPC]*demoObj{}
 	for i, v := range demoVPCs {
@@ -321,20 +321,22 @@ func (r *drec) action() string {
 type demoGen struct {
 	rng   *rand.Rand
 	rate  float64
-	t0    time.Time // the incident schedule starts here
-	start time.Time // time of record 0
-	n     uint64    // records produced
-	q     []drec    // records of the current conversation
-	qi    int       // the next of them to produce
-	nodat int64     // last minute that got its NODATA records
-	scan  int       // next port-scan target
+	t0    time.Time       // the incident schedule starts here
+	start time.Time       // time of record 0
+	n     uint64          // records produced
+	q     []drec          // records of the current conversation
+	qi    int             // the next of them to produce
+	nodat int64           // last minute that got its NODATA records
+	scan  int             // next port-scan target
+	sweep int             // next port-sweep address
+	on    map[string]bool // incidents played
 
 	edge, web, app, db, cache, lambda, dns, mon, kafka []*demoENI
 	stgNLB, stgWeb, stgDB                              *demoENI
 	stgApp                                             []*demoENI
 }
 
-func newDemoGen(seed uint64, rate float64, t0, since time.Time) *demoGen {
+func newDemoGen(seed uint64, rate float64, t0, since time.Time, incidents []string) *demoGen {
 	start := t0.Add(-DemoCycle)
 	if !since.IsZero() && since.Before(t0) {
 		start = since
@@ -350,6 +352,13 @@ func newDemoGen(seed uint64, rate float64, t0, since time.Time) *demoGen {
 	g.stgNLB, g.stgWeb, g.stgDB = demoByName("stg-nlb"), demoByName("stg-web-1"), demoByName("stg-db-1")
 	g.stgApp = []*demoENI{demoByName("stg-app-1"), demoByName("stg-app-2")}
 	g.nodat = start.Unix() / 60
+	g.on = map[string]bool{}
+	for _, inc := range demoIncidents {
+		g.on[inc.Name] = incidents == nil
+	}
+	for _, name := range incidents {
+		g.on[name] = true
+	}
 	return g
 }
 
@@ -391,6 +400,20 @@ func (g *demoGen) between(lo, hi int) int { return lo + g.rng.IntN(hi-lo+1) }
 
 func (g *demoGen) ephemeral() int { return g.between(32768, 60999) }
 
+// active reports whether incident name is played and e falls in its
+// window this cycle.
+func (g *demoGen) active(e time.Time, name string) bool {
+	if !g.on[name] {
+		return false
+	}
+	for _, inc := range demoIncidents {
+		if inc.Name == name {
+			return g.inWindow(e, inc)
+		}
+	}
+	return false
+}
+
 // inWindow reports whether e falls in an incident's window this cycle.
 func (g *demoGen) inWindow(e time.Time, inc DemoIncident) bool {
 	if inc.Length == 0 {
@@ -415,18 +438,23 @@ func (g *demoGen) fill(e time.Time) {
 		for _, name := range []string{"db-4", "vpce-2"} {
 			g.q = append(g.q, drec{eni: demoByName(name), start: m*60 - 60, end: m * 60, status: "NODATA"})
 		}
-		if m%2 == 1 {
+		if m%2 == 1 && g.on["logging-gap"] {
 			g.q = append(g.q, drec{eni: demoByName("nat-b"), start: m*60 - 60, end: m * 60, status: "SKIPDATA"})
 		}
 	}
-	inc := demoIncidents
+	// Each incident takes its own share of the conversations while it
+	// is on (the shares do not overlap): the rest is everyday traffic.
 	x := g.rng.Float64()
 	switch {
-	case x < 0.01: // security group rejects app-8 -> db-1:5432
-		g.conv(conv{a: demoByName("app-8"), b: demoByName("db-1"), dport: 5432, proto: 6, reject: true,
+	case x < 0.01 && g.on["sg-misconfig"]: // app-8 -> db-1:5432, rejected by db-1's security group (a demoFault)
+		g.conv(conv{a: demoByName("app-8"), b: demoByName("db-1"), dport: 5432, proto: 6,
 			req: [2]uint64{3, 180}, flags: [2]int{2, 0}, path: 1}, start, end)
 		return
-	case x < 0.26 && g.inWindow(e, inc[1]): // port scan
+	case x >= 0.01 && x < 0.015 && g.on["acl-reply"]: // app-2 -> cache-2:6379, replies dropped by the db-b ACL (a demoFault)
+		g.conv(conv{a: demoByName("app-2"), b: demoByName("cache-2"), dport: 6379, proto: 6,
+			req: [2]uint64{3, 180}, flags: [2]int{2, 18}, path: 1, bPath: 1}, start, end)
+		return
+	case x >= 0.015 && x < 0.265 && g.active(e, "port-scan"):
 		target := g.edge[0]
 		if g.scan%2 == 1 {
 			target = demoByName("bastion")
@@ -437,7 +465,7 @@ func (g *demoGen) fill(e time.Time) {
 		g.conv(conv{outA: demoScanner, b: target, dport: port, proto: 6, reject: !open,
 			req: [2]uint64{1, 44}, resp: [2]uint64{1, 44}, flags: [2]int{2, 18}}, start, end)
 		return
-	case x < 0.34 && g.inWindow(e, inc[2]): // SSH / RDP brute force
+	case x >= 0.265 && x < 0.345 && g.active(e, "brute-force"): // SSH / RDP brute force
 		target, port := demoByName("bastion"), 22
 		if g.rng.IntN(3) == 0 {
 			target, port = demoByName("jump-win"), 3389
@@ -445,9 +473,30 @@ func (g *demoGen) fill(e time.Time) {
 		g.conv(conv{outA: demoBruter, b: target, dport: port, proto: 6, reject: true,
 			req: [2]uint64{uint64(g.between(2, 3)), uint64(g.between(120, 180))}, flags: [2]int{2, 0}}, start, end)
 		return
-	case x < 0.355 && g.inWindow(e, inc[3]): // exfiltration through nat-b
+	case x >= 0.345 && x < 0.36 && g.active(e, "exfiltration"): // through nat-b
 		big := uint64(g.between(200, 900)) << 20
 		g.nat(demoByName("app-7"), demoByName("nat-b"), demoExfilDest, 443, [2]uint64{big / 1400, big}, [2]uint64{big / 2800, big / 60}, start, end)
+		return
+	case x >= 0.36 && x < 0.46 && g.active(e, "port-sweep"): // web-3 probes 10.0.16.0/20 on 22, one address after the other
+		a := demoSweepNet + 1 + g.sweep%(demoSweepSize-2)
+		g.sweep++
+		addr := fmt.Sprintf("%d.%d.%d.%d", a>>24, a>>16&255, a>>8&255, a&255)
+		c := conv{a: demoByName("web-3"), dport: 22, proto: 6, req: [2]uint64{1, 60}, flags: [2]int{2, 0}, path: 1}
+		if t := demoByAddr[addr]; t != nil {
+			c.b, c.reject = t, true // its security group allows no SSH from the web tier
+		} else {
+			c.outB, c.oneWay = addr, true // nobody there: the SYN goes unanswered
+		}
+		g.conv(c, start, end)
+		return
+	case x >= 0.46 && x < 0.49 && g.active(e, "unidirectional"): // web-5 streams UDP over IPv6, nothing comes back
+		p := uint64(g.between(3000, 6000))
+		g.conv(conv{a: demoByName("web-5"), outB: demoStreamTo, dport: 9999, proto: 17, v6: true, oneWay: true,
+			req: [2]uint64{p, p * 1200}, path: 8}, start, end)
+		return
+	case x >= 0.49 && x < 0.64 && g.active(e, "rejects-spike"): // web-2 -> cache-1:6379, no rule for it (a demoFault)
+		g.conv(conv{a: demoByName("web-2"), b: demoByName("cache-1"), dport: 6379, proto: 6,
+			req: [2]uint64{3, 180}, flags: [2]int{2, 0}, path: 1}, start, end)
 		return
 	}
 	g.normal(start, end)
@@ -490,9 +539,13 @@ func (g *demoGen) normal(start, end int64) {
 			c.outA = "198.51.100." + strconv.Itoa(g.between(30, 254))
 		}
 		g.conv(c, start, end)
-	case w < 32: // load balancer -> web
+	case w < 32: // load balancer -> web; one in four is a health check (GET /health)
 		req := web()
-		g.conv(conv{a: g.pick(g.edge), b: g.pick(g.web), dport: 8080, proto: 6, req: req, resp: resp(req), flags: flags(), path: 1, bPath: 1}, start, end)
+		res := resp(req)
+		if g.rng.IntN(4) == 0 {
+			req, res = [2]uint64{5, uint64(g.between(380, 420))}, [2]uint64{4, uint64(g.between(600, 660))}
+		}
+		g.conv(conv{a: g.pick(g.edge), b: g.pick(g.web), dport: 8080, proto: 6, req: req, resp: res, flags: flags(), path: 1, bPath: 1}, start, end)
 	case w < 44: // web -> app
 		req := web()
 		g.conv(conv{a: g.pick(g.web), b: g.pick(g.app[:7]), dport: 8443, proto: 6, req: req, resp: resp(req), flags: flags(), path: 1, bPath: 1}, start, end)
@@ -516,13 +569,13 @@ func (g *demoGen) normal(start, end int64) {
 	case w < 70: // app -> S3 through the gateway endpoint
 		req := web()
 		g.conv(conv{a: g.pick(g.app[:7]), outB: demoS3[g.rng.IntN(len(demoS3))], bSvc: "S3", dport: 443, proto: 6, req: req, resp: resp(req), flags: flags(), path: 7}, start, end)
-	case w < 74: // app -> partner APIs through NAT
+	case w < 74: // app -> partner APIs through NAT: small requests, bigger answers
 		app := g.pick(g.app[:7])
 		nat := demoByName("nat-a")
 		if app.subnet.az == "use1-az2" {
 			nat = demoByName("nat-b")
 		}
-		req := web()
+		req := [2]uint64{uint64(g.between(4, 12)), uint64(g.between(500, 8000))}
 		g.nat(app, nat, demoPartners[g.rng.IntN(len(demoPartners))], 443, req, resp(req), start, end)
 	case w < 82: // DNS to the shared resolvers over inter-region peering
 		src := g.pick(demoENIs[6:32])
@@ -534,9 +587,10 @@ func (g *demoGen) normal(start, end int64) {
 	case w < 90: // apps -> Kafka
 		req := web()
 		g.conv(conv{a: g.pick(g.app[:7]), b: g.pick(g.kafka), dport: 9092, proto: 6, req: req, resp: resp(req), flags: flags(), path: 5, bPath: 5}, start, end)
-	case w < 91: // admins SSH to the bastion from the office
-		req := web()
-		g.conv(conv{outA: demoOffice, b: demoByName("bastion"), dport: 22, proto: 6, req: req, resp: resp(req), flags: flags(), bPath: 8}, start, end)
+	case w < 91: // admins SSH to the bastion from the office: long sessions
+		p := uint64(g.between(200, 3000))
+		req := [2]uint64{p, p * uint64(g.between(60, 200))}
+		g.conv(conv{outA: demoOffice, b: demoByName("bastion"), dport: 22, proto: 6, req: req, resp: resp(req), flags: [2]int{0, 0}, bPath: 8}, start, end)
 	case w < 93: // monitoring pings
 		g.conv(conv{a: g.pick(g.mon), b: g.pick(demoENIs[6:20]), proto: 1, req: [2]uint64{4, 336}, resp: [2]uint64{4, 336}, path: 5, bPath: 5}, start, end)
 	case w < 95: // internet background noise at the edge, rejected
@@ -545,6 +599,10 @@ func (g *demoGen) normal(start, end int64) {
 	default: // staging, logged in the default format
 		switch g.rng.IntN(3) {
 		case 0:
+			if g.rng.IntN(3) == 0 { // the network load balancer's TCP health check: SYN, then RST
+				g.conv(conv{a: g.stgNLB, b: g.stgWeb, dport: 80, proto: 6, req: [2]uint64{2, 104}, resp: [2]uint64{1, 60}, flags: [2]int{6, 18}}, start, end)
+				return
+			}
 			req := web()
 			g.conv(conv{outA: "203.0.113." + strconv.Itoa(g.between(1, 199)), b: g.stgNLB, dport: 80, proto: 6, req: req, resp: resp(req), flags: flags()}, start, end)
 		case 1:
@@ -569,6 +627,8 @@ type conv struct {
 	req, resp  [2]uint64 // packets, bytes
 	flags      [2]int    // tcp-flags of request and response
 	reject     bool      // b's security group rejects the request: no response
+	replyBlock bool      // b's subnet ACL rejects the response on its way out
+	oneWay     bool      // nothing answers (no host there, or a one-way stream)
 	path       int       // traffic-path of a's egress
 	bPath      int       // traffic-path of b's egress
 	v6         bool
@@ -583,6 +643,18 @@ func (g *demoGen) conv(c conv, start, end int64) {
 			return e.addr6
 		}
 		return e.addr
+	}
+	if c.a != nil && c.b != nil {
+		for _, f := range demoFaults {
+			if g.on[f.incident] && f.client == c.a.name && f.server == c.b.name && f.port == c.dport {
+				switch f.kind {
+				case faultSGInbound:
+					c.reject = true
+				case faultACLReply:
+					c.replyBlock = true
+				}
+			}
+		}
 	}
 	src, dst := addrOf(c.a, c.outA), addrOf(c.b, c.outB)
 	sport, dport := g.ephemeral(), c.dport
@@ -599,11 +671,12 @@ func (g *demoGen) conv(c conv, start, end int64) {
 		start: start, end: end, flags: c.flags[0], dstSvc: c.bSvc, v6: c.v6}
 	resp := drec{src: dst, dst: src, sport: dport, dport: sport, proto: c.proto, packets: c.resp[0], bytes: c.resp[1],
 		start: start, end: end, flags: c.flags[1], srcSvc: c.bSvc, v6: c.v6}
+	answered := !c.reject && !c.oneWay
 	if c.a != nil {
 		r := req
 		r.eni, r.egress, r.path = c.a, true, c.path
 		g.q = append(g.q, r)
-		if !c.reject {
+		if answered && !c.replyBlock {
 			r := resp
 			r.eni = c.a
 			g.q = append(g.q, r)
@@ -613,9 +686,9 @@ func (g *demoGen) conv(c conv, start, end int64) {
 		r := req
 		r.eni, r.reject = c.b, c.reject
 		g.q = append(g.q, r)
-		if !c.reject {
+		if answered {
 			r := resp
-			r.eni, r.egress, r.path = c.b, true, c.bPath
+			r.eni, r.egress, r.path, r.reject = c.b, true, c.bPath, c.replyBlock
 			g.q = append(g.q, r)
 		}
 	}
@@ -636,7 +709,15 @@ func (g *demoGen) nat(app, nat *demoENI, remote string, port int, req, resp [2]u
 	r = base
 	r.eni, r.src, r.dst, r.pktDst, r.sport, r.dport, r.packets, r.bytes, r.flags = nat, app.addr, nat.addr, remote, sport, port, req[0], req[1], 3
 	g.q = append(g.q, r)
+	natPort := g.ephemeral()
 	r = base
-	r.eni, r.src, r.dst, r.sport, r.dport, r.packets, r.bytes, r.flags, r.egress, r.path = nat, nat.addr, remote, g.ephemeral(), port, req[0], req[1], 3, true, 8
+	r.eni, r.src, r.dst, r.sport, r.dport, r.packets, r.bytes, r.flags, r.egress, r.path = nat, nat.addr, remote, natPort, port, req[0], req[1], 3, true, 8
+	g.q = append(g.q, r)
+	// and the answer, back through the gateway
+	r = base
+	r.eni, r.src, r.dst, r.sport, r.dport, r.packets, r.bytes, r.flags = nat, remote, nat.addr, port, natPort, resp[0], resp[1], 19
+	g.q = append(g.q, r)
+	r = base
+	r.eni, r.src, r.dst, r.pktSrc, r.sport, r.dport, r.packets, r.bytes, r.flags, r.egress, r.path = nat, nat.addr, app.addr, remote, port, sport, resp[0], resp[1], 19, true, 1
 	g.q = append(g.q, r)
 }

@@ -19,7 +19,8 @@ import (
 const DemoCycle = 2 * time.Minute
 
 // DemoIncident is one scripted incident of the demo source, for presets,
-// docs and tests that want to point a user at it.
+// docs and tests that want to point a user at it, and for checking that
+// the detections find it.
 type DemoIncident struct {
 	Name   string        // short identifier, e.g. "port-scan"
 	Title  string        // one line for people
@@ -27,6 +28,18 @@ type DemoIncident struct {
 	Hosts  []string      // the addresses involved, the culprit first
 	Start  time.Duration // when it starts within each DemoCycle
 	Length time.Duration // how long it lasts each cycle; 0 means all the time
+
+	// Detections are the detections that find it (model/detect names).
+	Detections []string
+	// Src and Dst are the source and target a finding names ("" when
+	// the finding names no address: a sweep's targets, a logging gap).
+	Src, Dst string
+	// Port is the destination port a finding names, 0 when none.
+	Port int
+	// Interface is the interface id of a logging gap.
+	Interface string
+	// Verdict is what "why Src Dst --port Port" says ("" when not asked).
+	Verdict string
 }
 
 // demoIncidents is DemoIncidents, for the generator.
@@ -34,9 +47,12 @@ var demoIncidents = DemoIncidents()
 
 // Incident host addresses.
 const (
-	demoScanner   = "203.0.113.66"  // port scan source
-	demoBruter    = "198.51.100.23" // SSH/RDP brute force source
-	demoExfilDest = "203.0.113.200" // exfiltration destination
+	demoScanner   = "203.0.113.66"          // port scan source
+	demoBruter    = "198.51.100.23"         // SSH/RDP brute force source
+	demoExfilDest = "203.0.113.200"         // exfiltration destination
+	demoStreamTo  = "2001:db8:ffff:dead::1" // where the one-way UDP stream goes
+	demoSweepNet  = 0x0a001000              // 10.0.16.0/20, swept on 22 (4,096 addresses)
+	demoSweepSize = 4096
 )
 
 // DemoIncidents describes the incidents the demo source plays, in the
@@ -44,38 +60,122 @@ const (
 func DemoIncidents() []DemoIncident {
 	return []DemoIncident{
 		{
-			Name:   "sg-misconfig",
-			Title:  "A security group rejects app-8 (10.0.21.14) connecting to the database on 5432",
-			Filter: "action = REJECT and dstport = 5432 and srcaddr in 10.0.0.0/16",
-			Hosts:  []string{"10.0.21.14", "10.0.30.10"},
-			Start:  0,
+			Name:       "sg-misconfig",
+			Title:      "A security group rejects app-8 (10.0.21.14) connecting to the database db-1 (10.0.30.10) on 5432",
+			Filter:     "action = REJECT and dstport = 5432 and srcaddr in 10.0.0.0/16",
+			Hosts:      []string{"10.0.21.14", "10.0.30.10"},
+			Start:      0,
+			Detections: []string{"blocked-internal"}, Src: "10.0.21.14", Dst: "10.0.30.10", Port: 5432,
+			Verdict: "blocked-at-destination-inbound",
 		},
 		{
-			Name:   "port-scan",
-			Title:  "Port scan of the bastion and load balancer from " + demoScanner,
-			Filter: "srcaddr = " + demoScanner + " and action = REJECT",
-			Hosts:  []string{demoScanner, "10.0.0.5", "10.0.0.21"},
-			Start:  10 * time.Second,
-			Length: 30 * time.Second,
+			Name:       "acl-reply",
+			Title:      "The outbound network ACL of cache-2's subnet (db-b) drops its replies to app-2 (10.0.20.12) on 6379",
+			Filter:     "action = REJECT and srcport = 6379",
+			Hosts:      []string{"10.0.31.20", "10.0.20.12"},
+			Start:      0,
+			Detections: []string{"blocked-internal"}, Src: "10.0.20.12", Dst: "10.0.31.20", Port: 6379,
+			Verdict: "reply-blocked-at-destination",
 		},
 		{
-			Name:   "brute-force",
-			Title:  "SSH and RDP brute force from " + demoBruter + " against the bastion and the Windows jump host",
-			Filter: "action = REJECT and dstport in (22, 3389)",
-			Hosts:  []string{demoBruter, "10.0.0.5", "10.0.1.5"},
-			Start:  25 * time.Second,
-			Length: 60 * time.Second,
+			Name:       "logging-gap",
+			Title:      "The flow log of NAT gateway nat-b loses records every other minute (SKIPDATA)",
+			Filter:     "log-status = SKIPDATA",
+			Hosts:      []string{"10.0.1.10"},
+			Start:      0,
+			Detections: []string{"logging-gap"}, Interface: demoENIID("nat-b"),
 		},
 		{
-			Name:   "exfiltration",
-			Title:  "Data exfiltration: app-7 (10.0.21.13) sends hundreds of MB to " + demoExfilDest + " through the NAT gateway",
-			Filter: "dstaddr = " + demoExfilDest + " and bytes > 10MB",
-			Hosts:  []string{demoExfilDest, "10.0.21.13", "10.0.1.10"},
-			Start:  45 * time.Second,
-			Length: 15 * time.Second,
+			Name:       "port-scan",
+			Title:      "Port scan of the bastion and load balancer from " + demoScanner,
+			Filter:     "srcaddr = " + demoScanner + " and action = REJECT",
+			Hosts:      []string{demoScanner, "10.0.0.5", "10.0.0.21"},
+			Start:      10 * time.Second,
+			Length:     30 * time.Second,
+			Detections: []string{"port-scan"}, Src: demoScanner, Dst: "10.0.0.5",
+		},
+		{
+			Name:       "brute-force",
+			Title:      "SSH and RDP brute force from " + demoBruter + " against the bastion and the Windows jump host",
+			Filter:     "action = REJECT and dstport in (22, 3389)",
+			Hosts:      []string{demoBruter, "10.0.0.5", "10.0.1.5"},
+			Start:      25 * time.Second,
+			Length:     60 * time.Second,
+			Detections: []string{"brute-force"}, Src: demoBruter, Dst: "10.0.0.5", Port: 22,
+			Verdict: "blocked-at-destination-inbound",
+		},
+		{
+			Name:       "exfiltration",
+			Title:      "Data exfiltration: app-7 (10.0.21.13) sends hundreds of MB to " + demoExfilDest + " through the NAT gateway",
+			Filter:     "dstaddr = " + demoExfilDest + " and bytes > 10MB",
+			Hosts:      []string{demoExfilDest, "10.0.21.13", "10.0.1.10"},
+			Start:      45 * time.Second,
+			Length:     15 * time.Second,
+			Detections: []string{"exfiltration"}, Src: "10.0.21.13", Dst: demoExfilDest, Port: 443,
+			Verdict: "allowed",
+		},
+		{
+			Name:       "port-sweep",
+			Title:      "web-3 (10.0.10.13) sweeps 10.0.16.0/20 for SSH: lateral movement",
+			Filter:     "srcaddr = 10.0.10.13 and dstport = 22",
+			Hosts:      []string{"10.0.10.13"},
+			Start:      60 * time.Second,
+			Length:     20 * time.Second,
+			Detections: []string{"port-sweep"}, Src: "10.0.10.13", Port: 22,
+		},
+		{
+			Name:       "unidirectional",
+			Title:      "web-5 streams UDP over IPv6 to " + demoStreamTo + " with nothing coming back",
+			Filter:     "dstaddr = " + demoStreamTo,
+			Hosts:      []string{"2001:db8:1000:11::12", demoStreamTo},
+			Start:      80 * time.Second,
+			Length:     20 * time.Second,
+			Detections: []string{"unidirectional", "exfiltration"}, Src: "2001:db8:1000:11::12", Dst: demoStreamTo,
+		},
+		{
+			Name:       "rejects-spike",
+			Title:      "A deploy points web-2 (10.0.10.12) at cache-1 (10.0.30.20) on 6379 without a security group rule",
+			Filter:     "srcaddr = 10.0.10.12 and action = REJECT",
+			Hosts:      []string{"10.0.10.12", "10.0.30.20"},
+			Start:      95 * time.Second,
+			Length:     20 * time.Second,
+			Detections: []string{"rejects-spike", "blocked-internal"}, Src: "10.0.10.12", Dst: "10.0.30.20", Port: 6379,
+			Verdict: "blocked-at-destination-inbound",
 		},
 	}
 }
+
+// faultKind is how a misconfiguration of the estate blocks traffic.
+type faultKind uint8
+
+const (
+	// faultSGInbound: the server's security group has no rule for the
+	// client: its interface logs the request REJECTed, nothing comes back.
+	faultSGInbound faultKind = iota + 1
+	// faultACLReply: the outbound network ACL of the server's subnet
+	// denies the client's ephemeral ports: the request is ACCEPTed in,
+	// the reply REJECTed on its way out.
+	faultACLReply
+)
+
+// demoFault is a misconfiguration of the estate that one incident plays:
+// conversations from client to server:port meet it while the incident is
+// on. Kept as data so the estate's rules can be described next to it.
+type demoFault struct {
+	incident       string
+	client, server string // interface names
+	port           int
+	kind           faultKind
+}
+
+var demoFaults = []demoFault{
+	{"sg-misconfig", "app-8", "db-1", 5432, faultSGInbound},
+	{"acl-reply", "app-2", "cache-2", 6379, faultACLReply},
+	{"rejects-spike", "web-2", "cache-1", 6379, faultSGInbound},
+}
+
+// demoENIID is the interface id of an interface of the estate.
+func demoENIID(name string) string { return "eni-" + demoHex("eni/"+name, 17) }
 
 // demoVPC is one VPC and its flow log (one object of the demo source).
 type demoVPC struct {
@@ -139,6 +239,15 @@ func demoByName(name string) *demoENI {
 	}
 	panic("demo estate: no ENI " + name)
 }
+
+// demoByAddr finds an interface of the estate by its IPv4 address.
+var demoByAddr = func() map[string]*demoENI {
+	m := map[string]*demoENI{}
+	for _, e := range demoENIs {
+		m[e.addr] = e
+	}
+	return m
+}()
 
 // demoTier lists the interfaces of one tier.
 func demoTier(t tier) []*demoENI {
@@ -235,7 +344,7 @@ func buildEstate() []*demoENI {
 	)
 	out := make([]*demoENI, 0, len(rows))
 	for _, r := range rows {
-		e := &demoENI{name: r.name, id: "eni-" + demoHex("eni/"+r.name, 17), tier: r.t, vpc: r.v,
+		e := &demoENI{name: r.name, id: demoENIID(r.name), tier: r.t, vpc: r.v,
 			subnet: subnet(r.v, r.sub, r.az), account: r.v.account, instance: "-", addr: r.addr, addr6: r.addr6}
 		if r.account != "" {
 			e.account = r.account

@@ -54,6 +54,10 @@ type Options struct {
 	Rate float64
 	// Seed makes the demo's traffic reproducible (0 is a valid seed).
 	Seed uint64
+	// Incidents chooses the demo's scripted incidents by name (see
+	// DemoIncidents): nil plays them all, an empty non-nil list none
+	// (everyday traffic only).
+	Incidents []string
 
 	// Profile, Region, EndpointURL and StreamPrefix configure the AWS
 	// sources (--profile, --region, --endpoint-url, --stream-prefix).
