@@ -16,6 +16,8 @@ func (e *helpError) Error() string { return "help requested" }
 var synopses = map[string]string{
 	"flowlens": "flowlens [flags] SOURCE...        (the explorer; `flowlens demo` for the demo estate)",
 	"query":    "flowlens query [flags] SOURCE...  (print records or groups, then exit, or --follow)",
+	"findings": "flowlens findings [flags] SOURCE...  (the detections: one JSON object per finding, most severe first; exit 3 when --fail-on is reached)",
+	"why":      "flowlens why A B [--port P] [flags] SOURCE...  (why can't A talk to B: a verdict from both directions, with evidence)",
 }
 
 // helpText is the usage of a flag set: its synopsis, then every flag

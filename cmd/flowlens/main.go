@@ -33,7 +33,8 @@ func main() {
 }
 
 // run dispatches a command line and returns the exit status: 0 ok, 1
-// runtime failure, 2 usage or filter syntax error, 130/143 interrupted.
+// runtime failure, 2 usage or filter syntax error, 3 findings --fail-on
+// reached, 130/143 interrupted.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	switch {
@@ -44,6 +45,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runQuery(args[1:], stdin, stdout, stderr)
 	case len(args) > 0 && args[0] == "athena-ddl":
 		err = runAthenaDDL(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "findings":
+		err = runFindings(args[1:], stdin, stdout, stderr)
+	case len(args) > 0 && args[0] == "why":
+		err = runWhy(args[1:], stdin, stdout, stderr)
 	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help"):
 		fmt.Fprint(stdout, usageText)
 		return 0
@@ -96,6 +101,8 @@ Usage:
   flowlens [flags] SOURCE...                   TUI over the given sources
   flowlens query [flags] SOURCE...             print records or groups, then exit (or follow)
   flowlens athena-ddl --bucket s3://...        print the Athena table for a bucket's flow logs
+  flowlens findings [flags] SOURCE...          detections: one JSON object per finding
+  flowlens why A B [--port P] [flags] SOURCE... why can't A talk to B: verdict and evidence
   flowlens version
 
 SOURCE: a file, a quoted glob, a directory, - (stdin), s3://bucket/prefix,

@@ -296,3 +296,7 @@ func diff(t *testing.T, an string, a []string, bn string, b []string) {
 		t.Errorf("only in %s:\n  %s\nonly in %s:\n  %s", an, strings.Join(onlyA, "\n  "), bn, strings.Join(onlyB, "\n  "))
 	}
 }
+
+func snapOf(s interface{ Rows() int }) *model.Snapshot { return s.(*model.Snapshot) }
+
+func compileText(s string) (*filter.Filter, error) { return filter.Compile(s) }

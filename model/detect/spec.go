@@ -127,7 +127,7 @@ func Specs() []Spec {
 			Rows:    "action = REJECT and exists srcaddr",
 			Params: []Param{
 				{"bucket", KindDuration, "1m", "the bucket rejects are counted in"},
-				{"history", KindCount, "60", "how many earlier buckets the baseline is the mean of; the source must have been seen before the bucket before"},
+				{"history", KindCount, "60", "the baseline is the source's rejects per bucket over at most this many buckets, since it was first seen, ending a bucket before the one judged (it needs half a bucket of history)"},
 				{"factor", KindFactor, "10", "a spike is at least this many times the baseline"},
 				{"min-rejects", KindCount, "20", "and at least this many rejects in the bucket"},
 				{"high-rejects", KindCount, "1000", "high at this many rejects in one bucket"},

@@ -40,7 +40,7 @@ type spike struct {
 	bucket int64
 	hist   int64
 
-	seen    []int64           // by address code: first bucket the source sent anything in, +1 (0: never)
+	seen    []int64           // by address code: the first start of anything the source sent, +1 (0: never)
 	cnt     map[uint64]*bstat // src<<32 | bucket
 	eps     map[uint32][]*spikeEp
 	dirty   map[uint64]struct{}
@@ -86,9 +86,9 @@ func (s *spike) activity(snap *model.Snapshot, from uint64) {
 			if c == 0 {
 				continue
 			}
-			b := int64(starts[i])/s.bucket + 1
-			if cur := seen[c]; cur == 0 || b < cur {
-				seen[c] = b
+			t := int64(starts[i]) + 1
+			if cur := seen[c]; cur == 0 || t < cur {
+				seen[c] = t
 			}
 		}
 	}
@@ -133,24 +133,30 @@ func (s *spike) process(snap *model.Snapshot, sel *model.Selection, from uint64)
 // uint32: seconds since 1970 divided by the bucket width).
 func (s *spike) bucketOf(k uint64) int64 { return int64(uint32(k)) }
 
-// baseline is the mean rejects per bucket of src over its earlier
-// buckets, and whether it has any full one.
+// baseline is the rate of src's rejects before bucket b, as rejects per
+// bucket: over at most history buckets, only since the source was first
+// seen (its first bucket is usually partial), and ending one bucket before
+// b, so that a spike that began late in the previous bucket does not lift
+// its own baseline. It reports false when the source was seen for less
+// than half a bucket before that.
 func (s *spike) baseline(src uint32, b int64) (float64, bool) {
-	first := int64(0)
-	if int(src) < len(s.seen) {
-		first = s.seen[src] - 1
-	}
-	if s.seen == nil || first < 0 || b < first+2 {
+	if int(src) >= len(s.seen) || s.seen[src] == 0 {
 		return 0, false
 	}
-	lo := max(first+1, b-s.hist)
+	first := s.seen[src] - 1
+	end := b - 1 // the baseline's buckets end before this one
+	from := max(first, (end-s.hist)*s.bucket)
+	observed := end*s.bucket - from
+	if observed*2 < s.bucket {
+		return 0, false
+	}
 	var sum uint64
-	for x := lo; x < b; x++ {
+	for x := floorDiv(from, s.bucket); x < end; x++ {
 		if bs := s.cnt[spKey(src, x)]; bs != nil {
 			sum += bs.n
 		}
 	}
-	return float64(sum) / float64(b-lo), true
+	return float64(sum) / float64(observed) * float64(s.bucket), true
 }
 
 func (s *spike) touch(src uint32, b int64) {

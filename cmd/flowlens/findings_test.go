@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/detect"
+	"github.com/flowlens/flowlens/source"
+)
+
+var demoStart = time.Date(2024, 6, 1, 10, 0, 30, 0, time.UTC)
+
+// demoSnapshot runs the demo (seed 1, 100 records a second) from since
+// to demoStart into an index and returns its snapshot.
+func demoSnapshot(t *testing.T, since time.Duration, incidents []string) *model.Snapshot {
+	t.Helper()
+	opts := source.DefaultOptions()
+	opts.Seed, opts.Rate, opts.Incidents = 1, 100, incidents
+	opts.Now = func() time.Time { return demoStart }
+	opts.Since = demoStart.Add(-since)
+	ix := model.NewIndex(0)
+	mux := source.NewMux(ix, []source.Source{source.NewDemo(opts)}, source.MuxOptions{})
+	if err := mux.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return ix.Snapshot()
+}
+
+func findingLine(f *detect.Finding) string {
+	return f.Severity.String() + " " + f.Detection + " " + f.Src.String() + " > " + f.Target() + ": " + f.Summary
+}
+
+// TestDemoIncidentsFound: over half an hour of the demo, every scripted
+// incident is found by its detections with the right source and target,
+// "why" gives its verdict, and every finding above low belongs to one.
+func TestDemoIncidentsFound(t *testing.T) {
+	snap := demoSnapshot(t, 30*time.Minute, nil)
+	eng, err := detect.New(detect.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := eng.Update(snap).All
+	for _, inc := range source.DemoIncidents() {
+		for _, det := range inc.Detections {
+			found := false
+			for i := range all {
+				f := &all[i]
+				if f.Detection != det ||
+					(inc.Src != "" && f.Src != netip.MustParseAddr(inc.Src)) ||
+					(inc.Dst != "" && f.Dst.IsValid() && f.Dst != netip.MustParseAddr(inc.Dst)) ||
+					(inc.Port != 0 && f.Port >= 0 && f.Port != inc.Port) ||
+					(inc.Interface != "" && f.Interface != inc.Interface) {
+					continue
+				}
+				found = true
+			}
+			if !found {
+				t.Errorf("%s: no %s finding for %s > %s:%d %s", inc.Name, det, inc.Src, inc.Dst, inc.Port, inc.Interface)
+			}
+		}
+		if inc.Verdict == "" {
+			continue
+		}
+		port := inc.Port
+		if port == 0 {
+			port = -1
+		}
+		w, err := detect.Diagnose(snap, detect.WhyQuery{Src: netip.MustParseAddr(inc.Src), Dst: netip.MustParseAddr(inc.Dst), Port: port})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Verdict != inc.Verdict {
+			t.Errorf("%s: why %s %s --port %d: %s, want %s\n%s", inc.Name, inc.Src, inc.Dst, port, w.Verdict, inc.Verdict, w.Explanation)
+		}
+	}
+	for i := range all {
+		f := &all[i]
+		if f.Severity <= detect.SevLow {
+			continue
+		}
+		owned := false
+		for _, inc := range source.DemoIncidents() {
+			if slices.Contains(inc.Detections, f.Detection) && (slices.Contains(inc.Hosts, f.Src.String()) || f.Src.String() == inc.Src || f.Interface == inc.Interface && f.Interface != "") {
+				owned = true
+			}
+		}
+		if !owned {
+			t.Errorf("a finding above low that no incident explains: %s", findingLine(f))
+		}
+	}
+}
+
+// TestDemoQuiet: an hour of the demo's everyday traffic raises nothing
+// above low at the default thresholds.
+func TestDemoQuiet(t *testing.T) {
+	snap := demoSnapshot(t, time.Hour, []string{})
+	eng, err := detect.New(detect.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := eng.Update(snap)
+	var low int
+	for i := range res.All {
+		f := &res.All[i]
+		if f.Severity > detect.SevLow {
+			t.Errorf("%s", findingLine(f))
+		} else {
+			low++
+		}
+	}
+	t.Logf("%d records, %d low findings", snap.Rows(), low)
+	for i := range res.All {
+		if strings.Contains(res.All[i].Detection, "scan") || strings.Contains(res.All[i].Detection, "sweep") {
+			t.Errorf("everyday traffic looks like a scan: %s", findingLine(&res.All[i]))
+		}
+	}
+}
+
+func TestFindingsCommand(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "findings", "--seed", "1", "demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := jsonLines(t, out)
+	if len(lines) < 8 {
+		t.Fatalf("%d findings:\n%s", len(lines), out)
+	}
+	keys := []string{"detection", "severity", "srcaddr", "dstaddr", "dstport", "first", "last", "flows", "bytes", "evidence", "summary"}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var at []int
+		for _, k := range keys {
+			at = append(at, strings.Index(l, `"`+k+`":`))
+		}
+		if !slices.IsSorted(at) || at[0] != 1 {
+			t.Errorf("keys out of order: %s", l)
+		}
+	}
+	for _, m := range lines {
+		if len(m) != len(keys) {
+			t.Errorf("keys %v", m)
+		}
+		if _, err := time.Parse(time.RFC3339, m["last"].(string)); err != nil {
+			t.Errorf("last: %v", err)
+		}
+		if m["detection"] == "port-sweep" && (m["dstaddr"] != nil || m["dstport"] != float64(22)) {
+			t.Errorf("sweep: %v", m)
+		}
+	}
+	if m := lines[0]; m["severity"] != "high" {
+		t.Errorf("not most severe first: %v", m)
+	}
+
+	_, errOut, code = runCmd(t, "", "findings", "--seed", "1", "--fail-on", "high", "demo")
+	if code != 3 || !strings.Contains(errOut, "--fail-on high reached") {
+		t.Errorf("--fail-on high: exit %d, %s", code, errOut)
+	}
+	out, _, code = runCmd(t, "", "findings", "--seed", "1", "--fail-on", "high", "--detections", "logging-gap,blocked-internal", "demo")
+	if code != 0 || len(jsonLines(t, out)) == 0 {
+		t.Errorf("--fail-on high over lower findings: exit %d\n%s", code, out)
+	}
+	out, _, _ = runCmd(t, "", "findings", "--seed", "1", "--severity", "high", "demo")
+	for _, m := range jsonLines(t, out) {
+		if m["severity"] != "high" {
+			t.Errorf("--severity high printed %v", m)
+		}
+	}
+	for _, bad := range [][]string{
+		{"--threshold", "port-scan.port=3"}, {"--threshold", "port-scan.ports=x"}, {"--fail-on", "severe"},
+		{"--detections", "port-scam"}, {"--output", "csv"},
+	} {
+		if _, errOut, code := runCmd(t, "", append(append([]string{"findings"}, bad...), "demo")...); code != 2 {
+			t.Errorf("%v: exit %d (%s)", bad, code, errOut)
+		}
+	}
+	if out, _, code := runCmd(t, "", "findings", "--help"); code != 0 || !strings.Contains(out, "--fail-on") {
+		t.Errorf("--help: exit %d\n%s", code, out)
+	}
+	// A raised threshold makes a finding go away.
+	out, _, _ = runCmd(t, "", "findings", "--seed", "1", "--detections", "port-scan", "--threshold", "port-scan.ports=5000", "demo")
+	if strings.TrimSpace(out) != "" {
+		t.Errorf("port-scan.ports=5000 still finds:\n%s", out)
+	}
+}
+
+func TestWhyCommand(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "why", "10.0.21.14", "10.0.30.10", "--port", "5432", "--seed", "1", "demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if m["verdict"] != "blocked-at-destination-inbound" || m["source"] != "10.0.21.14" || m["port"] != float64(5432) {
+		t.Errorf("%s", out)
+	}
+	for _, k := range []string{"forward", "reverse", "evidence", "explanation", "cannot-tell", "confirm"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("no %s", k)
+		}
+	}
+	out, _, code = runCmd(t, "", "why", "10.0.20.12", "10.0.31.20", "--port", "6379", "--output", "text", "--seed", "1", "demo")
+	if code != 0 || !strings.Contains(out, "REPLY-BLOCKED-AT-DESTINATION") || !strings.Contains(out, "aws ec2 create-network-insights-path --source eni-") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	for _, bad := range [][]string{{"why", "10.0.0.1", "demo"}, {"why", "10.0.0.1", "nowhere", "demo"}, {"why", "10.0.0.1", "10.0.0.2"}, {"why", "10.0.0.1", "10.0.0.2", "--port", "70000", "demo"}} {
+		if _, errOut, code := runCmd(t, "", bad...); code != 2 {
+			t.Errorf("%v: exit %d (%s)", bad, code, errOut)
+		}
+	}
+}

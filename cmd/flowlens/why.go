@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/detect"
+	"github.com/flowlens/flowlens/source"
+)
+
+// whyFlags are the flags of `flowlens why`.
+type whyFlags struct {
+	common
+	port   int
+	proto  string
+	output string
+}
+
+func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var q whyFlags
+	fs := flag.NewFlagSet("why", flag.ContinueOnError)
+	q.register(fs)
+	fs.IntVar(&q.port, "port", -1, "the destination `port` on B (default: any)")
+	fs.StringVar(&q.proto, "protocol", "", "tcp, udp, icmp or a number (`name`; default: any)")
+	fs.StringVar(&q.output, "output", "", "json or text (`format`; default: text on a terminal, else json)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		return usagef("why: want two addresses, A and B, then SOURCE...")
+	}
+	var addrs [2]netip.Addr
+	for i := range addrs {
+		a, err := netip.ParseAddr(pos[i])
+		if err != nil {
+			return usagef("why: %q is not an IP address", pos[i])
+		}
+		addrs[i] = a.Unmap()
+	}
+	specs := pos[2:]
+	if len(specs) == 0 {
+		return usagef("why: no SOURCE given (a file, a glob, a directory, -, s3://..., cloudwatch://..., demo)")
+	}
+	if q.port < -1 || q.port > 65535 {
+		return usagef("--port %d: want 0-65535", q.port)
+	}
+	var proto uint8
+	if q.proto != "" {
+		p, ok := model.ProtocolNumber(q.proto)
+		if !ok {
+			return usagef("--protocol %q: want tcp, udp, icmp or a number", q.proto)
+		}
+		proto = p
+	}
+	out := q.output
+	if out == "" {
+		out = "json"
+		if isTerminal(stdout) {
+			out = "text"
+		}
+	}
+	if out != "json" && out != "text" {
+		return usagef("--output %q: want json or text", out)
+	}
+	if q.follow {
+		return usagef("why reads what is there and answers: --follow does not apply")
+	}
+	now := time.Now()
+	opts, err := q.sourceOptions(false, now)
+	if err != nil {
+		return err
+	}
+	scope, err := compileFilter(q.filter, opts.Since, opts.Until, now)
+	if err != nil {
+		return err
+	}
+	budget, err := q.memory()
+	if err != nil {
+		return err
+	}
+	srcs, err := openSources(specs, opts, stdin, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ix := model.NewIndex(budget)
+	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format})
+	runErr := make(chan error, 1)
+	go func() { runErr <- mux.Run(ctx) }()
+	select {
+	case <-mux.Done():
+	case <-ctx.Done():
+	}
+	stop()
+	<-runErr
+	snap := ix.Snapshot()
+	reportBad(stderr, snap)
+	if err := sourceFailures(mux.Statuses()); err != nil {
+		return err
+	}
+	w, err := detect.Diagnose(snap, detect.WhyQuery{Src: addrs[0], Dst: addrs[1], Port: q.port, Proto: proto, Scope: scope.String()})
+	if err != nil {
+		return err
+	}
+	if w.Partial != "" {
+		fmt.Fprintf(stderr, "flowlens: %s\n", w.Partial)
+	}
+	if out == "json" {
+		b, err := json.MarshalIndent(w, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n", b)
+		return err
+	}
+	_, err = io.WriteString(stdout, whyReport(w))
+	return err
+}
+
+// whyReport is the verdict for people: a few lines, then the evidence per
+// interface and the commands to confirm it.
+func whyReport(w *detect.Why) string {
+	var b strings.Builder
+	what := w.Src.String() + " -> " + w.Dst.String()
+	if w.Port >= 0 {
+		what += fmt.Sprintf(" port %d", w.Port)
+	}
+	fmt.Fprintf(&b, "%s: %s\n\n", what, strings.ToUpper(w.Verdict))
+	fmt.Fprintf(&b, "%s\n\n", wrap(w.Explanation, 78, ""))
+	dir := func(name string, c detect.Counts) {
+		fmt.Fprintf(&b, "  %-8s %5d flows  %5d accepted  %5d rejected", name, c.Flows, c.Accepted, c.Rejected)
+		if c.Flows > 0 {
+			fmt.Fprintf(&b, "  %s .. %s", model.FormatUnix(c.First), model.FormatUnix(c.Last))
+		}
+		b.WriteByte('\n')
+	}
+	dir("forward", w.Forward)
+	dir("reverse", w.Reverse)
+	for _, s := range w.Sides {
+		fmt.Fprintf(&b, "  %s (%s's): out %d/%d, back %d/%d accepted/rejected\n", model.Sanitize(s.Interface), s.Side,
+			s.Forward.Accepted, s.Forward.Rejected, s.Reverse.Accepted, s.Reverse.Rejected)
+	}
+	for _, r := range w.Rules {
+		fmt.Fprintf(&b, "  rule: %s %s %s %s: %s\n", r.Side, r.Direction, model.Sanitize(r.Component), model.Sanitize(r.Rule), r.Effect)
+	}
+	fmt.Fprintf(&b, "\nFlow logs cannot tell apart: %s\n", wrap(w.CannotTell, 78, "  "))
+	fmt.Fprintf(&b, "\nEvidence: %s\n", model.Sanitize(w.Evidence))
+	b.WriteString("\nConfirm from the configuration (Reachability Analyzer):\n")
+	for _, c := range w.Confirm {
+		fmt.Fprintf(&b, "  %s\n", model.Sanitize(c))
+	}
+	if w.Partial != "" {
+		fmt.Fprintf(&b, "\nNote: %s\n", w.Partial)
+	}
+	return b.String()
+}
+
+// wrap folds s at width columns, indenting continuation lines.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	col := 0
+	for i, word := range strings.Fields(model.Sanitize(s)) {
+		if i > 0 {
+			if col+1+len(word) > width {
+				b.WriteString("\n" + indent)
+				col = len(indent)
+			} else {
+				b.WriteByte(' ')
+				col++
+			}
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
+}
