@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"net/netip"
 	"slices"
 	"strings"
@@ -213,5 +217,60 @@ func TestWhyCommand(t *testing.T) {
 		if _, errOut, code := runCmd(t, "", bad...); code != 2 {
 			t.Errorf("%v: exit %d (%s)", bad, code, errOut)
 		}
+	}
+}
+
+// TestFindingsFollow: a brute force that grows while the file is followed
+// is printed when found and again when it grows; --fail-on then stops the
+// run with status 3.
+func TestFindingsFollow(t *testing.T) {
+	data, _ := os.ReadFile("../../model/detect/testdata/brute.log")
+	var attack []string
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		if strings.Contains(l, " 198.51.100.23 ") {
+			attack = append(attack, l)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "flows.log")
+	os.WriteFile(path, []byte(strings.Join(attack[:20], "")), 0o644) // 20 attempts: a finding
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	baseContext = func() context.Context { return ctx }
+	defer func() { baseContext = context.Background }()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"findings", "--follow", "--interval", "50ms", "--output", "jsonl", "--fail-on", "high",
+			"--threshold", "brute-force.high-attempts=24", path}, strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+	}()
+	watchdog := time.AfterFunc(30*time.Second, func() { pr.CloseWithError(io.ErrUnexpectedEOF) })
+	defer watchdog.Stop()
+	sc := bufio.NewScanner(pr)
+	next := func(want ...string) {
+		t.Helper()
+		if !sc.Scan() {
+			t.Fatalf("stream ended before %q", want)
+		}
+		for _, w := range want {
+			if !strings.Contains(sc.Text(), w) {
+				t.Fatalf("got %s, want %s", sc.Text(), w)
+			}
+		}
+	}
+	next(`"detection":"brute-force"`, `"severity":"medium"`, `"flows":20`)
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(strings.Join(attack[20:], "")) // 25 in all: high at 24
+	f.Close()
+	next(`"severity":"high"`, `"flows":25`)
+	go io.Copy(io.Discard, pr)
+	select {
+	case code := <-done:
+		if code != 3 {
+			t.Fatalf("exit %d, want 3", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("--fail-on did not end the follow")
 	}
 }

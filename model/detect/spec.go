@@ -339,3 +339,19 @@ func ParseSet(items []string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// Markdown documents the detections for the README: for each, what it
+// finds, the records it counts, every threshold with its default, and the
+// severity rules. Generated from Specs, so the two cannot disagree.
+func Markdown() string {
+	var b strings.Builder
+	for _, s := range Specs() {
+		fmt.Fprintf(&b, "- **`%s`**: %s.\n", s.Name, s.Explain)
+		fmt.Fprintf(&b, "  Records counted: `%s`.\n", s.Rows)
+		for _, p := range s.Params {
+			fmt.Fprintf(&b, "  - `%s.%s` = `%s`: %s.\n", s.Name, p.Name, p.Default, p.Doc)
+		}
+		fmt.Fprintf(&b, "  - Severity: %s.\n", s.Severity)
+	}
+	return b.String()
+}
