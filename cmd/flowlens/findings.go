@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/flowlens/flowlens/model"
@@ -32,6 +30,7 @@ type findingsFlags struct {
 	thresholds multiFlag
 	output     string
 	interval   time.Duration
+	strict     bool
 }
 
 func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -44,6 +43,7 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	fs.Var(&q.thresholds, "threshold", "override a threshold, `DETECTION.PARAM=VALUE` (repeatable; see the README)")
 	fs.StringVar(&q.output, "output", "", "jsonl or table (`format`; default: table on a terminal, else jsonl)")
 	fs.DurationVar(&q.interval, "interval", 2*time.Second, "with --follow: how often new and updated findings are printed")
+	fs.BoolVar(&q.strict, "strict", false, "exit 1 when any record was dropped or cut short by a read fault")
 	specs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -97,50 +97,66 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	srcs, err := openSources(specs, opts, stdin, stderr)
+	logf, closeLog, err := openDebugLog(q.debugLog)
 	if err != nil {
 		return err
 	}
+	defer closeLog()
+	opts.Logf = logf
+	srcs, openErr := openSources(specs, opts, stdin, stderr)
+	if len(srcs) == 0 {
+		return openErr
+	}
+	announceReceivers(stderr, srcs, follow)
 
-	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
+	ctx, intr, stop := watchSignals(baseContext(), os.Exit)
 	defer stop()
 	ix := model.NewIndex(budget)
-	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format})
+	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Logf: logf})
+	// The detections see every record before it may be evicted: the
+	// engine holds the first row it has not read (ingest waits for it
+	// rather than evict unread rows); findings outlive the rows after.
+	mux.Hold(0)
+	intr.watch(mux.Statuses)
 	runErr := make(chan error, 1)
 	go func() { runErr <- mux.Run(ctx) }()
 
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	p := &findingsPrinter{w: w, out: out, least: least}
-	var reached *detect.Finding
-	if follow {
-		reached, err = followFindings(ctx, ix, mux, eng, p, failOn, q.interval)
-	} else {
-		select {
-		case <-mux.Done():
-		case <-ctx.Done():
-		}
-		res := eng.Update(ix.Snapshot())
-		err = p.print(res.All)
-		reached = firstAtLeast(res.All, failOn)
-	}
+	reached, err := watchFindings(ctx, ix, mux, eng, p, failOn, follow, q.interval)
+	mux.Release()
 	stop()
 	if ferr := w.Flush(); err == nil && ferr != nil && !isBrokenPipe(ferr) {
 		err = ferr
 	}
 	<-runErr
 	snap := ix.Snapshot()
+	sts := mux.Statuses()
+	logStatuses(logf, sts)
 	reportBad(stderr, snap)
+	reportCounters(stderr, sts)
 	if snap.Evicted > 0 {
-		fmt.Fprintf(stderr, "flowlens: %d records were evicted from memory (--max-memory %s): findings over them are kept, their evidence is gone\n", snap.Evicted, q.maxMemory)
+		fmt.Fprintf(stderr, "flowlens: --max-memory %s: %s records were read by the detections, then evicted: findings over them are kept, marked evicted, but their evidence is gone from memory\n",
+			q.maxMemory, groupDigits(snap.Evicted))
+	}
+	incomplete := newCoverage(scope, q.maxMemory).report(stderr, snap, sts)
+	if sig, running := intr.signal(); sig != nil && reached == nil {
+		return interrupted(sig, running, mux.Stats().Records, follow)
 	}
 	if err != nil {
 		return err
 	}
-	if err := sourceFailures(mux.Statuses()); err != nil {
+	if err := sourceFailures(sts); err != nil {
 		return err
 	}
 	if reached != nil {
 		return &exitError{code: 3, msg: fmt.Sprintf("a %s finding (%s): --fail-on %s reached", reached.Severity, reached.Detection, failOn)}
+	}
+	if openErr != nil {
+		return &exitError{code: 1, msg: "some sources could not be opened (see above); the findings cover the others"}
+	}
+	if q.strict && incomplete != "" {
+		return &exitError{code: 1, msg: "--strict: " + incomplete}
 	}
 	return nil
 }
@@ -159,15 +175,28 @@ func firstAtLeast(fs []detect.Finding, sev detect.Severity) *detect.Finding {
 	return nil
 }
 
-// followFindings updates the engine as data arrives and prints what
-// changed every interval, until ctx ends, the sources finish, or a
-// finding reaches failOn.
-func followFindings(ctx context.Context, ix *model.Index, mux *source.Mux, eng *detect.Engine, p *findingsPrinter, failOn detect.Severity, interval time.Duration) (*detect.Finding, error) {
+// watchFindings updates the engine with every snapshot the sources
+// publish, moving the hold on past what it has read. Without follow it
+// prints every finding once the sources are done; with follow it prints
+// the new and updated ones every interval, until ctx ends or the sources
+// finish. It stops early when a finding reaches failOn (returned).
+func watchFindings(ctx context.Context, ix *model.Index, mux *source.Mux, eng *detect.Engine, p *findingsPrinter,
+	failOn detect.Severity, follow bool, interval time.Duration) (*detect.Finding, error) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	pending := map[string]detect.Finding{}
 	var order []string
-	var latest *model.Snapshot
+	var last detect.Result
+	update := func(snap *model.Snapshot) {
+		last = eng.Update(snap)
+		mux.Hold(snap.End)
+		for _, f := range last.Changed {
+			if _, ok := pending[f.ID]; !ok {
+				order = append(order, f.ID)
+			}
+			pending[f.ID] = f
+		}
+	}
 	flush := func() (*detect.Finding, error) {
 		var batch []detect.Finding
 		for _, id := range order {
@@ -183,32 +212,27 @@ func followFindings(ctx context.Context, ix *model.Index, mux *source.Mux, eng *
 		}
 		return firstAtLeast(batch, failOn), nil
 	}
-	update := func(snap *model.Snapshot) {
-		for _, f := range eng.Update(snap).Changed {
-			if _, ok := pending[f.ID]; !ok {
-				order = append(order, f.ID)
-			}
-			pending[f.ID] = f
-		}
-	}
 	for {
 		select {
 		case <-ctx.Done():
-			return flush()
+			update(ix.Snapshot())
 		case <-mux.Done():
 			update(ix.Snapshot())
-			return flush()
-		case latest = <-mux.Updates():
+		case snap := <-mux.Updates():
+			update(snap)
 			continue
 		case <-tick.C:
+			if follow {
+				if f, err := flush(); f != nil || err != nil {
+					return f, err
+				}
+			}
+			continue
 		}
-		if latest != nil {
-			update(latest)
-			latest = nil
+		if follow {
+			return flush()
 		}
-		if f, err := flush(); f != nil || err != nil {
-			return f, err
-		}
+		return firstAtLeast(last.All, failOn), p.print(last.All)
 	}
 }
 

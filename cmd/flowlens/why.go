@@ -7,9 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/flowlens/flowlens/model"
@@ -88,14 +86,21 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srcs, err := openSources(specs, opts, stdin, stderr)
+	logf, closeLog, err := openDebugLog(q.debugLog)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(baseContext(), os.Interrupt, syscall.SIGTERM)
+	defer closeLog()
+	opts.Logf = logf
+	srcs, openErr := openSources(specs, opts, stdin, stderr)
+	if len(srcs) == 0 {
+		return openErr
+	}
+	ctx, intr, stop := watchSignals(baseContext(), os.Exit)
 	defer stop()
 	ix := model.NewIndex(budget)
-	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format})
+	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Logf: logf})
+	intr.watch(mux.Statuses)
 	runErr := make(chan error, 1)
 	go func() { runErr <- mux.Run(ctx) }()
 	select {
@@ -105,8 +110,14 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	stop()
 	<-runErr
 	snap := ix.Snapshot()
+	sts := mux.Statuses()
+	logStatuses(logf, sts)
 	reportBad(stderr, snap)
-	if err := sourceFailures(mux.Statuses()); err != nil {
+	reportCounters(stderr, sts)
+	if sig, running := intr.signal(); sig != nil {
+		return interrupted(sig, running, mux.Stats().Records, false)
+	}
+	if err := sourceFailures(sts); err != nil {
 		return err
 	}
 	w, err := detect.Diagnose(snap, detect.WhyQuery{Src: addrs[0], Dst: addrs[1], Port: q.port, Proto: proto, Scope: scope.String()})
@@ -122,9 +133,12 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 		_, err = fmt.Fprintf(stdout, "%s\n", b)
-		return err
+	} else {
+		_, err = io.WriteString(stdout, whyReport(w))
 	}
-	_, err = io.WriteString(stdout, whyReport(w))
+	if err == nil && openErr != nil {
+		return &exitError{code: 1, msg: "some sources could not be opened (see above); the verdict covers the others"}
+	}
 	return err
 }
 
