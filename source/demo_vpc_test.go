@@ -15,7 +15,7 @@ import (
 func TestDemoConfigAgreesWithTraffic(t *testing.T) {
 	cfg := DemoConfig()
 	t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	g := newDemoGen(7, 200, t0, time.Time{})
+	g := newDemoGen(7, 200, t0, time.Time{}, nil)
 	type key struct {
 		src, dst string
 		proto    int
