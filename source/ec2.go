@@ -233,6 +233,11 @@ func (e *EC2) Interfaces(ctx context.Context, ids []string, addrs []netip.Addr) 
 		add(i)
 	}
 	e.cache.save()
+	e.Update(func(st *Status) {
+		if len(errs) == 0 && st.State != StateDegraded {
+			st.State, st.Reason = StateFollowing, "" // caught up with what was asked
+		}
+	})
 	return out, errors.Join(errs...)
 }
 

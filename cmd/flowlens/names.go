@@ -171,3 +171,14 @@ func (n *naming) groupKey(name string) (model.GroupKey, bool) {
 	}
 	return k, ok
 }
+
+// namedFeed is the explorer's feed with the EC2 look-ups' status (calls,
+// throttling, an AccessDenied naming the IAM action) as one more row of
+// the Sources view.
+type namedFeed struct {
+	*source.Mux
+	en *source.Enricher
+}
+
+// Statuses returns the sources' statuses, then the look-ups'.
+func (f namedFeed) Statuses() []source.Status { return append(f.Mux.Statuses(), f.en.Status()) }

@@ -71,9 +71,13 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		// AccessDenied naming the IAM action) go to the debug log.
 		go nm.en.Run(ctx, ix)
 	}
+	var feed tui.Feed = mux
+	if nm.en != nil {
+		feed = namedFeed{Mux: mux, en: nm.en}
+	}
 	err = tui.Run(ctx, tui.Config{
 		Index:  ix,
-		Feed:   mux,
+		Feed:   feed,
 		Names:  nm.store,
 		Filter: c.filter,
 		Since:  opts.Since,
