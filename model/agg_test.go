@@ -377,3 +377,80 @@ func TestSumsSaturate(t *testing.T) {
 		t.Errorf("AppendMetric(3.7e19) = %s", got)
 	}
 }
+
+// TestGroupPartitionedTop: on the partitioned path (many groups, distinct
+// counts, several partitions and workers) a top-N answer is the head of
+// the full ranking, and the totals cover every group, whichever metric
+// ranks.
+func TestGroupPartitionedTop(t *testing.T) {
+	ix := NewIndex(0)
+	ix.Ingest(&Batch{Source: "gen", Data: genLines(300_000, 8)})
+	snap := ix.Publish()
+	sel := SelectAll(snap)
+	for _, c := range []struct {
+		keys    []string
+		metrics []string
+	}{
+		{[]string{"srcaddr", "dstaddr"}, []string{"bytes", "count", "rejects"}},
+		{[]string{"srcaddr"}, []string{"distinct(dstport)", "bytes"}},
+		{[]string{"dstaddr"}, []string{"distinct(srcaddr)", "count"}},
+		{[]string{"srcaddr", "dstport"}, []string{"reject-ratio", "count", "distinct(dstaddr)"}},
+	} {
+		var q GroupQuery
+		for _, k := range c.keys {
+			gk, _ := ParseGroupKey(k)
+			q.Keys = append(q.Keys, gk)
+		}
+		for _, m := range c.metrics {
+			mt, _ := ParseMetric(m)
+			q.Metrics = append(q.Metrics, mt)
+		}
+		all, err := Group(snap, sel, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := naiveGroup(snap, sel, q.Keys, q.Metrics)
+		if all.Groups != len(want) || len(all.Rows) != len(want) || all.Count != sel.Count {
+			t.Fatalf("%v: groups %d rows %d count %d, want %d groups, %d rows", c, all.Groups, len(all.Rows), all.Count, len(want), sel.Count)
+		}
+		totals := make([]float64, len(q.Metrics))
+		for _, vals := range want {
+			for j, v := range vals {
+				totals[j] += v
+			}
+		}
+		for j, m := range q.Metrics {
+			if m.Kind == MetricDistinct { // the distinct values over every group
+				vals := map[string]bool{}
+				sel.ForEach(func(sg *Seg, i int) bool {
+					if !snap.Absent(sg, i, m.Field) {
+						vals[snap.Text(sg, i, m.Field)] = true
+					}
+					return true
+				})
+				totals[j] = float64(len(vals))
+			}
+			if m.Kind == MetricRejectRatio {
+				continue
+			}
+			if all.Totals[j] != totals[j] {
+				t.Errorf("%v: total %s = %v, want %v", c, m.Name, all.Totals[j], totals[j])
+			}
+		}
+		for _, top := range []int{1, 10, 100} {
+			q.Top = top
+			res, err := Group(snap, sel, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Groups != all.Groups || len(res.Rows) != top || fmt.Sprint(res.Totals) != fmt.Sprint(all.Totals) {
+				t.Fatalf("%v top %d: groups %d rows %d totals %v, want %d %v", c, top, res.Groups, len(res.Rows), res.Totals, all.Groups, all.Totals)
+			}
+			for i := range res.Rows {
+				if fmt.Sprint(res.Rows[i]) != fmt.Sprint(all.Rows[i]) {
+					t.Fatalf("%v top %d: row %d = %v, want %v", c, top, i, res.Rows[i], all.Rows[i])
+				}
+			}
+		}
+	}
+}

@@ -182,7 +182,8 @@ func BenchmarkPipeline1M(b *testing.B) {
 
 // BenchmarkGroupHeavy10M covers the high-cardinality questions of the TUI:
 // conversation pairs (srcaddr, dstaddr: millions of groups on this data)
-// and distinct counts per group.
+// and distinct counts per group (budget: 150 ms each on two cores).
+// proc-cpu-ns/op is the CPU time of every goroutine.
 func BenchmarkGroupHeavy10M(b *testing.B) {
 	snap := bigIndex(b)
 	for _, c := range []struct {
@@ -197,11 +198,13 @@ func BenchmarkGroupHeavy10M(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			q := GroupQuery{Keys: c.keys, Metrics: c.metrics, Top: 10}
 			b.ReportAllocs()
+			cpu := startProcCPU(b)
 			for i := 0; i < b.N; i++ {
 				if _, err := Group(snap, nil, q); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report()
 		})
 	}
 }

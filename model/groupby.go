@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -250,8 +251,22 @@ type grouper struct {
 	bound     [2]uint64
 	saturated [2]bool // a sum of bytes (0) or packets (1) saturated
 
+	// Set by the partitioned path (partagg.go): the distinct counts of
+	// each group by distinct metric, and the totals over every group
+	// (the grouper then holds only the candidates for the answer).
+	dcount [][]uint32
+	totals *groupTotals
+
 	rows []int32  // scratch: a segment's selected rows
 	raw  []uint32 // scratch: a segment's codes of one key
+}
+
+// groupTotals are the totals over every group, when the grouper holds
+// only some of them.
+type groupTotals struct {
+	groups             int
+	cnt, byt, pkt, rej uint64
+	distinct           []uint64 // distinct values, per distinct metric
 }
 
 // addSat returns a+b, or the largest uint64 and false when the sum wraps.
@@ -296,15 +311,34 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 	}
 	g := planGroup(snap, q)
 	g.shrink(sel)
-	if err := g.size(sel, q); err != nil {
+	if err := g.keySpace(q); err != nil {
 		return nil, err
 	}
+	// Many groups, or distinct counts: the partitioned path.
+	if dk, ok := g.partitionable(snap, q); ok && (!g.dense || len(dk) > 0) && !weighted(sel) {
+		g.rawKeys()
+		g.initMetrics(q.Metrics, 0, 0)
+		g.accumulatePartitioned(snap, sel, q, dk)
+		return g.result(snap, q), nil
+	}
+	g.size(sel, q)
 	if g.dense {
 		g.accumulateDense(sel)
 	} else {
 		g.accumulateHashed(sel)
 	}
 	return g.result(snap, q), nil
+}
+
+// weighted reports whether sel holds rows standing for many records (a
+// streaming scan's partial groups, see Scan).
+func weighted(sel *Selection) bool {
+	for i := range sel.Segs {
+		if sel.Segs[i].Seg.c.wt != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // checkGroupQuery validates q and fills in its defaults.
@@ -348,25 +382,16 @@ func (g *grouper) shrink(sel *Selection) {
 		return
 	}
 	for _, ky := range g.keyers {
-		var used []bool
-		if ky.local == nil {
-			used = make([]bool, ky.size)
-		}
-		for si := range sel.Segs {
-			ss := &sel.Segs[si]
-			rs, m := g.segRows(ss)
-			out := g.raw[:m]
-			ky.codes(ss.Seg, rs, out)
-			if used != nil {
-				for _, c := range out {
-					used[c] = true
-				}
+		if ky.local != nil { // the codes are given as values are met
+			for si := range sel.Segs {
+				ss := &sel.Segs[si]
+				rs, m := g.segRows(ss)
+				ky.codes(ss.Seg, rs, g.raw[:m])
 			}
-		}
-		if used == nil {
 			ky.n = uint64(len(ky.lvals))
 			continue
 		}
+		used := g.usedCodes(sel, ky)
 		ky.remap = make([]uint32, ky.size)
 		for c, u := range used {
 			if u {
@@ -378,20 +403,44 @@ func (g *grouper) shrink(sel *Selection) {
 	}
 }
 
+// usedCodes marks the codes of the key that the selection's rows have,
+// on every core (each worker marks its own runs of segments).
+func (g *grouper) usedCodes(sel *Selection, ky *keyer) []bool {
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(sel.Segs)))
+	marks := make([][]bool, workers)
+	run(workers, func(w int) {
+		used := make([]bool, ky.size)
+		rows, raw := make([]int32, 0, SegmentRows), make([]uint32, SegmentRows)
+		n := len(sel.Segs)
+		for i := w * n / workers; i < (w+1)*n/workers; i++ {
+			ss := &sel.Segs[i]
+			var rs []int32
+			m := ss.Seg.N
+			if ss.Bits != nil {
+				rs = selectedRows(ss, rows[:0])
+				m = len(rs)
+			}
+			out := raw[:m]
+			ky.codes(ss.Seg, rs, out)
+			for _, c := range out {
+				used[c] = true
+			}
+		}
+		marks[w] = used
+	})
+	used := marks[0]
+	for _, m := range marks[1:] {
+		for c, u := range m {
+			used[c] = used[c] || u
+		}
+	}
+	return used
+}
+
 // size computes the composite key space, chooses dense or hash mode and
 // allocates the metric arrays.
-func (g *grouper) size(sel *Selection, q GroupQuery) error {
-	space := uint64(1)
-	for _, ky := range g.keyers {
-		hi, lo := bits.Mul64(space, max(ky.n, 1))
-		if hi != 0 {
-			return fmt.Errorf("group-by: the key space of %d keys is too large; use fewer or narrower keys", len(q.Keys))
-		}
-		space = lo
-	}
-	g.space = space
-	g.dense = space <= denseLimit
-
+func (g *grouper) size(sel *Selection, q GroupQuery) {
+	space := g.space
 	n, capacity := 0, 0
 	if g.dense {
 		n = int(space)
@@ -404,6 +453,42 @@ func (g *grouper) size(sel *Selection, q GroupQuery) error {
 		g.comps = make([]uint64, 0, capacity)
 	}
 	g.initMetrics(q.Metrics, n, capacity)
+}
+
+// rawKeys drops the keys' remapping to the codes in use when the
+// composite of the raw codes fits in 64 bits: only dense mode needs small
+// codes, and the remapping costs a lookup per key and row.
+func (g *grouper) rawKeys() {
+	space := uint64(1)
+	for _, ky := range g.keyers {
+		if ky.local != nil {
+			return
+		}
+		hi, lo := bits.Mul64(space, max(ky.size, 1))
+		if hi != 0 {
+			return
+		}
+		space = lo
+	}
+	for _, ky := range g.keyers {
+		ky.remap, ky.inv, ky.n = nil, nil, ky.size
+	}
+	g.space = space
+}
+
+// keySpace computes the composite key space and whether it is small
+// enough for dense mode.
+func (g *grouper) keySpace(q GroupQuery) error {
+	space := uint64(1)
+	for _, ky := range g.keyers {
+		hi, lo := bits.Mul64(space, max(ky.n, 1))
+		if hi != 0 {
+			return fmt.Errorf("group-by: the key space of %d keys is too large; use fewer or narrower keys", len(q.Keys))
+		}
+		space = lo
+	}
+	g.space = space
+	g.dense = space <= denseLimit
 	return nil
 }
 
@@ -435,8 +520,14 @@ func (g *grouper) initMetrics(ms []Metric, n, capacity int) {
 // composite writes the composite key of each of the m rows (rs nil = the
 // segment's first m rows).
 func (g *grouper) composite(sg *Seg, rs []int32, c []uint64) {
+	g.compositeInto(sg, rs, c, g.raw)
+}
+
+// compositeInto is composite with scratch space of the caller's own, for
+// goroutines that share the grouper.
+func (g *grouper) compositeInto(sg *Seg, rs []int32, c []uint64, raw []uint32) {
 	clear(c)
-	out := g.raw[:len(c)]
+	out := raw[:len(c)]
 	for _, ky := range g.keyers {
 		ky.codes(sg, rs, out)
 		radix := max(ky.n, 1)
@@ -776,15 +867,20 @@ func (g *grouper) addWeighted(wt *segWeights, rs []int32, ids []uint32) {
 // result ranks the groups and builds the answer.
 func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 	ngroups := len(g.cnt)
-	distinct := make([][]uint32, len(g.dfields))
-	dtotal := make([]*u64set, len(g.dfields))
-	for d := range g.dfields {
-		distinct[d] = make([]uint32, ngroups)
-		dtotal[d] = newU64set()
-		g.dsets[d].each(func(k uint64) {
-			distinct[d][k>>32]++
-			dtotal[d].add(k & (1<<32 - 1))
-		})
+	distinct := g.dcount
+	t := g.totals
+	if t == nil {
+		t = &groupTotals{}
+		distinct = make([][]uint32, len(g.dfields))
+		for d := range g.dfields {
+			distinct[d] = make([]uint32, ngroups)
+			all := newU64set()
+			g.dsets[d].each(func(k uint64) {
+				distinct[d][k>>32]++
+				all.add(k & (1<<32 - 1))
+			})
+			t.distinct = append(t.distinct, uint64(all.n))
+		}
 	}
 	// exact is an integral metric's value for a group; float its value
 	// as GroupRow.Vals holds it (reject-ratio is the one fraction).
@@ -818,25 +914,29 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 
 	res := &GroupResult{Query: q, Totals: make([]float64, len(q.Metrics)), TotalInts: make([]uint64, len(q.Metrics)), Saturated: make([]bool, len(q.Metrics))}
 	idx := make([]int, 0, ngroups)
-	var cnt, byt, pkt, rej uint64
 	for id := 0; id < ngroups; id++ {
-		if g.cnt[id] == 0 {
-			continue
-		}
-		idx = append(idx, id)
-		cnt += g.cnt[id]
-		// a sum that saturated (here or in a partial sum) ends at the max
-		if g.byt != nil {
-			byt, _ = addSat(byt, g.byt[id])
-		}
-		if g.pkt != nil {
-			pkt, _ = addSat(pkt, g.pkt[id])
-		}
-		if g.rej != nil {
-			rej += g.rej[id]
+		if g.cnt[id] != 0 {
+			idx = append(idx, id)
 		}
 	}
-	res.Groups, res.Count = len(idx), int(cnt)
+	if g.totals == nil {
+		t.groups = len(idx)
+		for _, id := range idx {
+			t.cnt += g.cnt[id]
+			// a sum that saturated (here or in a partial sum) ends at the max
+			if g.byt != nil {
+				t.byt, _ = addSat(t.byt, g.byt[id])
+			}
+			if g.pkt != nil {
+				t.pkt, _ = addSat(t.pkt, g.pkt[id])
+			}
+			if g.rej != nil {
+				t.rej += g.rej[id]
+			}
+		}
+	}
+	cnt, byt, pkt, rej := t.cnt, t.byt, t.pkt, t.rej
+	res.Groups, res.Count = t.groups, int(cnt)
 	for mi, m := range q.Metrics {
 		switch m.Kind {
 		case MetricCount:
@@ -855,7 +955,7 @@ func (g *grouper) result(snap *Snapshot, q GroupQuery) *GroupResult {
 			}
 			continue
 		case MetricDistinct:
-			res.TotalInts[mi] = uint64(dtotal[distinctIndex(q.Metrics, mi)].n)
+			res.TotalInts[mi] = t.distinct[distinctIndex(q.Metrics, mi)]
 		}
 		res.Totals[mi] = float64(res.TotalInts[mi])
 	}
