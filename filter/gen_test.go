@@ -87,7 +87,9 @@ func genRecords(n, batch int, seed uint64) *genData {
 				panic(fmt.Sprintf("generated a bad line (%v): %s", reason, line))
 			}
 		}
-		d.batches = append(d.batches, model.Batch{Source: o.source, Object: o.object, Data: buf})
+		// The format is given, as --log-format would: random versions and
+		// values are not something format inference could read.
+		d.batches = append(d.batches, model.Batch{Source: o.source, Object: o.object, Data: buf, Format: o.format})
 	}
 	return d
 }

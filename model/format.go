@@ -23,7 +23,24 @@ type Format struct {
 	ops []colOp         // per column: how to parse it
 
 	strSlots []int8 // Record.Str slots of the format's string fields
+
+	// unknown, on a format of no fields, says why an object's format
+	// could not be told: the parser rejects its lines with ReasonFormat.
+	unknown string
 }
+
+// unknownFormat returns the format of an object whose format could not be
+// inferred, with the reason and hint its lines are rejected with.
+func unknownFormat(why string) *Format {
+	f := &Format{unknown: why}
+	for i := range f.pos {
+		f.pos[i] = -1
+	}
+	return f
+}
+
+// Unknown reports why the format could not be told ("" for a real format).
+func (f *Format) Unknown() string { return f.unknown }
 
 // colOp is the parser's compiled plan for one column.
 type colOp struct {

@@ -200,6 +200,10 @@ type SourceStats struct {
 	Bytes   uint64
 	Bad     [NumReasons]uint64
 	Samples []ParseError // most recent bad lines, at most maxSamples
+	// Formats says what format inference made of the source's objects
+	// that had no header line and no --log-format (at most a few
+	// outcomes, each with how many objects it concerned).
+	Formats []FormatNote
 }
 
 // BadTotal returns the number of bad lines.
@@ -562,6 +566,7 @@ func (ix *Index) Publish() *Snapshot {
 	for i, src := range ix.sources {
 		s.Sources[i] = src
 		s.Sources[i].Samples = append([]ParseError(nil), src.Samples...)
+		s.Sources[i].Formats = append([]FormatNote(nil), src.Formats...)
 	}
 	s.Segs = make([]*Seg, 0, len(ix.segs))
 	for _, sg := range ix.segs {

@@ -15,6 +15,7 @@ func (h hostNames) LabelString(f Field, s string) string { return h[s] }
 
 func TestGroupByLabel(t *testing.T) {
 	ix := NewIndex(0)
+	ix.SetDefaultFormat(DefaultFormat) // made-up values (account "1", eni-a) that inference would not read
 	lines := strings.Join([]string{
 		"2 1 eni-a 10.0.0.1 10.0.0.9 1 5432 6 1 100 100 160 ACCEPT OK",
 		"2 1 eni-a 10.0.0.2 10.0.0.9 1 5432 6 1 200 100 160 ACCEPT OK",

@@ -50,6 +50,7 @@ const (
 	ReasonTooLong           // the line is longer than the parser's limit
 	ReasonHeader            // a header line that is not a usable format
 	ReasonSource            // the source itself failed mid-object (truncated gzip, ...)
+	ReasonFormat            // the object's format could not be inferred (no header, no --log-format)
 
 	NumReasons
 )
@@ -77,6 +78,8 @@ func (r Reason) String() string {
 		return "bad header"
 	case ReasonSource:
 		return "source error"
+	case ReasonFormat:
+		return "unknown format"
 	}
 	return "reason?"
 }
@@ -205,6 +208,9 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 
 	ops := p.format.ops
 	want := len(ops)
+	if want == 0 {
+		return p.parseUnknown(line, headerCheck)
+	}
 	rec.Present = 0
 	rec.Num = [numNumSlots]uint64{}
 	rec.Addrs = [numAddrSlots]netip.Addr{}
@@ -349,6 +355,24 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 	return LineRecord, ReasonNone
 }
 
+// parseUnknown reads a line of an object whose format could not be
+// inferred: a header line still sets one; anything else is rejected with
+// ReasonFormat (the format says why it is unknown).
+func (p *Parser) parseUnknown(line []byte, headerCheck bool) (LineKind, Reason) {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return LineBlank, ReasonNone
+	}
+	if headerCheck && IsHeaderLine(line) {
+		f, err := ParseFormat(string(line))
+		if err != nil {
+			return LineBad, ReasonHeader
+		}
+		p.SetFormat(f)
+		return LineHeader, ReasonNone
+	}
+	return LineBad, ReasonFormat
+}
+
 // eightDigits reports whether all eight bytes of a little-endian load are
 // ASCII digits.
 func eightDigits(v uint64) bool {
@@ -481,6 +505,8 @@ func (b badLine) error(source, object string) *ParseError {
 		e.Detail = fmt.Sprintf("%d fields, format has %d", b.count, len(b.format.Fields))
 	case ReasonTooLong:
 		e.Detail = fmt.Sprintf("%d bytes", len(line))
+	case ReasonFormat:
+		e.Detail = b.format.unknown
 	}
 	if len(excerpt) > 80 {
 		excerpt = excerpt[:80]

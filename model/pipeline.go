@@ -60,6 +60,7 @@ type pjob struct {
 	nbad int
 	res  IngestResult
 
+	note    *Inference         // on the first piece: what format inference made of the object
 	done    func(IngestResult) // on the final piece: called once the batch is in
 	fault   *ParseError        // a source fault to record, instead of a batch
 	barrier chan struct{}
@@ -138,6 +139,8 @@ func (p *Pipeline) Submit(b *Batch, done func(IngestResult)) {
 func (p *Pipeline) submit(b *Batch, done func(IngestResult)) IngestResult {
 	st := p.objs.begin(b, p.ix.defFormat)
 	format, line, off := st.format, st.line, b.Offset
+	note := st.note
+	st.note = nil
 	data := b.Data
 	var sum IngestResult
 	for first := true; first || len(data) > 0; first = false {
@@ -159,6 +162,9 @@ func (p *Pipeline) submit(b *Batch, done func(IngestResult)) IngestResult {
 		j.b.Data, j.b.Line, j.b.Offset = piece, line, off
 		j.format, j.line = format, line
 		j.first, j.final = first, len(data) == 0
+		if first {
+			j.note = note
+		}
 		var lines int64
 		var last *Format
 		if p.seq != nil {
@@ -265,7 +271,7 @@ func (j *pjob) reset() {
 	j.c.reset()
 	j.reas = j.reas[:0]
 	j.bad, j.nbad = [maxSamples]badLine{}, 0
-	j.res, j.fault, j.barrier, j.done = IngestResult{}, nil, nil, nil
+	j.res, j.fault, j.barrier, j.done, j.note = IngestResult{}, nil, nil, nil, nil
 }
 
 // worker parses jobs until the work channel closes.
@@ -355,6 +361,9 @@ func (p *Pipeline) commitJob(j *pjob) {
 		ix.commitChunk(&j.c, src, ix.Object(j.b.Object))
 	}
 	stats := &ix.sources[src]
+	if j.note != nil {
+		stats.noteFormat(j.b.Object, j.note)
+	}
 	stats.Bytes += uint64(len(j.b.Data))
 	stats.Records += uint64(j.res.Records)
 	stats.Lines += uint64(j.res.Records + j.res.Headers + j.res.Blank + j.res.Bad)

@@ -139,6 +139,7 @@ func TestGroupTiesByValue(t *testing.T) {
 	}
 	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 0, 3, 1}} {
 		ix := NewIndex(0)
+		ix.SetDefaultFormat(DefaultFormat) // made-up values (account "1", eni-a) that inference would not read
 		var data []byte
 		for _, i := range order {
 			data = append(data, lines[i]...)

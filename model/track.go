@@ -18,6 +18,15 @@ type objKey struct{ src, obj string }
 type objState struct {
 	format *Format // the format its next line is read in
 	line   int64   // the line number of its next line
+
+	// inferring: the object started with no format and no header line, and
+	// its format is still being inferred from sample (copies of its first
+	// lines) while they are rejected with ReasonFormat.
+	inferring bool
+	sample    [][]byte
+	// note is what inference made of the object at this batch (nil if
+	// nothing new): the committer records it in the source's stats.
+	note *Inference
 }
 
 // begin returns the state of b's object at the start of b: a new state
@@ -34,11 +43,16 @@ func (t *objTracker) begin(b *Batch, def *Format) *objState {
 		if f == nil {
 			f = def
 		}
-		if f == nil {
-			f = DefaultFormat
-		}
 		st = &objState{format: f, line: 1}
+		if f == nil {
+			// no --log-format and no format from the source: a header
+			// line, or else the first lines, tell
+			st.format, st.inferring = DefaultFormat, true
+		}
 		t.objs[k] = st
+	}
+	if st.inferring {
+		st.infer(b.Data)
 	}
 	if b.Line > 0 {
 		st.line = b.Line
@@ -52,10 +66,56 @@ func (t *objTracker) begin(b *Batch, def *Format) *objState {
 func (t *objTracker) end(st *objState, b *Batch, lines int64, last *Format) {
 	st.line += lines
 	if last != nil {
+		if last != st.format {
+			st.inferring, st.sample = false, nil // a header line said
+		}
 		st.format = last
 	}
 	if b.EOF {
 		delete(t.objs, objKey{b.Source, b.Object})
+	}
+}
+
+// infer adds data's lines to the object's sample and infers its format
+// from them (InferFormat). An object that opens with a header line needs
+// none. While the sample cannot tell, the object's lines are rejected
+// with ReasonFormat and a --log-format hint, and later batches add to the
+// sample until InferSampleLines lines have been seen.
+func (st *objState) infer(data []byte) {
+	added := false
+	for len(data) > 0 && len(st.sample) < InferSampleLines {
+		var line []byte
+		line, data = CutLine(data)
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if IsHeaderLine(line) {
+			if len(st.sample) == 0 {
+				st.inferring = false // the header sets the format
+				return
+			}
+			break // the lines after it are in its format
+		}
+		st.sample = append(st.sample, bytes.Clone(line))
+		added = true
+	}
+	if !added {
+		return
+	}
+	inf := InferFormat(st.sample)
+	failedBefore := st.format.unknown != ""
+	switch {
+	case inf.Format != nil:
+		st.format, st.inferring, st.sample = inf.Format, false, nil
+		st.note = &inf
+	default:
+		st.format = unknownFormat(inf.Desc)
+		if !failedBefore {
+			st.note = &inf
+		}
+		if len(st.sample) >= InferSampleLines {
+			st.inferring, st.sample = false, nil // the sample will not get better
+		}
 	}
 }
 

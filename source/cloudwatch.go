@@ -34,7 +34,8 @@ type CloudWatchConfig struct {
 	StreamPrefix string
 	// FilterPattern is pushed down to FilterLogEvents and StartLiveTail.
 	FilterPattern string
-	// Format is --log-format; nil = guessed from the first events.
+	// Format is --log-format; nil = inferred by the index from each
+	// stream's first events (they carry no header line).
 	Format *model.Format
 	// LiveTail follows with StartLiveTail instead of polling.
 	LiveTail bool
@@ -72,8 +73,7 @@ type CloudWatch struct {
 	limiter *rateLimiter
 
 	mu      sync.Mutex
-	format  *model.Format // given or guessed; nil until known
-	guessed bool
+	format  *model.Format // --log-format, or nil
 	streams map[string]*cwStream
 	seen    map[uint64]int64 // hash of event id (or content key) -> timestamp (ms)
 	seed    maphash.Seed
@@ -313,8 +313,8 @@ func (e *cwEvent) key(live bool, seed maphash.Seed) uint64 {
 	return h.Sum64()
 }
 
-// emitEvents drops events seen before, guesses the format from the first
-// events when needed, and emits one batch per stream in event order.
+// emitEvents drops events seen before and emits one batch per stream in
+// event order.
 func (c *CloudWatch) emitEvents(evs []cwEvent, emit func(model.Batch) error) error {
 	if len(evs) == 0 {
 		return nil
@@ -335,20 +335,6 @@ func (c *CloudWatch) emitEvents(evs []cwEvent, emit func(model.Batch) error) err
 			c.newest = e.ts
 		}
 		fresh = append(fresh, e)
-	}
-	if c.format == nil && !c.guessed && len(fresh) > 0 {
-		c.guessed = true
-		var msgs []string
-		for _, e := range fresh[:min(len(fresh), 50)] {
-			msgs = append(msgs, e.msg)
-		}
-		c.format = guessFormat(msgs)
-		if c.format == nil {
-			c.mu.Unlock()
-			c.AddError(fmt.Sprintf("%s: could not guess the log format from %d fields; using the default, pass --log-format",
-				c.name, len(strings.Fields(msgs[0]))))
-			c.mu.Lock()
-		}
 	}
 	format := c.format
 	newest := c.newest

@@ -123,14 +123,14 @@ func TestCloudWatchBackfill(t *testing.T) {
 			t.Fatalf("%s: batch at line %d, want %d", b.Object, b.Line, next[b.Object]+1)
 		}
 		next[b.Object] += int64(strings.Count(string(b.Data), "\n"))
-		if b.Format != model.DefaultFormat {
-			t.Fatalf("batch format %v, want the guessed default", b.Format)
+		if b.Format != nil {
+			t.Fatalf("batch format %v, want none: the index infers it", b.Format)
 		}
 	}
 	if col.eof["eni-00000000000000000-all"] != 1 {
 		t.Errorf("no EOF for a stream at the end of the backfill")
 	}
-	// The shared parser reads every line with the guessed format.
+	// The shared parser reads every line with the format the index infers.
 	ix := model.NewIndex(0)
 	for _, b := range col.batches {
 		if res := ix.Ingest(&b); res.Bad > 0 {
@@ -312,20 +312,5 @@ func TestCloudWatchLiveTail(t *testing.T) {
 	}
 	if c.Duplicates() == 0 {
 		t.Error("no duplicates dropped")
-	}
-}
-
-func TestCloudWatchGuessFormat(t *testing.T) {
-	def := awstest.Record(testAcct, 1, 5, time.Unix(1717236000, 0))
-	if f := guessFormat([]string{def, def}); f != model.DefaultFormat {
-		t.Errorf("default lines: guessed %v", f)
-	}
-	v3 := "2 111122223333 eni-0a1b2c3d4e5f60718 10.0.1.25 10.0.2.140 51514 5432 6 18 3120 1717236000 1717236060 ACCEPT OK " +
-		"vpc-0123 subnet-0aaa i-0123 2 IPv4 10.0.1.25 10.0.2.140"
-	if f := guessFormat([]string{v3}); f == nil || f.Len() != 21 || f.Names[14] != "vpc-id" {
-		t.Errorf("v3 all-fields line: guessed %v", f)
-	}
-	if f := guessFormat([]string{"hello world"}); f != nil {
-		t.Errorf("not a flow log: guessed %v", f)
 	}
 }

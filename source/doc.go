@@ -30,8 +30,8 @@
 //     whole lines), watch.go (fsnotify), stdin.go (streams and pipes);
 //   - aws*.go (AWS configuration and its options), s3.go, s3layout.go
 //     (delivery layouts and time-pruned listing) and s3read.go (objects:
-//     gzip text and Parquet), cloudwatch*.go (FilterLogEvents, live tail,
-//     format guessing), firehose*.go (the HTTP endpoint receiver: bodies,
+//     gzip text and Parquet), cloudwatch.go (FilterLogEvents and live
+//     tail; formats are inferred by the index, model.InferFormat), firehose*.go (the HTTP endpoint receiver: bodies,
 //     records, de-duplication, transport);
 //   - ec2*.go and names.go (look-ups of interfaces, instances, security
 //     groups and ACLs, their cache, and the name columns);
