@@ -748,3 +748,35 @@ func TestFirehoseConfigErrors(t *testing.T) {
 		t.Errorf("port in use: %v", err)
 	}
 }
+
+// TestFirehoseInfersFormat: flow logs delivered directly carry no header;
+// the index infers their format (a custom v5 order here) from the first
+// request, says so in the source's stats, and reads them in it.
+func TestFirehoseInfersFormat(t *testing.T) {
+	b, err := os.ReadFile("../testdata/v5.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	header, data := lines[0], lines[1:]
+	var recs [][]byte
+	for _, l := range data {
+		recs = append(recs, msg(l))
+	}
+	r := startReceiver(t, FirehoseOptions{}, nil)
+	r.post(t, fhReq{id: "v5", records: recs, gzip: true}).want(t, http.StatusOK, "v5", "")
+	r.indexed(t, len(data))
+	snap := r.ix.Snapshot()
+	want := model.MustParseFormat(header)
+	for _, sg := range snap.Segs {
+		for i := 0; i < sg.N; i++ {
+			if f := snap.Format(sg, i); !f.Equal(want) {
+				t.Fatalf("row read as %s", f.Header())
+			}
+		}
+	}
+	notes := snap.Sources[0].Formats
+	if len(notes) != 1 || !strings.Contains(notes[0].Desc, "inferred a custom format (v5, 29 fields") || notes[0].Object != testARN {
+		t.Errorf("notes %+v", notes)
+	}
+}

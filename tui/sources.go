@@ -104,10 +104,18 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 			out = append(out, line)
 		}
 		for _, s := range st.Info {
-			out = append(out, "   "+model.Sanitize(s))
+			for i, line := range wrapWords(model.Sanitize(s), 76) {
+				if i > 0 {
+					line = "  " + line
+				}
+				out = append(out, "   "+line)
+			}
 		}
 		if st.Current != "" {
 			out = append(out, "   "+t.Label.Render("reading")+" "+model.Sanitize(st.Current))
+		}
+		if ss != nil {
+			out = append(out, formatNotes(t, ss)...)
 		}
 		if ss != nil && bad > 0 {
 			out = append(out, "   "+t.Warn.Render("bad lines by reason:")+" "+badReasons(ss))
@@ -140,6 +148,51 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 		out = append(out, "", " "+t.Header.Render(model.Sanitize(name))+"  "+kv(t, "records", model.HumanCount(ss.Records))+kv(t, "bad", model.HumanCount(ss.BadTotal())))
 	}
 	return out
+}
+
+// formatNotes renders what format inference made of the source's
+// headerless objects, wrapped to fit 80 columns (the reasons are long).
+func formatNotes(t *Theme, ss *model.SourceStats) []string {
+	var out []string
+	for _, n := range ss.Formats {
+		label := t.Label.Render("format")
+		if n.Format == nil {
+			label = t.Warn.Render("format")
+		}
+		text := n.Desc
+		switch {
+		case n.Objects > 1:
+			text += " (" + strconv.Itoa(n.Objects) + " objects, the first " + n.Object + ")"
+		case n.Object != "" && n.Object != ss.Name:
+			text = n.Object + ": " + text
+		}
+		for i, line := range wrapWords(model.Sanitize(text), 68) {
+			if i == 0 {
+				out = append(out, "   "+label+" "+line)
+			} else {
+				out = append(out, "          "+line)
+			}
+		}
+	}
+	return out
+}
+
+// wrapWords cuts s into lines of at most w bytes at spaces (a longer word
+// gets a line of its own).
+func wrapWords(s string, w int) []string {
+	var lines []string
+	for len(s) > w {
+		cut := strings.LastIndexByte(s[:w+1], ' ')
+		if cut <= 0 {
+			cut = strings.IndexByte(s, ' ')
+			if cut < 0 {
+				break
+			}
+		}
+		lines = append(lines, s[:cut])
+		s = strings.TrimLeft(s[cut:], " ")
+	}
+	return append(lines, s)
 }
 
 // kv renders "label value  ".

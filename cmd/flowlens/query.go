@@ -167,6 +167,8 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	<-runErr
 	sts := mux.Statuses()
 	logStatuses(logf, sts)
+	reportFormats(stderr, ix, snap)
+	forgetFormats(ix)
 	reportBad(stderr, snap)
 	reportCounters(stderr, sts)
 	incomplete := cov.report(stderr, snap, sts)
@@ -396,6 +398,7 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 			latest = ix.Snapshot()
 		case snap := <-mux.Updates():
 			latest = snap
+			reportFormats(stderr, ix, snap)
 		case <-tick.C:
 			if nm.refresh() && f.UsesNames() {
 				f, sel = nm.bind(f), nil // names changed: select again from the start

@@ -1,0 +1,38 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/source"
+)
+
+// TestSourceLinesReceiverAndFormats: a receiver's own counters and notes,
+// and what format inference made of a source's objects, are shown, and
+// fit 80 columns.
+func TestSourceLinesReceiverAndFormats(t *testing.T) {
+	st := source.Status{Name: "firehose://:8443", Kind: "firehose", State: source.StateFollowing,
+		Counters: []source.Counter{{"requests", 12}, {"records", 3400}, {"duplicates", 1}, {"rejected unauthorized", 2}, {"rejected too large", 1}},
+		Info:     []string{"listening on https://0.0.0.0:8443/ (TLS)", "access key required", "last request 3s ago from arn:aws:firehose:us-east-1:111122223333:deliverystream/flows"}}
+	snap := &model.Snapshot{Sources: []model.SourceStats{{Name: "firehose://:8443", Formats: []model.FormatNote{
+		{Desc: "inferred all fields through v5 (29 fields) from 64 lines", Format: model.DefaultFormat, Objects: 3, Object: "arn:aws:firehose:us-east-1:111122223333:deliverystream/flows"},
+		{Desc: `could not infer the format from 1 line: column 12 is "-" on every line and could be any of vpc-id, subnet-id; pass --log-format '${version} ${srcaddr} ...'`, Objects: 1, Object: "arn:x"},
+	}}}}
+	lines := sourceLines(NewTheme(false), []source.Status{st}, snap)
+	text := strings.Join(lines, "\n")
+	for _, want := range []string{"requests 12", "rejected unauthorized 2", "rejected too large 1", "listening on https://0.0.0.0:8443/",
+		"access key required", "format inferred all fields through v5", "(3 objects", "format arn:x: could not infer",
+		"--log-format"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in\n%s", want, text)
+		}
+	}
+	for _, l := range lines {
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Errorf("line of %d cells: %q", w, l)
+		}
+	}
+}
