@@ -15,8 +15,9 @@ import (
 // fit 80 columns.
 func TestSourceLinesReceiverAndFormats(t *testing.T) {
 	st := source.Status{Name: "firehose://:8443", Kind: "firehose", State: source.StateFollowing,
-		Counters: []source.Counter{{"requests", 12}, {"records", 3400}, {"duplicates", 1}, {"rejected unauthorized", 2}, {"rejected too large", 1}},
-		Info:     []string{"listening on https://0.0.0.0:8443/ (TLS)", "access key required", "last request 3s ago from arn:aws:firehose:us-east-1:111122223333:deliverystream/flows"}}
+		Counters: []source.Counter{{Name: "requests", Value: 12}, {Name: "records", Value: 3400}, {Name: "duplicates", Value: 1},
+			{Name: "rejected unauthorized", Value: 2}, {Name: "rejected too large", Value: 1}},
+		Info: []string{"listening on https://0.0.0.0:8443/ (TLS)", "access key required", "last request 3s ago from arn:aws:firehose:us-east-1:111122223333:deliverystream/flows"}}
 	snap := &model.Snapshot{Sources: []model.SourceStats{{Name: "firehose://:8443", Formats: []model.FormatNote{
 		{Desc: "inferred all fields through v5 (29 fields) from 64 lines", Format: model.DefaultFormat, Objects: 3, Object: "arn:aws:firehose:us-east-1:111122223333:deliverystream/flows"},
 		{Desc: `could not infer the format from 1 line: column 12 is "-" on every line and could be any of vpc-id, subnet-id; pass --log-format '${version} ${srcaddr} ...'`, Objects: 1, Object: "arn:x"},
