@@ -21,6 +21,8 @@ func (m *rootModel) serve(from viewID, r request) tea.Cmd {
 		m.choose.Open(r.purpose, r.title, r.items, r.cursor)
 	case reqDrill:
 		return m.drillInto(r.drill)
+	case reqRemote:
+		return m.askRemote(from, r.remote)
 	}
 	return nil
 }
@@ -50,6 +52,8 @@ func (m *rootModel) modalKey(msg tea.KeyMsg) tea.Cmd {
 			return m.copyText(m.copies[i].label, m.copies[i].text)
 		}
 		return nil
+	case chooseRemote:
+		return m.confirmRemote(i)
 	}
 	return m.views[m.pickFor].Update(pickedMsg{to: m.pickFor, purpose: p, index: i})
 }
@@ -105,6 +109,9 @@ func (m *rootModel) popDrill() tea.Cmd {
 	n := len(m.drills)
 	l := m.drills[n-1]
 	m.drills = m.drills[:n-1]
+	if m.remote != nil && n <= m.remote.records {
+		m.remote.records = 0 // back from fetched records to the live data
+	}
 	m.layout()
 	m.groups.restore(l.groups)
 	cmd := m.apply(applyFilter{expr: l.prevExpr, flt: l.prevFlt, snap: l.prevSnap, sel: l.prevSel})

@@ -172,6 +172,7 @@ func narrowToWindow(flt *filter.Filter, win chartWindow) (*filter.Filter, error)
 type chartView struct {
 	viewBase
 	analysis
+	remoteShown // R (remote.go)
 
 	metric chartMetric
 	zoom   int
@@ -224,6 +225,10 @@ func (v *chartView) window() chartWindow {
 
 // refresh brings the series up to the newest selection (see analysis).
 func (v *chartView) refresh() tea.Cmd {
+	if v.keepRemote(v.env) {
+		return nil // a remote series stays until the question changes
+	}
+	v.leaveRemote()
 	ok, cmd := v.due(v.env, v.data != nil)
 	if !ok {
 		return cmd
@@ -236,7 +241,7 @@ func (v *chartView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case seriesMsg:
 		current, again := v.done(msg.gen, msg.sel, v.env)
-		if !current {
+		if !current || v.remote != "" {
 			return nil
 		}
 		v.data = &msg
@@ -258,6 +263,10 @@ func (v *chartView) Update(msg tea.Msg) tea.Cmd {
 			return v.zoomTo(v.zoom - 1)
 		case key.Matches(msg, k.ZoomOut):
 			return v.zoomTo(v.zoom + 1)
+		case key.Matches(msg, k.Remote):
+			if a, err := v.remoteAsk(); err == nil {
+				v.ask(request{kind: reqRemote, remote: a})
+			}
 		}
 	}
 	return nil
@@ -281,6 +290,8 @@ func (v *chartView) zoomTo(z int) tea.Cmd {
 		return nil
 	}
 	v.zoom = z
+	v.questionChanged()
+	v.leaveRemote()
 	v.change(v.data != nil)
 	v.draw()
 	return v.refresh()
@@ -297,7 +308,8 @@ func (v *chartView) draw() {
 
 // chartInput gathers what drawChart needs.
 func (v *chartView) chartInput() chartInput {
-	in := chartInput{metric: v.metric, zoom: v.zoom, busy: v.stale || v.data == nil, filtered: v.expr != ""}
+	in := chartInput{metric: v.metric, zoom: v.zoom, busy: v.remote == "" && (v.stale || v.data == nil), filtered: v.expr != "",
+		remote: v.remoteTitle(v.env.theme)}
 	if d := v.data; d != nil {
 		in.win, in.buckets, in.err = d.win, d.buckets, d.err
 		in.partial = !d.rollups && d.evicted > 0
@@ -318,13 +330,13 @@ func (v *chartView) View() string {
 // ShortHelp lists the view's main keys.
 func (v *chartView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.Filter, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
+	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.Filter, k.Remote, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
 }
 
 // FullHelp lists every key of the view.
 func (v *chartView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Metric, k.ZoomIn, k.ZoomOut, k.Export}}
+	return [][]key.Binding{{k.Metric, k.ZoomIn, k.ZoomOut, k.Remote, k.Export}}
 }
 
 // chartInput is everything a chart drawing depends on.
@@ -339,6 +351,7 @@ type chartInput struct {
 	partial  bool // from records, and some were evicted
 	evicted  uint64
 	err      error
+	remote   string // the title's remote part (remoteShown.remoteTitle)
 }
 
 // durText formats a bucket or range length: 5s, 15m, 3h, 7d.
@@ -392,6 +405,7 @@ func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
 	if in.busy {
 		title += t.Muted.Render(" · charting…")
 	}
+	title += in.remote
 	out = append(out, fitLine(title, w))
 	switch {
 	case in.err != nil:

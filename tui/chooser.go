@@ -15,6 +15,7 @@ const (
 	chooseMetric                          // a Groups metric (groupMetricChoices)
 	choosePreset                          // a preset (rootModel.presets)
 	chooseCopy                            // what to copy (rootModel.copyItems)
+	chooseRemote                          // run a prepared remote question (remote.go)
 )
 
 // choice is one entry of a picker.

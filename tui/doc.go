@@ -39,6 +39,18 @@
 // it return the concrete type; in a table of one interface that would
 // need a type assertion per call instead).
 //
+// # Remote questions (R)
+//
+// With Config.Remote set (cmd builds it from --engine), R in Groups or
+// Chart asks the question on screen of Athena or Logs Insights
+// (remote.go): the root prepares it in a command, shows its scope in a
+// picker for confirmation, runs it in a goroutine whose progress and end
+// come back as remoteMsgs (Update never waits), stops it on esc, and hands
+// the answer to the view, which shows it marked until the question or the
+// filter changes. Enter on a remote group fetches its records into an
+// index of their own, shown in Flows as a drill-down level; while it is,
+// the applied filter's local results do not replace them.
+//
 // # Requests: what a view asks of the root
 //
 // A view changes only its own state. What reaches further (open a record

@@ -66,6 +66,9 @@ type Config struct {
 	// AthenaTable names the table of copied Athena queries (default
 	// vpc_flow_logs).
 	AthenaTable string
+	// Remote runs the Groups and Chart questions on a remote engine when R
+	// is pressed (nil: R is off).
+	Remote Remote
 }
 
 // env is the context the root model shares with its views: theme, keys,

@@ -150,6 +150,7 @@ func metricLabel(st groupsState) string {
 type groupsView struct {
 	viewBase
 	analysis
+	remoteShown // R (remote.go)
 
 	st  groupsState
 	res *model.GroupResult
@@ -176,6 +177,8 @@ func (v *groupsView) state() groupsState { return v.st }
 // restore puts back a saved state; the caller refreshes.
 func (v *groupsView) restore(st groupsState) {
 	if st.key != v.st.key || st.metric != v.st.metric {
+		v.questionChanged()
+		v.leaveRemote()
 		v.change(v.res != nil)
 	}
 	v.st = st
@@ -209,6 +212,10 @@ func (v *groupsView) setVisible(on bool) tea.Cmd {
 // a new filter is a new question (its run starts at once); new rows for
 // the same filter regroup at most every refreshEvery.
 func (v *groupsView) refresh() tea.Cmd {
+	if v.keepRemote(v.env) {
+		return nil // a remote answer stays until the question changes
+	}
+	v.leaveRemote()
 	ok, cmd := v.due(v.env, v.res != nil)
 	if !ok {
 		return cmd
@@ -229,7 +236,7 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case groupMsg:
 		current, again := v.done(msg.gen, msg.sel, v.env)
-		if !current {
+		if !current || v.remote != "" {
 			return nil
 		}
 		v.res, v.err = msg.res, msg.err
@@ -267,6 +274,19 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			v.askPicker(chooseKey)
 		case key.Matches(msg, k.Metric):
 			v.askPicker(chooseMetric)
+		case key.Matches(msg, k.Remote):
+			if a, err := v.remoteAsk(); err != nil {
+				v.err = err
+			} else {
+				v.ask(request{kind: reqRemote, remote: a})
+			}
+		case key.Matches(msg, k.Enter) && v.remote != "":
+			// a remote group: fetch its records from the engine
+			if row, ok := v.cursorRow(); ok {
+				if a, err := v.recordsAsk(row); err == nil {
+					v.ask(request{kind: reqRemote, remote: a})
+				}
+			}
 		case key.Matches(msg, k.Enter):
 			if row, ok := v.cursorRow(); ok {
 				clause, err := drillNode(v.res.Query.Keys, row)
@@ -298,7 +318,7 @@ func (v *groupsView) askPicker(p choosePurpose) {
 // exportJob writes every group of the question on screen (run again
 // without the top-N cut), once its answer is current.
 func (v *groupsView) exportJob() (exportJob, bool) {
-	if v.res == nil || v.stale {
+	if v.res == nil || v.stale || v.remote != "" { // export re-runs the question locally
 		return exportJob{}, false
 	}
 	return exportJob{kind: exportGroups, label: "groups by " + groupKeyChoices[v.st.key].label,
@@ -566,14 +586,18 @@ func (v *groupsView) title() string {
 	t := v.env.theme
 	kc := groupKeyChoices[v.st.key]
 	s := " " + t.Label.Render("top "+kc.label) + " by " + t.Label.Render(metricLabel(v.st))
-	if r := v.res; r != nil && !v.stale && v.err == nil {
+	switch r := v.res; {
+	case v.remoteNote != "": // a remote question in flight: room for its progress
+	case r != nil && v.remote != "": // the engine does not count the flows
+		s += t.Muted.Render(" · " + itoa(len(r.Rows)) + " of " + itoa(r.Groups) + " groups")
+	case r != nil && !v.stale && v.err == nil:
 		s += t.Muted.Render(" · " + itoa(len(r.Rows)) + " of " + itoa(r.Groups) + " groups · " +
 			model.HumanCount(uint64(r.Count)) + " flows")
 	}
-	if v.stale || v.ref.running || v.res == nil && v.err == nil {
+	if v.remote == "" && (v.stale || v.ref.running || v.res == nil && v.err == nil) {
 		s += t.Muted.Render(" · grouping…")
 	}
-	return s
+	return s + v.remoteTitle(t)
 }
 
 // emptyText explains an empty table.
@@ -601,11 +625,11 @@ func fillLines(out []string, w, h int) string {
 // ShortHelp lists the view's main keys.
 func (v *groupsView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.GroupKey, k.Metric, k.Enter, k.Back, k.Filter, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
+	return []key.Binding{k.GroupKey, k.Metric, k.Enter, k.Back, k.Filter, k.Remote, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
 }
 
 // FullHelp lists every key of the view.
 func (v *groupsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Enter, k.Back, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Enter, k.Back, k.Remote, k.Export}}
 }

@@ -47,6 +47,7 @@ type KeyMap struct {
 	Copy     key.Binding // copy through OSC 52
 	ZoomIn   key.Binding // Chart: a shorter range, smaller buckets
 	ZoomOut  key.Binding // Chart: a longer range, larger buckets
+	Remote   key.Binding // Groups, Chart: run the question on the remote engine
 
 	// Pickers (g, m, p, y) and the export prompt, while open.
 	PickPrev key.Binding
@@ -108,6 +109,7 @@ func DefaultKeyMap() *KeyMap {
 		Copy:     b("y", "copy (OSC 52)", "y"),
 		ZoomIn:   b("+", "zoom in", "+", "="),
 		ZoomOut:  b("-", "zoom out", "-", "_"),
+		Remote:   b("R", "run on the remote engine", "R"),
 
 		PickPrev: b("↑", "previous", "up"),
 		PickNext: b("↓", "next", "down"),
@@ -143,7 +145,7 @@ func (k *KeyMap) sections() []helpSection {
 	return []helpSection{
 		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit}},
 		{"Table", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Enter, k.Back, k.Follow}},
-		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.ZoomIn, k.ZoomOut, k.Presets, k.Export, k.Copy}},
+		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.ZoomIn, k.ZoomOut, k.Remote, k.Presets, k.Export, k.Copy}},
 		{"Filter", []key.Binding{k.Filter, k.Apply, k.Cancel, k.HistPrev, k.HistNext}},
 		{"Pickers", []key.Binding{k.PickPrev, k.PickNext, k.Pick, k.Cancel}},
 		{"Filter editing", []key.Binding{k.InputLeft, k.InputRight, k.InputWordLeft, k.InputWordRight, k.InputStart,
@@ -155,7 +157,7 @@ func (k *KeyMap) sections() []helpSection {
 // root enables those the active view lists in its FullHelp.
 func (k *KeyMap) viewKeys() []*key.Binding {
 	return []*key.Binding{&k.Enter, &k.Follow, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
-		&k.GroupKey, &k.Metric, &k.ZoomIn, &k.ZoomOut, &k.Export}
+		&k.GroupKey, &k.Metric, &k.ZoomIn, &k.ZoomOut, &k.Remote, &k.Export}
 }
 
 // KeyTable renders every binding of the default key map as a Markdown

@@ -141,7 +141,10 @@ func (m *rootModel) syncKeys() {
 	for _, b := range k.viewKeys() {
 		b.SetEnabled(listed(lists, b.Help()))
 	}
-	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows)
+	if m.cfg.Remote == nil {
+		k.Remote.SetEnabled(false)
+	}
+	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows || m.remote.running())
 }
 
 // listed reports whether a binding with help h is in any of the lists.

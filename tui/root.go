@@ -61,6 +61,9 @@ type rootModel struct {
 	note   string          // a recoverable error, shown in place of the key hints
 	failed map[string]bool // sources already reported as failed
 	err    error           // why the program ended, for Run
+
+	remote    *remoteJob // the remote question of R (remote.go); nil: none
+	remoteGen uint64
 }
 
 // newRootModel returns the root model for cfg. The initial filter is
@@ -174,7 +177,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case evalMsg:
 		cmd, current := m.q.result(msg)
-		if current {
+		if current && !m.showingRemoteRecords() {
 			m.env.sel, m.env.selSnap, m.env.pending = m.q.sel, m.q.selSnap, false
 			m.env.debugf("filter %q: %d of %d rows in %s", m.q.expr, msg.sel.Count, msg.snap.Rows(), msg.took)
 			return m, tea.Batch(cmd, m.refreshAnalysis())
@@ -182,6 +185,8 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case ownedMsg:
 		return m, m.views[msg.owner()].Update(msg)
+	case remoteMsg:
+		return m, m.remoteUpdate(msg)
 	case exportMsg:
 		m.exported(msg)
 		return m, nil
@@ -226,6 +231,9 @@ func (m *rootModel) key(msg tea.KeyMsg) (cmd tea.Cmd, done bool) {
 
 // apply makes a filter the applied one.
 func (m *rootModel) apply(a applyFilter) tea.Cmd {
+	if m.remote != nil {
+		m.remote.records = 0 // a filter applied: the live data again
+	}
 	m.env.expr, m.env.flt = a.expr, a.flt
 	cmd := m.q.set(a.expr, a.flt, a.snap, a.sel)
 	m.env.pending = m.q.pending() || m.q.running
@@ -297,6 +305,8 @@ func (m *rootModel) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.switchTo(tabs[(m.tabIndex()+1)%len(tabs)].id), true
 	case key.Matches(msg, k.PrevView):
 		return m.switchTo(tabs[(m.tabIndex()+len(tabs)-1)%len(tabs)].id), true
+	case key.Matches(msg, k.Back) && m.remote.running():
+		return m.cancelRemote(), true // stop the remote query first
 	case key.Matches(msg, k.Back) && len(m.stack) > 0:
 		m.pop() // leave detail or help
 	case key.Matches(msg, k.Back) && len(m.drills) > 0:

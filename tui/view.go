@@ -133,6 +133,8 @@ type request struct {
 	cursor  int           // reqPick: the item the cursor starts on
 
 	drill drillRequest // reqDrill
+
+	remote remoteAsk // reqRemote
 }
 
 // ownedMsg is a data message that belongs to one view (a result of its

@@ -17,6 +17,7 @@ import (
 	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/source"
+	"github.com/flowlens/flowlens/tui"
 )
 
 // engineFlags choose and configure the remote engine that answers a
@@ -510,3 +511,44 @@ format and field order; flags override what is found.
   --no-list             do not list the bucket
   --profile, --region, --endpoint-url   AWS
 `
+
+// tuiRemote answers the explorer's R with the engine of --engine.
+type tuiRemote struct {
+	e     *engineFlags
+	specs []string // Insights: the cloudwatch:// sources explored
+	opts  source.Options
+}
+
+// forTUI returns the explorer's remote engine (nil without --engine).
+func (e *engineFlags) forTUI(specs []string, opts source.Options) (tui.Remote, error) {
+	if err := e.check(); err != nil || !e.remote() {
+		return nil, err
+	}
+	if _, err := e.scanLimit(); err != nil {
+		return nil, err
+	}
+	r := &tuiRemote{e: e, opts: opts}
+	if e.name == "insights" {
+		for _, s := range specs {
+			if strings.HasPrefix(s, "cloudwatch://") || strings.HasPrefix(s, "cw://") {
+				r.specs = append(r.specs, s)
+			}
+		}
+		if len(r.specs) == 0 {
+			return nil, usagef("--engine insights in the explorer needs cloudwatch://LOG_GROUP sources")
+		}
+	}
+	return r, nil
+}
+
+// Engine names the engine.
+func (r *tuiRemote) Engine() string { return r.e.name }
+
+// Prepare renders the explorer's question for the engine.
+func (r *tuiRemote) Prepare(ctx context.Context, q tui.RemoteQuestion) (*tui.RemoteRun, error) {
+	rq, err := prepareRemote(ctx, r.e, r.specs, r.opts, q.Filter, q.Group, q.Series, q.Limit, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &tui.RemoteRun{Plan: rq.plan, Scope: rq.scope, Notes: rq.notes, Run: rq.run}, nil
+}

@@ -75,6 +75,10 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if nm.en != nil {
 		feed = namedFeed{Mux: mux, en: nm.en}
 	}
+	remote, err := c.engine.forTUI(specs, opts) // engine.go: R
+	if err != nil {
+		return err
+	}
 	err = tui.Run(ctx, tui.Config{
 		Index:  ix,
 		Feed:   feed,
@@ -85,6 +89,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		Follow: true,
 		Title:  strings.Join(specs, " "),
 		Logf:   logf,
+		Remote: remote,
 	})
 	if err != nil {
 		return fmt.Errorf("tui: %w", err)
