@@ -63,8 +63,8 @@ type remoteAsk struct {
 	q       RemoteQuestion
 	applied *filter.Filter // the applied filter when it was asked
 	label   string         // what is asked, for the confirmation and the marks
-	win   chartWindow  // Chart: the window of the series
-	drill drillRequest // records: the group whose records are fetched
+	win     chartWindow    // Chart: the window of the series
+	drill   drillRequest   // records: the group whose records are fetched
 }
 
 // remoteMsg is a message of the remote job: the root's own.
