@@ -138,11 +138,30 @@ func buildDemoConfig() *vpc.Config {
 		{Number: vpc.CatchAll, Egress: true, Protocol: vpc.AllProtocols, CIDR: all4, ICMPType: -1, ICMPCode: -1},
 		{Number: vpc.CatchAll, Egress: true, Protocol: vpc.AllProtocols, CIDR: all6, ICMPType: -1, ICMPCode: -1},
 	}
+	// A fault that drops replies (demoFaults: faultACLReply) is a custom
+	// ACL on the server's subnet: the open rules, after a rule 90 that
+	// denies tcp to the client's ephemeral ports on the way out.
+	own := map[string]*vpc.NetworkACL{}
+	for _, f := range demoFaults {
+		if f.kind != faultACLReply {
+			continue
+		}
+		client, server := demoByName(f.client), demoByName(f.server)
+		acl := own[server.subnet.id]
+		if acl == nil {
+			acl = &vpc.NetworkACL{ID: "acl-" + demoHex("acl/"+server.subnet.id, 17), VPCID: server.vpc.id,
+				Subnets: []string{server.subnet.id}, Entries: append([]vpc.ACLEntry(nil), open...)}
+			own[server.subnet.id] = acl
+			p.ACLs = append(p.ACLs, acl)
+		}
+		acl.Entries = append(acl.Entries, vpc.ACLEntry{Number: 90 - len(acl.Entries) + len(open), Egress: true, Protocol: 6,
+			CIDR: pfx(client.addr + "/32"), FromPort: 1024, ToPort: 65535, ICMPType: -1, ICMPCode: -1})
+	}
 	for _, v := range demoVPCs {
 		acl := &vpc.NetworkACL{ID: "acl-" + demoHex("acl/"+v.name, 17), VPCID: v.id, Default: true, Entries: open}
 		seen := map[string]bool{}
 		for _, e := range demoENIs {
-			if e.vpc == v && !seen[e.subnet.id] {
+			if e.vpc == v && !seen[e.subnet.id] && own[e.subnet.id] == nil {
 				seen[e.subnet.id] = true
 				acl.Subnets = append(acl.Subnets, e.subnet.id)
 			}

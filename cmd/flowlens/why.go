@@ -86,6 +86,10 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	nm, err := q.naming(specs, opts)
+	if err != nil {
+		return err
+	}
 	logf, closeLog, err := openDebugLog(q.debugLog)
 	if err != nil {
 		return err
@@ -127,6 +131,7 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if w.Partial != "" {
 		fmt.Fprintf(stderr, "flowlens: %s\n", w.Partial)
 	}
+	addRules(baseContext(), nm, w, stderr)
 	if out == "json" {
 		b, err := json.MarshalIndent(w, "", "  ")
 		if err != nil {

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/flowlens/flowlens/model/detect"
+	"github.com/flowlens/flowlens/model/vpc"
+)
+
+// TestWhyRulesDemo: on the demo, why names the rule behind each
+// misconfiguration incident, without AWS, and agrees with the records.
+func TestWhyRulesDemo(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		verdict  string
+		blocking string // "side direction component rule effect" of a result that must be there
+		text     string
+	}{
+		{[]string{"10.0.21.14", "10.0.30.10", "--port", "5432"}, "blocked-at-destination-inbound",
+			"destination inbound sg-db  no-match", "The configuration agrees: no inbound rule in sg-db (db) allows tcp/5432 from 10.0.21.14."},
+		{[]string{"10.0.20.12", "10.0.31.20", "--port", "6379"}, "reply-blocked-at-destination",
+			"destination outbound acl-", "The configuration agrees: outbound ACL acl-"},
+		{[]string{"10.0.10.12", "10.0.30.20", "--port", "6379"}, "blocked-at-destination-inbound",
+			"destination inbound sg-cache  no-match", "no inbound rule in sg-cache (cache) allows tcp/6379 from 10.0.10.12"},
+	} {
+		args := append([]string{"why"}, tc.args...)
+		args = append(args, "--output", "json", "--seed", "1", "demo")
+		out, errOut, code := runCmd(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, errOut)
+		}
+		var w struct {
+			Verdict     string
+			Explanation string
+			Rules       []map[string]string
+		}
+		if err := json.Unmarshal([]byte(out), &w); err != nil {
+			t.Fatalf("%v: %v\n%s", tc.args, err, out)
+		}
+		if w.Verdict != tc.verdict || !strings.Contains(w.Explanation, tc.text) {
+			t.Errorf("%v: %s / %s", tc.args, w.Verdict, w.Explanation)
+		}
+		found := false
+		for _, r := range w.Rules {
+			if strings.HasPrefix(strings.Join([]string{r["side"], r["direction"], r["component"], r["rule"], r["effect"]}, " "), tc.blocking) {
+				found = true
+			}
+		}
+		if !found || len(w.Rules) < 4 {
+			t.Errorf("%v: no %q in %v", tc.args, tc.blocking, w.Rules)
+		}
+	}
+	// Without a port there is nothing to evaluate: no rules.
+	out, _, _ := runCmd(t, "", "why", "10.0.21.14", "10.0.30.10", "--output", "json", "demo")
+	if strings.Contains(out, `"rules"`) {
+		t.Errorf("rules without a port: %s", out)
+	}
+}
+
+// TestRulesVerdict: agreement, disagreement and what the records cannot
+// show, in words.
+func TestRulesVerdict(t *testing.T) {
+	blocked := vpc.Evaluation{Verdict: vpc.VerdictDestinationInbound, Complete: true, Blocking: 0,
+		Rules: []vpc.RuleResult{{Text: "no inbound rule in sg-db (db) allows tcp/5432 from 10.0.21.14"}}}
+	if s := rulesVerdict(detect.VerdictBlockedDstInbound, blocked); !strings.HasPrefix(s, "The configuration agrees: no inbound rule in sg-db") {
+		t.Error(s)
+	}
+	if s := rulesVerdict(detect.VerdictAllowed, blocked); !strings.Contains(s, "The rules and the records disagree") ||
+		!strings.Contains(s, "may have changed since these records, or the traffic went another way") {
+		t.Error(s)
+	}
+	if s := rulesVerdict(detect.VerdictNoRecords, blocked); !strings.HasPrefix(s, "The configuration says blocked-at-destination-inbound") {
+		t.Error(s)
+	}
+	open := vpc.Evaluation{Verdict: vpc.VerdictAllowed, Blocking: -1, Notes: []string{"sg-x of eni-1 was not described"}}
+	if s := rulesVerdict(detect.VerdictAllowed, open); !strings.Contains(s, "every rule on the path allows it") ||
+		!strings.Contains(s, "Not all of the configuration is known: sg-x of eni-1 was not described") {
+		t.Error(s)
+	}
+}
