@@ -314,11 +314,10 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 		snap := ix.Publish()
 		err = printRecords(w, out, snap, model.SelectAll(snap), 0, 0, true, nil)
 		reportBad(stderr, snap)
-		if len(res.Rows) >= limit {
+		if len(res.Rows) >= limit && q.limit == 0 {
+			// a cut the user did not ask for
 			fmt.Fprintf(stderr, "flowlens: %s: showing the first %d matching records (by start); --limit N for another number\n", name, limit)
-			if q.limit == 0 {
-				cut = fmt.Sprintf("the answer was cut at %d records", limit)
-			}
+			cut = fmt.Sprintf("the answer was cut at %d records", limit)
 		}
 		if err != nil {
 			return err
