@@ -102,6 +102,14 @@ func (e *env) compile(expr string) (*filter.Filter, error) {
 	return filter.CompileOptions(expr, filter.Options{Now: e.now(), Names: e.names.Load()})
 }
 
+// nameConfig returns the names of the moment (nil: none).
+func (e *env) nameConfig() *vpc.Config {
+	if e.labels == nil {
+		return nil
+	}
+	return e.labels.Config
+}
+
 // syncNames rebuilds the namer when the names changed, and reports
 // whether they did (the root then rebinds a filter that uses names).
 func (e *env) syncNames() bool {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/vpc"
 	"github.com/flowlens/flowlens/source"
 )
 
@@ -369,7 +370,7 @@ func (v *groupsView) cursorRow() (model.GroupRow, bool) {
 func (v *groupsView) rowLabel(row model.GroupRow) string {
 	parts := make([]string, len(row.Key))
 	for i, k := range v.res.Query.Keys {
-		parts[i] = k.Name + " " + keyText(k, row.Key[i])
+		parts[i] = k.Name + " " + keyText(k, row.Key[i], nil)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -379,9 +380,23 @@ func (v *groupsView) rowsHeight() int { return max(1, v.h-2) }
 
 // keyText renders one key value for people: ports with their service,
 // protocols by name, times as clock times; text from logs is sanitized.
-func keyText(k model.GroupKey, kv model.KeyValue) string {
+func keyText(k model.GroupKey, kv model.KeyValue, names *vpc.Config) string {
 	if kv.Absent {
 		return "- (absent)"
+	}
+	if k.Label == nil && names != nil {
+		// An address or interface with a name: "10.0.21.14 app-8", as a
+		// port shows its service.
+		var n string
+		switch {
+		case k.Field.Kind() == model.KindAddr && kv.Addr.IsValid() && kv.Addr.IsSingleIP():
+			n = names.NameOfAddr(kv.Addr.Addr())
+		case k.Field == model.FieldInterfaceID:
+			n = names.NameOfInterface(kv.Text)
+		}
+		if n != "" {
+			return model.Sanitize(kv.Text + " " + n)
+		}
 	}
 	switch {
 	case k.Bucket > 0:
@@ -403,9 +418,9 @@ func keyText(k model.GroupKey, kv model.KeyValue) string {
 }
 
 // rowKeyText renders a group's keys: a pair of addresses as "a → b".
-func rowKeyText(keys []model.GroupKey, row model.GroupRow) string {
+func rowKeyText(keys []model.GroupKey, row model.GroupRow, names *vpc.Config) string {
 	if len(keys) == 1 {
-		return keyText(keys[0], row.Key[0])
+		return keyText(keys[0], row.Key[0], names)
 	}
 	sep := " · "
 	if len(keys) == 2 && keys[0].Field.Kind() == model.KindAddr && keys[1].Field.Kind() == model.KindAddr {
@@ -413,7 +428,7 @@ func rowKeyText(keys []model.GroupKey, row model.GroupRow) string {
 	}
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = keyText(k, row.Key[i])
+		parts[i] = keyText(k, row.Key[i], names)
 	}
 	return strings.Join(parts, sep)
 }
@@ -495,7 +510,8 @@ func layoutGroups(w int, keyWidth int, secondary bool) groupLayout {
 
 // groupLine renders one group: gutter, key, value, share, bar, flows;
 // plain text of exactly w cells, with the bar's cell range for styling.
-func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor bool) (line string, barFrom, barTo int) {
+// names (nil: none) adds the names of address and interface keys.
+func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor bool, names *vpc.Config) (line string, barFrom, barTo int) {
 	q := res.Query
 	var b []byte
 	if cursor {
@@ -503,7 +519,7 @@ func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor
 	} else {
 		b = append(b, ' ')
 	}
-	kt := rowKeyText(q.Keys, row)
+	kt := rowKeyText(q.Keys, row, names)
 	b = appendPad(b, truncateMiddle(kt, l.key), l.key, false)
 	b = append(b, ' ')
 	b = appendPad(b, metricText(q.Metrics[0], row.Vals[0]), l.val, true)
@@ -542,7 +558,7 @@ func (v *groupsView) View() string {
 	top := min(max(0, v.st.cursor-rh/2), max(0, len(res.Rows)-rh))
 	kw := 0
 	for i := top; i < len(res.Rows) && i < top+rh; i++ {
-		kw = max(kw, width(rowKeyText(q.Keys, res.Rows[i])))
+		kw = max(kw, width(rowKeyText(q.Keys, res.Rows[i], v.env.nameConfig())))
 	}
 	l := layoutGroups(v.w, kw, secondary)
 	hdr := []byte{' '}
@@ -567,7 +583,7 @@ func (v *groupsView) View() string {
 			break
 		}
 		cur := i == v.st.cursor
-		line, bf, bt := groupLine(res, res.Rows[i], l, cur)
+		line, bf, bt := groupLine(res, res.Rows[i], l, cur, v.env.nameConfig())
 		line = fitLine(line, v.w)
 		switch {
 		case cur:

@@ -72,7 +72,7 @@ func TestKeyText(t *testing.T) {
 		{"srcaddr", model.KeyValue{Absent: true, Text: "-"}, "- (absent)"},
 		{"interface-id", model.KeyValue{Text: "eni-\x1b[31m"}, `eni-\x1b[31m`},
 	} {
-		if got := keyText(key(c.key), c.kv); got != c.want {
+		if got := keyText(key(c.key), c.kv, nil); got != c.want {
 			t.Errorf("%s %+v: %q, want %q", c.key, c.kv, got, c.want)
 		}
 	}
@@ -92,7 +92,7 @@ func TestGroupLineFits(t *testing.T) {
 		for _, secondary := range []bool{true, false} {
 			l := layoutGroups(w, 80, secondary)
 			for i, row := range res.Rows {
-				line, bf, bt := groupLine(res, row, l, i == 0)
+				line, bf, bt := groupLine(res, row, l, i == 0, nil)
 				if n := ansi.StringWidth(line); n != w {
 					t.Errorf("w=%d secondary=%v row %d: %d cells: %q", w, secondary, i, n, line)
 				}

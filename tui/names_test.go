@@ -99,3 +99,23 @@ func TestGroupsAndExportNames(t *testing.T) {
 		t.Errorf("csv header: %s", first)
 	}
 }
+
+func TestGroupKeyNames(t *testing.T) {
+	names := testNames()
+	k := model.GroupKey{Field: model.FieldSrcAddr, Name: "srcaddr"}
+	kv := model.KeyValue{Text: "10.0.1.5", Addr: netip.MustParsePrefix("10.0.1.5/32")}
+	if got := keyText(k, kv, names); got != "10.0.1.5 web-1" {
+		t.Errorf("named address key: %q", got)
+	}
+	if got := keyText(k, kv, nil); got != "10.0.1.5" {
+		t.Errorf("without names: %q", got)
+	}
+	ik := model.GroupKey{Field: model.FieldInterfaceID, Name: "interface-id"}
+	if got := keyText(ik, model.KeyValue{Text: "eni-0a1b2c3d4e5f67890"}, names); got != "eni-0a1b2c3d4e5f67890 web-1" {
+		t.Errorf("named interface key: %q", got)
+	}
+	pk := model.GroupKey{Field: model.FieldSrcAddr, Prefix: 24, Name: "srcaddr/24"}
+	if got := keyText(pk, model.KeyValue{Text: "10.0.1.0/24", Addr: netip.MustParsePrefix("10.0.1.0/24")}, names); got != "10.0.1.0/24" {
+		t.Errorf("a prefix has no name: %q", got)
+	}
+}
