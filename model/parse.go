@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -271,10 +272,14 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 		switch op.kind {
 		case opUint:
 			var v uint64
-			// eight digits at a time while they last, then one at a time
+			// up to eight digits at a time while eight bytes are left,
+			// then one at a time
 			for i+8 <= n {
 				chunk := binary.LittleEndian.Uint64(line[i:])
-				if !eightDigits(chunk) {
+				k := digitRun(chunk)
+				if k < 8 {
+					v = v*pow10[k] + parseEight(padDigits(chunk, k))
+					i += k
 					break
 				}
 				v = v*100000000 + parseEight(chunk)
@@ -379,6 +384,22 @@ func eightDigits(v uint64) bool {
 	return (v&0xF0F0F0F0F0F0F0F0)|(((v+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
 }
 
+// digitRun returns how many of the eight bytes of a little-endian load,
+// from the first, are ASCII digits before the first other byte (8: all).
+func digitRun(v uint64) int {
+	x := v - 0x3030303030303030 // a digit becomes 0..9; a borrow only taints bytes after a non-digit
+	nd := ((x + 0x7676767676767676) | x) & 0x8080808080808080
+	return bits.TrailingZeros64(nd) >> 3
+}
+
+// padDigits keeps the first k (< 8) digits of a little-endian load and
+// puts '0's before them, so that parseEight reads their value.
+func padDigits(v uint64, k int) uint64 {
+	return v<<(64-8*k) | 0x3030303030303030>>(8*k)
+}
+
+var pow10 = [9]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
+
 // parseEight converts eight ASCII digits (little-endian load, first digit
 // in the low byte) to their value with three multiplications.
 func parseEight(v uint64) uint64 {
@@ -393,6 +414,19 @@ func parseEight(v uint64) uint64 {
 // skipToken returns the end of the token starting at i, or ReasonControl
 // if it holds a control byte.
 func skipToken(line []byte, i int) (int, Reason) {
+	// eight bytes at a time: stop at the first that is a space or less,
+	// or DEL; the byte loop below tells which
+	for i+8 <= len(line) {
+		x := binary.LittleEndian.Uint64(line[i:])
+		m := (x - 0x2121212121212121) & ^x // high bit: a byte below '!' (the first one found is exact)
+		y := x ^ 0x7f7f7f7f7f7f7f7f
+		m |= (y - 0x0101010101010101) & ^y // high bit: a DEL byte
+		if m &= 0x8080808080808080; m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		i += 8
+	}
 	for i < len(line) {
 		c := line[i]
 		if c <= ' ' {

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -458,6 +460,49 @@ func TestSynth(t *testing.T) {
 		l, data = CutLine(data)
 		if k, r := p.Parse(l, &rec); k != LineRecord {
 			t.Fatalf("%q: %v", l, r)
+		}
+	}
+}
+
+// TestSWARScans checks the eight-bytes-at-a-time digit run and token end
+// against byte-by-byte loops on random bytes biased towards the edges
+// (digits, '/', ':', space, tab, control bytes, DEL, UTF-8).
+func TestSWARScans(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	alphabet := []byte("0123456789/: \t\x00\x1f\x7f\x80\xff!-a")
+	var buf [8]byte
+	for n := 0; n < 200000; n++ {
+		for i := range buf {
+			buf[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		v := binary.LittleEndian.Uint64(buf[:])
+		k := 0
+		for k < 8 && buf[k] >= '0' && buf[k] <= '9' {
+			k++
+		}
+		if got := digitRun(v); got != k {
+			t.Fatalf("digitRun(%q) = %d, want %d", buf, got, k)
+		}
+		if k < 8 {
+			want, _ := strconv.ParseUint("0"+string(buf[:k]), 10, 64)
+			if got := parseEight(padDigits(v, k)); got != want {
+				t.Fatalf("padDigits(%q, %d) reads %d, want %d", buf, k, got, want)
+			}
+		}
+		line := append(buf[:], buf[:]...)
+		end, reason := len(line), ReasonNone
+		for i, c := range line {
+			if c == ' ' || c == '\t' {
+				end = i
+				break
+			}
+			if c < ' ' || c == 0x7f {
+				end, reason = i, ReasonControl
+				break
+			}
+		}
+		if got, gr := skipToken(line, 0); got != end || gr != reason {
+			t.Fatalf("skipToken(%q) = %d %v, want %d %v", line, got, gr, end, reason)
 		}
 	}
 }
