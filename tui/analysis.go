@@ -132,7 +132,24 @@ func (m *rootModel) applyPreset(i int) tea.Cmd {
 		m.note = "preset " + p.Name + ": " + err.Error()
 		return nil
 	}
+	// Presets replace each other: a new one takes the place of the
+	// preset already on the path (and of whatever was drilled under it).
+	var replaced *drillLevel
+	for i, l := range m.drills {
+		if l.preset {
+			replaced = &l // a copy: pushLevel reuses the slot
+			m.drills = m.drills[:i]
+			break
+		}
+	}
 	m.pushLevel("preset: " + p.Name)
+	top := &m.drills[len(m.drills)-1]
+	if replaced != nil {
+		label := top.label
+		*top = *replaced
+		top.label = label
+	}
+	top.preset = true
 	m.bar.remember(f.String())
 	switch p.view {
 	case viewGroups:

@@ -272,6 +272,12 @@ func (v *chartView) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// working reports whether the view is computing its first answer to
+// the question asked.
+func (v *chartView) working() bool {
+	return v.stale || v.expr != v.env.expr || v.data == nil
+}
+
 // exportJob writes the series on screen, every bucket of its window.
 func (v *chartView) exportJob() (exportJob, bool) {
 	d := v.data
@@ -330,7 +336,7 @@ func (v *chartView) View() string {
 // ShortHelp lists the view's main keys.
 func (v *chartView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.Filter, k.Remote, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
+	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.Filter, k.Remote, k.Presets, k.Export, k.Copy}
 }
 
 // FullHelp lists every key of the view.

@@ -104,7 +104,7 @@ func (v *detailView) View() string {
 // ShortHelp lists the view's keys.
 func (v *detailView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Back, k.Up, k.Down, k.Help, k.Quit}
+	return []key.Binding{k.Back, k.Up, k.Down, k.Copy}
 }
 
 // FullHelp lists the view's keys.

@@ -76,6 +76,7 @@ type drillLevel struct {
 	prevSnap *model.Snapshot
 	from     viewID      // the view the step left
 	groups   groupsState // the Groups view's key, metric and cursor then
+	preset   bool        // the step is a preset: the next preset replaces it
 }
 
 // breadcrumb renders the drill-down path in one line of w cells: the

@@ -63,6 +63,12 @@ type Config struct {
 	// terminal: "tmux", "screen" or "" (none). Copy (y) wraps its OSC 52
 	// sequence for it. Run sets it from $TMUX and $STY when empty.
 	Multiplexer string
+	// Refresh is the shortest time between two redraws caused by data
+	// (new records, status polls, live refreshes): keys and the answers
+	// to them are drawn at once. 0: DefaultRefresh, or SSHRefresh when
+	// SSH_CONNECTION is set. Following at the default keeps a 160x48
+	// screen under 8 KB/s while showing the newest records within it.
+	Refresh time.Duration
 	// AthenaTable names the table of copied Athena queries (default
 	// vpc_flow_logs).
 	AthenaTable string

@@ -83,10 +83,10 @@ func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Home):
 			v.move(-1 << 40)
 		case key.Matches(msg, k.End):
-			v.move(1 << 40)
+			v.setFollow(true) // as less +F: the end is where new records arrive
 		case key.Matches(msg, k.Follow):
 			v.setFollow(!v.env.follow)
-		case key.Matches(msg, k.Enter):
+		case key.Matches(msg, k.Open):
 			if row, ok := v.cursorRow(); ok {
 				v.pin(row)
 				v.ask(request{kind: reqOpen, row: row})
@@ -303,11 +303,11 @@ func (v *flowsView) emptyText() string {
 // ShortHelp lists the view's main keys.
 func (v *flowsView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Filter, k.Enter, k.Follow, k.Up, k.Down, k.Sources, k.Help, k.Quit}
+	return []key.Binding{k.Filter, k.Open, k.Follow, k.Presets, k.Groups, k.Find, k.Sort, k.Conv, k.Export, k.Copy, k.Sources}
 }
 
 // FullHelp lists every key of the view.
 func (v *flowsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Enter, k.Follow, k.Filter, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Follow, k.Filter, k.Export}}
 }

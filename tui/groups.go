@@ -281,14 +281,14 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			} else {
 				v.ask(request{kind: reqRemote, remote: a})
 			}
-		case key.Matches(msg, k.Enter) && v.remote != "":
+		case key.Matches(msg, k.Drill) && v.remote != "":
 			// a remote group: fetch its records from the engine
 			if row, ok := v.cursorRow(); ok {
 				if a, err := v.recordsAsk(row); err == nil {
 					v.ask(request{kind: reqRemote, remote: a})
 				}
 			}
-		case key.Matches(msg, k.Enter):
+		case key.Matches(msg, k.Drill):
 			if row, ok := v.cursorRow(); ok {
 				clause, err := drillNode(v.res.Query.Keys, row)
 				v.ask(request{kind: reqDrill, drill: drillRequest{label: v.rowLabel(row), clause: clause, err: err}})
@@ -341,6 +341,13 @@ func (v *groupsView) copyItems() []copyItem {
 		}
 	}
 	return append(items, copyItem{"group as JSON", "the group's keys and metrics", string(model.AppendGroupJSON(nil, q, r))})
+}
+
+// working reports whether the view is computing its first answer to the
+// question asked (a live refresh of the same question is not work the
+// user waits for).
+func (v *groupsView) working() bool {
+	return v.stale || v.expr != v.env.expr || v.res == nil && v.err == nil
 }
 
 // groups returns the number of rows the result holds.
@@ -641,11 +648,11 @@ func fillLines(out []string, w, h int) string {
 // ShortHelp lists the view's main keys.
 func (v *groupsView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.GroupKey, k.Metric, k.Enter, k.Back, k.Filter, k.Remote, k.Presets, k.Export, k.Copy, k.Help, k.Quit}
+	return []key.Binding{k.GroupKey, k.Metric, k.Drill, k.Back, k.Filter, k.Remote, k.Presets, k.Sort, k.Find, k.Export, k.Copy}
 }
 
 // FullHelp lists every key of the view.
 func (v *groupsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Enter, k.Back, k.Remote, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Drill, k.Back, k.Remote, k.Export}}
 }

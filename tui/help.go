@@ -7,13 +7,33 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// helpView is the full key reference, generated from the key map: one
-// section per topic, laid out in as many columns as the width allows.
-// It lists only the bindings that are enabled: those that act in the view
-// it was opened over (see rootModel.syncKeys), and the inputs' keys.
+// helpView is the full key reference, generated from the key map: first
+// the keys of the view it was opened over, under that view's name and a
+// line on what it shows, then one section per topic, laid out in as many
+// columns as the width allows. It lists only the bindings that are
+// enabled: those that act in the view it was opened over (see
+// rootModel.syncKeys), and the inputs' keys.
 type helpView struct {
 	viewBase
 	offset int
+
+	over  string          // the name of the view help was opened over
+	about string          // what that view shows, in a line
+	keys  [][]key.Binding // that view's keys (its FullHelp)
+}
+
+// viewAbout says in a line what each view shows, for the help's head.
+var viewAbout = [numViews]string{
+	viewFlows:   "the records of the applied filter, newest at the bottom",
+	viewGroups:  "the filter's records grouped by a key, ranked by a metric",
+	viewChart:   "the filter's records over time, ACCEPT above REJECT",
+	viewSources: "every source: state, counters, lag, errors",
+	viewDetail:  "one record, every field decoded, and where it came from",
+}
+
+// context sets the view help is about: its name, what it shows, its keys.
+func (v *helpView) context(name, about string, keys [][]key.Binding) {
+	v.over, v.about, v.keys, v.offset = name, about, keys, 0
 }
 
 // newHelp returns the Help view.
@@ -22,20 +42,49 @@ func newHelp(e *env) *helpView { return &helpView{viewBase: viewBase{env: e}} }
 // Update scrolls, never past the end; the root handles back and ?.
 func (v *helpView) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyMsg); ok {
-		n := len(helpLines(v.env.theme, v.env.keys, v.w))
+		n := len(v.lines())
 		v.offset = scroll(v.env.keys, km, v.offset, v.h, max(0, n-v.h))
 	}
 	return nil
 }
 
-// helpLines renders the sections, each as a column of "key  action".
-func helpLines(t *Theme, k *KeyMap, w int) []string {
+// lines renders the head and the sections.
+func (v *helpView) lines() []string {
+	t := v.env.theme
+	var own []key.Binding
+	for _, row := range v.keys {
+		own = append(own, row...)
+	}
+	var head []string
+	if v.over != "" {
+		head = append(head, " "+t.Title.Render("Help: "+v.over)+t.Muted.Render(" · "+v.about), "")
+	}
+	return append(head, helpLines(t, v.env.keys, v.over, own, v.w)...)
+}
+
+// helpLines renders the sections, each as a column of "key  action": the
+// view's own keys first (titled with the view's name), then every topic,
+// leaving out what the first section listed.
+func helpLines(t *Theme, k *KeyMap, over string, own []key.Binding, w int) []string {
 	type block struct {
 		lines []string
 		width int
 	}
 	var blocks []block
-	for _, s := range k.sections() {
+	sections := k.sections()
+	if len(own) > 0 {
+		for i, s := range sections {
+			var rest []key.Binding
+			for _, b := range s.bindings {
+				if !contains(own, b) {
+					rest = append(rest, b)
+				}
+			}
+			sections[i].bindings = rest
+		}
+		sections = append([]helpSection{{"In " + over, own}}, sections...)
+	}
+	for _, s := range sections {
 		kw := 0
 		for _, b := range s.bindings {
 			if b.Enabled() {
@@ -87,13 +136,13 @@ func helpLines(t *Theme, k *KeyMap, w int) []string {
 
 // View renders exactly h lines of w cells.
 func (v *helpView) View() string {
-	return scrolledLines(helpLines(v.env.theme, v.env.keys, v.w), v.offset, v.w, v.h)
+	return scrolledLines(v.lines(), v.offset, v.w, v.h)
 }
 
 // ShortHelp lists the view's keys.
 func (v *helpView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Back, k.Up, k.Down, k.Quit}
+	return []key.Binding{k.Back, k.Up, k.Down}
 }
 
 // FullHelp lists the view's keys.

@@ -19,6 +19,7 @@ type KeyMap struct {
 	Help      key.Binding // show or hide the full help
 	Quit      key.Binding
 	ForceQuit key.Binding // quits even while the filter bar has focus
+	Suspend   key.Binding // stop the program (job control); fg resumes it
 	Flows     key.Binding
 	Groups    key.Binding
 	Chart     key.Binding
@@ -27,9 +28,18 @@ type KeyMap struct {
 	PrevView  key.Binding
 
 	// Views.
-	Enter  key.Binding // open the record's detail, or drill into a group
-	Back   key.Binding // leave detail or help, else pop one drill-down level
+	Open   key.Binding // open the record's detail (Flows)
+	Drill  key.Binding // narrow the filter to a group or a chart range
+	Back   key.Binding // leave detail or help, pop a drill-down level, clear the filter
 	Follow key.Binding
+	Conv   key.Binding // Flows: one row per conversation, or per record
+
+	// Tables: sort and find (beside filtering).
+	Sort     key.Binding // sort by the next column
+	Reverse  key.Binding // reverse the sort order
+	Find     key.Binding // type what to find
+	FindNext key.Binding // the next row that matches
+	FindPrev key.Binding // the previous row that matches
 
 	// Movement.
 	Up       key.Binding
@@ -48,6 +58,11 @@ type KeyMap struct {
 	ZoomIn   key.Binding // Chart: a shorter range, smaller buckets
 	ZoomOut  key.Binding // Chart: a longer range, larger buckets
 	Remote   key.Binding // Groups, Chart: run the question on the remote engine
+	Left     key.Binding // Chart: the cursor a bucket earlier
+	Right    key.Binding // Chart: the cursor a bucket later
+	PanLeft  key.Binding // Chart: half a range earlier
+	PanRight key.Binding // Chart: half a range later
+	Mark     key.Binding // Chart: start or end a time range selection
 
 	// Pickers (g, m, p, y) and the export prompt, while open.
 	PickPrev key.Binding
@@ -59,6 +74,7 @@ type KeyMap struct {
 	Cancel   key.Binding
 	HistPrev key.Binding
 	HistNext key.Binding
+	Save     key.Binding // save the typed filter under a name
 
 	// Editing the filter text.
 	InputLeft        key.Binding
@@ -84,6 +100,7 @@ func DefaultKeyMap() *KeyMap {
 		Help:      b("?", "help", "?"),
 		Quit:      b("q", "quit", "q"),
 		ForceQuit: b("ctrl+c", "quit now", "ctrl+c"),
+		Suspend:   b("ctrl+z", "suspend", "ctrl+z"),
 		Flows:     b("1", "flows", "1"),
 		Groups:    b("2", "groups", "2"),
 		Chart:     b("3", "chart", "3"),
@@ -91,16 +108,24 @@ func DefaultKeyMap() *KeyMap {
 		NextView:  b("tab", "next view", "tab"),
 		PrevView:  b("shift+tab", "previous view", "shift+tab"),
 
-		Enter:  b("enter", "detail / drill in", "enter"),
-		Back:   b("esc/bksp", "back", "esc", "backspace"),
-		Follow: b("f", "follow on/off", "f"),
+		Open:   b("enter", "detail", "enter"),
+		Drill:  b("enter", "drill in", "enter"),
+		Back:   b("esc", "back", "esc", "backspace"),
+		Follow: b("f", "follow", "f"),
+		Conv:   b("c", "conversations", "c"),
+
+		Sort:     b("s", "sort", "s"),
+		Reverse:  b("S", "reverse sort", "S"),
+		Find:     b("F", "find", "F"),
+		FindNext: b("n", "next match", "n"),
+		FindPrev: b("N", "previous match", "N"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
 		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
 		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", " "),
 		Home:     b("home", "first", "home", "ctrl+a"),
-		End:      b("end", "last", "end", "ctrl+e"),
+		End:      b("end", "last (follow)", "end", "ctrl+e", "G"),
 
 		GroupKey: b("g", "group key", "g"),
 		Metric:   b("m", "metric", "m"),
@@ -110,6 +135,11 @@ func DefaultKeyMap() *KeyMap {
 		ZoomIn:   b("+", "zoom in", "+", "="),
 		ZoomOut:  b("-", "zoom out", "-", "_"),
 		Remote:   b("R", "run on the remote engine", "R"),
+		Left:     b("←/h", "earlier", "left", "h"),
+		Right:    b("→/l", "later", "right", "l"),
+		PanLeft:  b("[", "pan earlier", "[", "shift+left"),
+		PanRight: b("]", "pan later", "]", "shift+right"),
+		Mark:     b("v", "select range", "v"),
 
 		PickPrev: b("↑", "previous", "up"),
 		PickNext: b("↓", "next", "down"),
@@ -119,6 +149,7 @@ func DefaultKeyMap() *KeyMap {
 		Cancel:   b("esc", "cancel", "esc"),
 		HistPrev: b("↑", "older filter", "up"),
 		HistNext: b("↓", "newer filter", "down"),
+		Save:     b("ctrl+s", "save as…", "ctrl+s"),
 
 		InputLeft:        b("←", "cursor left", "left", "ctrl+b"),
 		InputRight:       b("→", "cursor right", "right", "ctrl+f"),
@@ -143,8 +174,8 @@ type helpSection struct {
 // sections lists every binding by topic, for the help view and KeyTable.
 func (k *KeyMap) sections() []helpSection {
 	return []helpSection{
-		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit}},
-		{"Table", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Enter, k.Back, k.Follow}},
+		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit, k.Suspend}},
+		{"Table", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Open, k.Drill, k.Back, k.Follow}},
 		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.ZoomIn, k.ZoomOut, k.Remote, k.Presets, k.Export, k.Copy}},
 		{"Filter", []key.Binding{k.Filter, k.Apply, k.Cancel, k.HistPrev, k.HistNext}},
 		{"Pickers", []key.Binding{k.PickPrev, k.PickNext, k.Pick, k.Cancel}},
@@ -156,8 +187,9 @@ func (k *KeyMap) sections() []helpSection {
 // viewKeys returns the bindings whose action depends on the view: the
 // root enables those the active view lists in its FullHelp.
 func (k *KeyMap) viewKeys() []*key.Binding {
-	return []*key.Binding{&k.Enter, &k.Follow, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
-		&k.GroupKey, &k.Metric, &k.ZoomIn, &k.ZoomOut, &k.Remote, &k.Export}
+	return []*key.Binding{&k.Open, &k.Drill, &k.Follow, &k.Conv, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
+		&k.Sort, &k.Reverse, &k.Find, &k.FindNext, &k.FindPrev,
+		&k.GroupKey, &k.Metric, &k.ZoomIn, &k.ZoomOut, &k.Left, &k.Right, &k.PanLeft, &k.PanRight, &k.Mark, &k.Remote, &k.Export}
 }
 
 // KeyTable renders every binding of the default key map as a Markdown

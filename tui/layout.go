@@ -26,7 +26,6 @@ func (m *rootModel) layout() {
 	m.choose.SetSize(w, body)
 	m.status.SetSize(w, 1)
 	m.prompt.SetSize(w, 1)
-	m.hints.Width = w
 }
 
 // crumbHeight is the lines the drill-down breadcrumb takes: one while a
@@ -114,16 +113,14 @@ func (m *rootModel) hintLine() string {
 	if m.note != "" {
 		return fitLine(" "+m.env.theme.Error.Render(model.Sanitize(m.note)), m.w)
 	}
-	var keys []key.Binding
+	k := m.env.keys
 	switch {
 	case m.bar.Focused():
-		keys = m.bar.ShortHelp()
+		return hintLine(m.env.theme, m.bar.ShortHelp(), nil, m.w)
 	case m.choose.Focused():
-		keys = m.choose.ShortHelp()
-	default:
-		keys = m.views[m.active].ShortHelp()
+		return hintLine(m.env.theme, m.choose.ShortHelp(), nil, m.w)
 	}
-	return fitLine(" "+m.hints.ShortHelpView(keys), m.w)
+	return hintLine(m.env.theme, m.views[m.active].ShortHelp(), []key.Binding{k.Help, k.Quit}, m.w)
 }
 
 // syncKeys enables the bindings that act where the user is and disables
@@ -144,7 +141,7 @@ func (m *rootModel) syncKeys() {
 	if m.cfg.Remote == nil {
 		k.Remote.SetEnabled(false)
 	}
-	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows || m.remote.running())
+	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows || m.remote.running() || m.clearable())
 }
 
 // listed reports whether a binding with help h is in any of the lists.

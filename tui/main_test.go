@@ -75,7 +75,9 @@ func feedConfig(t testing.TB, clk *testClock, live bool, srcs ...source.Source) 
 			t.Fatal("the sources did not finish")
 		}
 	}
-	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo"}
+	// A short refresh: data frames are paced as in the program, without
+	// making every wait in the tests a second long.
+	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo", Refresh: 20 * time.Millisecond}
 }
 
 // runOnce is a Feed whose Run was already started by the test.
@@ -85,20 +87,34 @@ func (runOnce) Run(ctx context.Context) error { <-ctx.Done(); return nil }
 
 // screen wraps the root model in a test and keeps the last frame it
 // drew, so assertions look at what is on the screen now rather than at
-// everything the renderer ever wrote.
+// everything the renderer ever wrote. The program runs it paced, as Run
+// does, so a frame is drawn when the program would draw it.
 type screen struct {
 	*rootModel
 	last atomic.Pointer[string]
+
+	drawnRows atomic.Int64 // the applied filter's match count on the last frame
+	drawnAt   atomic.Int64 // when it was drawn (wall clock, Unix ns)
+	frames    atomic.Int64 // frames drawn
+	selRows   atomic.Int64 // the applied filter's match count after the last update
 }
 
 func (s *screen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := s.rootModel.Update(msg)
+	if sel := s.rootModel.env.sel; sel != nil {
+		s.selRows.Store(int64(sel.Count))
+	}
 	return s, cmd
 }
 
 func (s *screen) View() string {
 	v := s.rootModel.View()
 	s.last.Store(&v)
+	if sel := s.rootModel.env.sel; sel != nil {
+		s.drawnRows.Store(int64(sel.Count))
+	}
+	s.drawnAt.Store(time.Now().UnixNano())
+	s.frames.Add(1)
 	return v
 }
 
@@ -132,7 +148,7 @@ func startProgram(t *testing.T, cfg Config, w, h int) *prog {
 		t.Fatal(err)
 	}
 	s := &screen{rootModel: m}
-	tm := teatest.NewTestModel(t, s, teatest.WithInitialTermSize(w, h))
+	tm := teatest.NewTestModel(t, newPaced(s, m, refreshFor(cfg.Refresh, os.Getenv)), teatest.WithInitialTermSize(w, h))
 	t.Cleanup(func() { _ = tm.Quit() })
 	return &prog{TestModel: tm, s: s}
 }
@@ -217,8 +233,8 @@ func waitWritten(t *testing.T, p *prog, want ...string) {
 func finalView(t *testing.T, p *prog) (string, *rootModel) {
 	t.Helper()
 	p.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
-	fm := p.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*screen)
-	return fm.rootModel.View(), fm.rootModel
+	fm := p.FinalModel(t, teatest.WithFinalTimeout(20*time.Second)).(*paced)
+	return fm.root.View(), fm.root
 }
 
 // Keys as the terminal sends them.

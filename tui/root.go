@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -44,11 +43,11 @@ type rootModel struct {
 	groups  *groupsView
 	chart   *chartView
 	detail  *detailView
+	help    *helpView
 	bar     *filterBar
 	status  *statusBar
 	choose  *chooser
 	prompt  *prompt
-	hints   help.Model
 	pickFor viewID // the view the open picker answers (view purposes)
 
 	drills  []drillLevel     // the drill-down path, oldest first
@@ -56,11 +55,12 @@ type rootModel struct {
 	copies  []copyItem       // what the open copy picker offers
 	clip    clipboard        // an OSC 52 sequence on its way to the terminal
 
-	window filter.Node // Config's time window, added to every preset (nil: none)
-	q      query
-	note   string          // a recoverable error, shown in place of the key hints
-	failed map[string]bool // sources already reported as failed
-	err    error           // why the program ended, for Run
+	window   filter.Node // Config's time window, added to every preset (nil: none)
+	baseExpr string      // the window's filter alone: what esc at the top leaves
+	q        query
+	note     string          // a recoverable error, shown in place of the key hints
+	failed   map[string]bool // sources already reported as failed
+	err      error           // why the program ended, for Run
 
 	remote    *remoteJob // the remote question of R (remote.go); nil: none
 	remoteGen uint64
@@ -104,28 +104,27 @@ func newRootModel(cfg Config) (*rootModel, error) {
 		return nil, err
 	}
 	m := &rootModel{env: e, cfg: cfg, w: 80, h: 24, presets: presets, window: window}
-	m.flows, m.groups, m.chart, m.detail = newFlows(e), newGroups(e), newChart(e), newDetail(e)
+	m.flows, m.groups, m.chart, m.detail, m.help = newFlows(e), newGroups(e), newChart(e), newDetail(e), newHelp(e)
 	m.views = [numViews]view{
 		viewFlows:   m.flows,
 		viewGroups:  m.groups,
 		viewChart:   m.chart,
 		viewSources: newSources(e),
 		viewDetail:  m.detail,
-		viewHelp:    newHelp(e),
+		viewHelp:    m.help,
 	}
 	m.choose = newChooser(e)
 	m.prompt = newPrompt(e)
 	m.bar = newFilterBar(e)
 	m.status = newStatusBar(e)
-	m.hints = help.Model{ShortSeparator: "  ", FullSeparator: "    ", Ellipsis: "…", Styles: help.Styles{
-		Ellipsis: theme.Muted, ShortKey: theme.Key, ShortDesc: theme.Desc, ShortSeparator: theme.Muted,
-		FullKey: theme.Key, FullDesc: theme.Desc, FullSeparator: theme.Muted,
-	}}
 	e.expr, e.flt = expr, f
 	if e.expr != "" {
 		m.bar.history = append(m.bar.history, e.expr)
 	}
 	m.q.set(e.expr, f, nil, nil)
+	if base, err := m.baseFilter(); err == nil && window != nil {
+		m.baseExpr = base.String()
+	}
 	m.layout()
 	m.syncKeys()
 	return m, nil
@@ -243,6 +242,35 @@ func (m *rootModel) apply(a applyFilter) tea.Cmd {
 	return tea.Batch(cmd, m.refreshAnalysis())
 }
 
+// clearable reports whether esc at the top (Flows, no drill-down) has a
+// typed filter to clear: one narrower than the explorer's time window.
+func (m *rootModel) clearable() bool {
+	return len(m.drills) == 0 && m.env.expr != m.baseExpr
+}
+
+// baseFilter returns the filter of the explorer's time window alone
+// (everything when it has none): what clearing the typed filter leaves.
+func (m *rootModel) baseFilter() (*filter.Filter, error) {
+	f, err := m.env.compile("")
+	if err == nil && m.window != nil {
+		f, err = f.And(m.window)
+	}
+	return f, err
+}
+
+// clearFilter drops the typed filter, keeping the time window; the old
+// one stays in the history (/ then ↑ brings it back).
+func (m *rootModel) clearFilter() tea.Cmd {
+	f, err := m.baseFilter()
+	if err != nil {
+		m.note = "cannot clear the filter: " + err.Error()
+		return nil
+	}
+	m.bar.remember(m.env.expr)
+	m.status.flash("filter cleared (/ then ↑ brings it back)", false)
+	return m.apply(applyFilter{expr: m.baseExpr, flt: f})
+}
+
 // noteFailures shows a note when a source fails (the rest go on).
 func (m *rootModel) noteFailures(msg statusMsg) {
 	for _, st := range msg.statuses {
@@ -285,10 +313,13 @@ func (m *rootModel) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit, true
+	case key.Matches(msg, k.Suspend):
+		return tea.Suspend, true
 	case key.Matches(msg, k.Help):
 		if m.active == viewHelp {
 			m.pop()
 		} else {
+			m.help.context(m.viewName(m.active), viewAbout[m.active], m.views[m.active].FullHelp())
 			m.push(viewHelp)
 		}
 	case key.Matches(msg, k.Filter):
@@ -313,6 +344,8 @@ func (m *rootModel) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.popDrill(), true
 	case key.Matches(msg, k.Back) && m.active != viewFlows:
 		return m.switchTo(viewFlows), true
+	case key.Matches(msg, k.Back) && m.clearable():
+		return m.clearFilter(), true
 	default:
 		return nil, false
 	}
@@ -343,6 +376,19 @@ func (m *rootModel) pop() {
 		return
 	}
 	m.active = viewFlows
+}
+
+// viewName names a view for people: its tab's name, or what it is.
+func (m *rootModel) viewName(id viewID) string {
+	for _, t := range tabs {
+		if t.id == id {
+			return t.name
+		}
+	}
+	if id == viewDetail {
+		return "Detail"
+	}
+	return "Help"
 }
 
 // tabIndex returns the position of the current tab in tabs.

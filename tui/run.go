@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -15,10 +13,12 @@ import (
 	"github.com/muesli/termenv"
 )
 
-// Run runs the explorer on the terminal until the user quits, ctx ends,
-// or SIGTERM or SIGHUP arrives, and restores the terminal in every case,
-// a panic in any goroutine included. It starts cfg.Feed and stops it on
-// the way out. With NO_COLOR set the screen uses text attributes only.
+// Run runs the explorer on the terminal until the user quits or ctx
+// ends, and restores the terminal in every case, a panic in any goroutine
+// included. It catches no signals: the caller ends ctx on them
+// (cmd/flowlens does on SIGINT, SIGTERM and SIGHUP, and exits 128+n). It
+// starts cfg.Feed and stops it on the way out. With NO_COLOR set the
+// screen uses text attributes only.
 func Run(ctx context.Context, cfg Config) error {
 	if os.Getenv("NO_COLOR") != "" {
 		cfg.NoColor = true
@@ -31,7 +31,7 @@ func Run(ctx context.Context, cfg Config) error {
 		// reverse video, which NO_COLOR allows and the cursor row needs.
 		lipgloss.SetColorProfile(termenv.ANSI)
 	}
-	return run(ctx, cfg, tea.WithAltScreen())
+	return run(ctx, cfg, tea.WithAltScreen(), tea.WithoutSignalHandler())
 }
 
 // run is Run on any input and output (tests give buffers).
@@ -42,7 +42,7 @@ func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := tea.NewProgram(m, append(opts, tea.WithContext(ctx))...)
+	p := tea.NewProgram(newPaced(m, m, refreshFor(cfg.Refresh, os.Getenv)), append(opts, tea.WithContext(ctx))...)
 
 	fail := func(what string, r any) {
 		err := fmt.Errorf("panic in %s: %v", what, r)
@@ -60,24 +60,6 @@ func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 		feedDone <- cfg.Feed.Run(ctx)
 	}()
 
-	// Bubble Tea handles SIGINT and SIGTERM; a hang-up (SSH gone, tmux
-	// pane killed) must also restore the terminal on the way out.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				fail("signal handler", r)
-			}
-		}()
-		select {
-		case <-hup:
-			p.Quit()
-		case <-ctx.Done():
-		}
-	}()
-
 	final, runErr := p.Run()
 	cancel()
 	select {
@@ -88,8 +70,8 @@ func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
 	case <-time.After(2 * time.Second):
 		m.env.debugf("feed: still stopping after 2s; leaving it")
 	}
-	if fm, ok := final.(*rootModel); ok && fm.err != nil {
-		return fm.err
+	if fm, ok := final.(*paced); ok && fm.root.err != nil {
+		return fm.root.err
 	}
 	if errors.Is(runErr, tea.ErrProgramKilled) && !errors.Is(runErr, tea.ErrProgramPanic) {
 		return nil // ctx ended: a normal way out

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,12 +40,38 @@ func (panicFeed) Run(context.Context) error { panic("boom in ingest") }
 // runAsync runs the program on buffers and returns its result channel.
 func runAsync(t *testing.T, cfg Config) (<-chan error, *lockedBuffer) {
 	t.Helper()
+	return runAsyncCtx(t, context.Background(), cfg)
+}
+
+// runAsyncCtx is runAsync under ctx.
+func runAsyncCtx(t *testing.T, ctx context.Context, cfg Config) (<-chan error, *lockedBuffer) {
+	t.Helper()
 	out := &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(context.Background(), cfg, tea.WithInput(&bytes.Buffer{}), tea.WithOutput(out), tea.WithoutSignalHandler())
+		done <- run(ctx, cfg, tea.WithInput(&bytes.Buffer{}), tea.WithOutput(out), tea.WithoutSignalHandler())
 	}()
 	return done, out
+}
+
+// TestContextEndsTheProgram: the end of ctx (cmd/flowlens ends it on
+// SIGINT, SIGTERM and SIGHUP; see its TestExplorerSignals) ends the
+// program without an error.
+func TestContextEndsTheProgram(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := Config{Index: model.NewIndex(0), Feed: newIdleFeed(), Now: newTestClock().Now}
+	done, out := runAsyncCtx(t, ctx, cfg)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "flowlens") {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing drawn")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := wait(t, done); err != nil {
+		t.Fatalf("run after its context ended: %v", err)
+	}
 }
 
 func wait(t *testing.T, done <-chan error) error {
@@ -70,25 +94,6 @@ func TestPanicInFeedEndsTheProgram(t *testing.T) {
 	err := wait(t, done)
 	if err == nil || !strings.Contains(err.Error(), "panic in ingest: boom in ingest") {
 		t.Fatalf("run returned %v", err)
-	}
-}
-
-// TestHangupQuits: SIGHUP (SSH gone, tmux pane killed) quits cleanly.
-func TestHangupQuits(t *testing.T) {
-	cfg := Config{Index: model.NewIndex(0), Feed: newIdleFeed(), Now: newTestClock().Now}
-	done, out := runAsync(t, cfg)
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "flowlens") {
-		if time.Now().After(deadline) {
-			t.Fatal("nothing drawn")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	if err := wait(t, done); err != nil {
-		t.Fatalf("run after SIGHUP: %v", err)
 	}
 }
 

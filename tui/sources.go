@@ -236,7 +236,7 @@ func dropReasons(st source.Status) string {
 // ShortHelp lists the view's keys.
 func (v *sourcesView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Flows, k.Up, k.Down, k.Filter, k.Help, k.Quit}
+	return []key.Binding{k.Flows, k.Up, k.Down, k.Filter}
 }
 
 // FullHelp lists the view's keys.

@@ -105,8 +105,8 @@ func (v *statusBar) View() string {
 	}
 	add(0, model.HumanCount(rows)+" records")
 	switch {
-	case v.env.sel == nil:
-		add(0, "… match")
+	case v.env.sel == nil || v.env.pending:
+		add(0, "… match") // a new filter's first result is on its way
 	case v.env.expr == "":
 		add(0, "all match")
 	default:

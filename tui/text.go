@@ -101,12 +101,13 @@ func appendPad(dst []byte, s string, w int, right bool) []byte {
 	return dst
 }
 
-// fitLine cuts or pads a styled line to exactly w cells.
+// fitLine cuts or pads a styled line to exactly w cells; a line cut
+// ends with an ellipsis, so nothing looks whole that is not.
 func fitLine(s string, w int) string {
 	n := ansi.StringWidth(s)
 	switch {
 	case n > w:
-		return ansi.Truncate(s, w, "")
+		return ansi.Truncate(s, w, ellipsis)
 	case n < w:
 		return s + strings.Repeat(" ", w-n)
 	}

@@ -18,6 +18,7 @@ var synopses = map[string]string{
 	"query":    "flowlens query [flags] SOURCE...  (print records or groups, then exit, or --follow)",
 	"findings": "flowlens findings [flags] SOURCE...  (the detections: one JSON object per finding, most severe first; exit 3 when --fail-on is reached)",
 	"why":      "flowlens why A B [--port P] [flags] SOURCE...  (why can't A talk to B: a verdict from both directions, with evidence)",
+	"demo":     "flowlens demo [--rate N] [--seed N] [flags]  (the explorer over the built-in live generator of a demo estate)",
 }
 
 // helpText is the usage of a flag set: its synopsis, then every flag
@@ -52,6 +53,6 @@ func helpText(fs *flag.FlagSet) string {
 		b.WriteString(left + usage + def + "\n")
 	})
 	b.WriteString("\nExit status: 0 ok, 1 runtime failure (or --strict and an incomplete answer), 2 usage or filter error,\n" +
-		"130/143 interrupted by SIGINT/SIGTERM.\n")
+		"130/143 interrupted by SIGINT/SIGTERM (129: SIGHUP, the explorer).\n")
 	return b.String()
 }

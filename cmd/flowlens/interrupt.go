@@ -42,14 +42,18 @@ func (in *interrupt) watch(probe func() []source.Status) {
 	in.mu.Unlock()
 }
 
-// watchSignals returns a context that ends on the first SIGINT/SIGTERM
-// (or with parent), the interrupt that records it, and a stop function
-// that restores the default signal handling.
-func watchSignals(parent context.Context, hardExit func(code int)) (context.Context, *interrupt, func()) {
+// watchSignals returns a context that ends on the first of sigs (SIGINT
+// and SIGTERM when none are given; the explorer adds SIGHUP) or with
+// parent, the interrupt that records it, and a stop function that
+// restores the default signal handling.
+func watchSignals(parent context.Context, hardExit func(code int), sigs ...os.Signal) (context.Context, *interrupt, func()) {
 	ctx, cancel := context.WithCancel(parent)
 	in := &interrupt{}
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	if len(sigs) == 0 {
+		sigs = []os.Signal{os.Interrupt, syscall.SIGTERM}
+	}
+	signal.Notify(ch, sigs...)
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -97,7 +101,7 @@ func (in *interrupt) signal() (os.Signal, []source.Status) {
 }
 
 // signalStatus is the conventional exit status of a command ended by s:
-// 128 + its number (130 for SIGINT, 143 for SIGTERM).
+// 128 + its number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
 func signalStatus(s os.Signal) int {
 	if n, ok := s.(syscall.Signal); ok {
 		return 128 + int(n)
@@ -112,6 +116,8 @@ func signalName(s os.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
 	}
 	return s.String()
 }

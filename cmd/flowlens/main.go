@@ -34,7 +34,7 @@ func main() {
 
 // run dispatches a command line and returns the exit status: 0 ok, 1
 // runtime failure, 2 usage or filter syntax error, 3 findings --fail-on
-// reached, 130/143 interrupted.
+// reached, 130/143/129 interrupted.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	switch {
@@ -152,5 +152,5 @@ AWS time-outs (S3, CloudWatch Logs, EC2):
   A call that times out is tried twice; a refused local endpoint three times.
 
 'flowlens query --help' lists every flag. Exit status: 0 ok, 1 runtime failure,
-2 usage or filter error, 130/143 interrupted by SIGINT/SIGTERM.
+2 usage or filter error, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.
 `

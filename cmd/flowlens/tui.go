@@ -1,12 +1,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/flowlens/flowlens/model"
@@ -19,11 +20,20 @@ import (
 // SOURCE...`. The TUI follows its sources unless --no-follow is given.
 func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var c common
-	fs := flag.NewFlagSet("flowlens", flag.ContinueOnError)
+	name := "flowlens"
+	if len(args) > 0 && args[0] == "demo" {
+		name = "demo" // flowlens demo --help: the demo's own usage
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	c.register(fs)
+	var refresh time.Duration
+	fs.DurationVar(&refresh, "refresh", 0, "redraw what new data changes at most this often (default 1s, 2s when SSH_CONNECTION is set); keys always answer at once")
 	specs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	if refresh < 0 {
+		return usagef("--refresh must not be negative")
 	}
 	if len(specs) == 0 {
 		return usagef("no SOURCE given; try 'flowlens demo' or 'flowlens help'")
@@ -64,8 +74,11 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	// SIGINT, SIGTERM and SIGHUP (the SSH link or the tmux pane gone) end
+	// the explorer, which restores the terminal, and the exit status
+	// says which came (128 + its number).
+	ctx, intr, stop := watchSignals(baseContext(), os.Exit, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	if nm.en != nil {
 		// EC2 names arrive while the explorer runs; failures (an
 		// AccessDenied naming the IAM action) go to the debug log.
@@ -80,19 +93,23 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	err = tui.Run(ctx, tui.Config{
-		Index:  ix,
-		Feed:   feed,
-		Names:  nm.store,
-		Filter: c.filter,
-		Since:  opts.Since,
-		Until:  opts.Until,
-		Follow: true,
-		Title:  strings.Join(specs, " "),
-		Logf:   logf,
-		Remote: remote,
+		Index:   ix,
+		Feed:    feed,
+		Names:   nm.store,
+		Filter:  c.filter,
+		Since:   opts.Since,
+		Until:   opts.Until,
+		Follow:  true,
+		Title:   strings.Join(specs, " "),
+		Logf:    logf,
+		Remote:  remote,
+		Refresh: refresh,
 	})
 	if err != nil {
 		return fmt.Errorf("tui: %w", err)
+	}
+	if sig, _ := intr.signal(); sig != nil {
+		return &exitError{code: signalStatus(sig), msg: "interrupted by " + signalName(sig)}
 	}
 	return nil
 }
