@@ -303,7 +303,7 @@ func (v *flowsView) emptyText() string {
 // ShortHelp lists the view's main keys.
 func (v *flowsView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Filter, k.Open, k.Follow, k.Presets, k.Groups, k.Find, k.Sort, k.Conv, k.Export, k.Copy, k.Sources}
+	return []key.Binding{k.Filter, k.Open, k.Follow, k.Presets, k.Groups, k.Clear, k.Find, k.Sort, k.Conv, k.Export, k.Copy, k.Sources}
 }
 
 // FullHelp lists every key of the view.

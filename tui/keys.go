@@ -30,7 +30,8 @@ type KeyMap struct {
 	// Views.
 	Open   key.Binding // open the record's detail (Flows)
 	Drill  key.Binding // narrow the filter to a group or a chart range
-	Back   key.Binding // leave detail or help, pop a drill-down level, clear the filter
+	Back   key.Binding // leave detail or help, pop a drill-down level
+	Clear  key.Binding // esc at the top: clear the typed filter
 	Follow key.Binding
 	Conv   key.Binding // Flows: one row per conversation, or per record
 
@@ -111,6 +112,7 @@ func DefaultKeyMap() *KeyMap {
 		Open:   b("enter", "detail", "enter"),
 		Drill:  b("enter", "drill in", "enter"),
 		Back:   b("esc", "back", "esc", "backspace"),
+		Clear:  b("esc", "clear filter", "esc"),
 		Follow: b("f", "follow", "f"),
 		Conv:   b("c", "conversations", "c"),
 
@@ -177,7 +179,7 @@ func (k *KeyMap) sections() []helpSection {
 		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit, k.Suspend}},
 		{"Table", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Open, k.Drill, k.Back, k.Follow}},
 		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.ZoomIn, k.ZoomOut, k.Remote, k.Presets, k.Export, k.Copy}},
-		{"Filter", []key.Binding{k.Filter, k.Apply, k.Cancel, k.HistPrev, k.HistNext}},
+		{"Filter", []key.Binding{k.Filter, k.Clear, k.Apply, k.Cancel, k.HistPrev, k.HistNext}},
 		{"Pickers", []key.Binding{k.PickPrev, k.PickNext, k.Pick, k.Cancel}},
 		{"Filter editing", []key.Binding{k.InputLeft, k.InputRight, k.InputWordLeft, k.InputWordRight, k.InputStart,
 			k.InputEnd, k.InputDeleteBack, k.InputDelete, k.InputDeleteWord, k.InputDeleteStart, k.InputDeleteEnd}},

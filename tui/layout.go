@@ -141,7 +141,8 @@ func (m *rootModel) syncKeys() {
 	if m.cfg.Remote == nil {
 		k.Remote.SetEnabled(false)
 	}
-	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows || m.remote.running() || m.clearable())
+	k.Back.SetEnabled(len(m.stack) > 0 || len(m.drills) > 0 || m.active != viewFlows || m.remote.running())
+	k.Clear.SetEnabled(m.clearable())
 }
 
 // listed reports whether a binding with help h is in any of the lists.

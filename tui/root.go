@@ -242,10 +242,11 @@ func (m *rootModel) apply(a applyFilter) tea.Cmd {
 	return tea.Batch(cmd, m.refreshAnalysis())
 }
 
-// clearable reports whether esc at the top (Flows, no drill-down) has a
-// typed filter to clear: one narrower than the explorer's time window.
+// clearable reports whether esc at the top (Flows, nothing to go back
+// to) has a typed filter to clear: one narrower than the explorer's time
+// window.
 func (m *rootModel) clearable() bool {
-	return len(m.drills) == 0 && m.env.expr != m.baseExpr
+	return m.active == viewFlows && len(m.stack) == 0 && len(m.drills) == 0 && m.env.expr != m.baseExpr
 }
 
 // baseFilter returns the filter of the explorer's time window alone
@@ -344,7 +345,7 @@ func (m *rootModel) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.popDrill(), true
 	case key.Matches(msg, k.Back) && m.active != viewFlows:
 		return m.switchTo(viewFlows), true
-	case key.Matches(msg, k.Back) && m.clearable():
+	case key.Matches(msg, k.Clear):
 		return m.clearFilter(), true
 	default:
 		return nil, false
