@@ -25,20 +25,35 @@ func TestSignalsExitNonZeroAndSayWhat(t *testing.T) {
 	}{{syscall.SIGINT, 130, "SIGINT"}, {syscall.SIGTERM, 143, "SIGTERM"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A one-shot count over stdin that never ends: the query is
-			// waiting for the end of its input when the signal comes.
-			cmd := flowlensCmd(t, "query", "--metrics", "count", "-")
-			stdin, _ := cmd.StdinPipe()
+			// waiting for the end of its input when the signal comes. On
+			// a loaded machine the process may not have set up its signal
+			// handling yet when the signal comes (it then dies of the
+			// signal itself): try again, waiting longer.
 			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
+			var err error
+			for _, wait := range []time.Duration{300 * time.Millisecond, time.Second, 3 * time.Second} {
+				cmd := flowlensCmd(t, "query", "--metrics", "count", "-")
+				stdin, _ := cmd.StdinPipe()
+				stdout.Reset()
+				stderr.Reset()
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				body, _ := os.ReadFile("../../testdata/default.log")
+				stdin.Write(body)
+				time.Sleep(wait) // the lines are read; the input stays open
+				cmd.Process.Signal(tc.sig)
+				err = waitExit(t, cmd)
+				stdin.Close()
+				var ws syscall.WaitStatus
+				if ee, ok := err.(*exec.ExitError); ok {
+					ws, _ = ee.Sys().(syscall.WaitStatus)
+				}
+				if !ws.Signaled() {
+					break
+				}
 			}
-			defer stdin.Close()
-			body, _ := os.ReadFile("../../testdata/default.log")
-			stdin.Write(body)
-			time.Sleep(300 * time.Millisecond) // the lines are read; the input stays open
-			cmd.Process.Signal(tc.sig)
-			err := waitExit(t, cmd)
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
 				t.Fatalf("exit %v, want %d; stderr %q", err, tc.code, stderr.String())
