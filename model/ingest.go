@@ -29,6 +29,10 @@ type Batch struct {
 	// source may reuse the buffer. Reused buffers keep a big load from
 	// leaving its whole input behind as garbage.
 	Release func()
+	// Cursor, when set, is the source's position once this batch is read
+	// (for --state); the index does not look at it, the source Mux hands
+	// it to MuxOptions.Committed once the batch is in.
+	Cursor any
 }
 
 // IngestResult counts what one Ingest call did.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
+	"hash/fnv"
 	"math"
 	"strconv"
 	"strings"
@@ -76,10 +76,10 @@ type CloudWatch struct {
 	format  *model.Format // --log-format, or nil
 	streams map[string]*cwStream
 	seen    map[uint64]int64 // hash of event id (or content key) -> timestamp (ms)
-	seed    maphash.Seed
 	// keepFrom (ms): only events this recent are remembered for
 	// de-duplication; older ones cannot come back in a later query.
 	keepFrom int64
+	resumed  int64  // where a run before this one resumes from (ms; 0: none), see Resume
 	newest   int64  // newest event timestamp seen (ms)
 	dups     uint64 // events dropped as already seen
 	sampled  uint64 // live-tail updates that were sampled
@@ -102,7 +102,7 @@ func NewCloudWatchConfig(group string, cfg CloudWatchConfig) (*CloudWatch, error
 	}
 	cfg.defaults()
 	c := &CloudWatch{name: "cloudwatch://" + group, group: group, cfg: cfg, format: cfg.Format,
-		streams: map[string]*cwStream{}, seen: map[uint64]int64{}, seed: maphash.MakeSeed(), keepFrom: math.MaxInt64}
+		streams: map[string]*cwStream{}, seen: map[uint64]int64{}, keepFrom: math.MaxInt64}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	awsCfg, err := c.cfg.AWS.load(ctx)
@@ -163,6 +163,9 @@ func (c *CloudWatch) run(ctx context.Context, emit func(model.Batch) error) erro
 	}
 	if follow {
 		c.setKeepFrom(now.Add(-c.cfg.LookBack - time.Minute))
+	}
+	if c.resumed > 0 && c.resumed < c.keepFrom {
+		c.setKeepFrom(time.UnixMilli(c.resumed)) // keep what a run before this one read (--state)
 	}
 	if err := c.filter(ctx, c.cfg.Since, end, emit); err != nil {
 		return err
@@ -298,18 +301,19 @@ type cwEvent struct {
 
 // key is what de-duplicates an event, hashed: its id, or for live-tail
 // events (which have none) its stream, timestamp and message.
-func (e *cwEvent) key(live bool, seed maphash.Seed) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
+func (e *cwEvent) key(live bool) uint64 {
+	// FNV-1a, not a seeded hash: keys are saved with --state and must
+	// mean the same in the next run.
+	h := fnv.New64a()
 	if !live && e.id != "" {
-		h.WriteString(e.id)
+		h.Write([]byte(e.id))
 		return h.Sum64()
 	}
-	h.WriteString(e.stream)
-	h.WriteByte(0)
-	h.WriteString(strconv.FormatInt(e.ts, 10))
-	h.WriteByte(0)
-	h.WriteString(e.msg)
+	h.Write([]byte(e.stream))
+	h.Write([]byte{0})
+	h.Write(strconv.AppendInt(nil, e.ts, 10))
+	h.Write([]byte{0})
+	h.Write([]byte(e.msg))
 	return h.Sum64()
 }
 
@@ -323,7 +327,7 @@ func (c *CloudWatch) emitEvents(evs []cwEvent, emit func(model.Batch) error) err
 	c.mu.Lock()
 	fresh := evs[:0]
 	for _, e := range evs {
-		k := e.key(live, c.seed)
+		k := e.key(live)
 		if _, ok := c.seen[k]; ok {
 			c.dups++
 			continue
@@ -340,11 +344,13 @@ func (c *CloudWatch) emitEvents(evs []cwEvent, emit func(model.Batch) error) err
 	newest := c.newest
 	order := []string{}
 	data := map[string][]byte{}
+	marks := map[string][]EventMark{} // for --state (Batch.Cursor)
 	for _, e := range fresh {
 		b, ok := data[e.stream]
 		if !ok {
 			order = append(order, e.stream)
 		}
+		marks[e.stream] = append(marks[e.stream], EventMark{ID: strconv.FormatUint(e.key(live), 16), Time: e.ts})
 		msg := strings.TrimRight(e.msg, "\r\n")
 		if strings.ContainsAny(msg, "\r\n") {
 			msg = strings.NewReplacer("\r", " ", "\n", " ").Replace(msg)
@@ -361,11 +367,16 @@ func (c *CloudWatch) emitEvents(evs []cwEvent, emit func(model.Batch) error) err
 		}
 		d := data[s]
 		n := strings.Count(string(d), "\n")
-		batches = append(batches, model.Batch{Source: c.name, Object: s, Data: d, Line: st.line + 1, Offset: st.offset,
-			Format: format})
+		b := model.Batch{Source: c.name, Object: s, Data: d, Line: st.line + 1, Offset: st.offset, Format: format}
 		lines = append(lines, n)
 		st.line += int64(n)
 		st.offset += int64(len(d))
+		pos := &Position{Kind: "cloudwatch", Object: s, Line: st.line, Offset: st.offset, Events: marks[s]}
+		for _, m := range pos.Events {
+			pos.Time = max(pos.Time, m.Time)
+		}
+		b.Cursor = pos
+		batches = append(batches, b)
 	}
 	nStreams := len(c.streams)
 	c.mu.Unlock()

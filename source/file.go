@@ -44,6 +44,7 @@ type File struct {
 	kind    specKind
 	opts    Options
 	started atomic.Bool
+	resume  []Position // where a previous run stopped (see Resume)
 }
 
 var _ Source = (*File)(nil)
@@ -109,6 +110,7 @@ func (f *File) Run(ctx context.Context, emit func(model.Batch) error) error {
 		errs:  map[string]string{},
 	}
 	defer r.closeAll()
+	r.resumeFrom(f.resume)
 	if err := r.run(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
@@ -329,8 +331,8 @@ func (r *fileRun) backfill(ctx context.Context) error {
 	if len(ents) == 0 && !r.opts.Follow {
 		return fmt.Errorf("%s: no flow-log files found", r.f.spec)
 	}
-	// Oldest first: rotated files before the live one.
-	sort.SliceStable(ents, func(i, j int) bool { return ents[i].fi.ModTime().Before(ents[j].fi.ModTime()) })
+	// Oldest first: rotated files before the live one (see olderFirst).
+	sort.SliceStable(ents, func(i, j int) bool { return r.olderFirst(ents[i].p, ents[i].fi, ents[j].p, ents[j].fi) })
 	var jobs []*slot
 	for _, e := range ents {
 		s := r.addSlot(e.p)

@@ -36,6 +36,13 @@ type MuxOptions struct {
 	// pipeline: a streaming scan's (model.Scan), made over the same
 	// index. The Mux closes it when every source is done.
 	Pipeline *model.Pipeline
+	// Committed, when set, is called for every batch that carries a
+	// Cursor, once its lines are in the index, on the committing
+	// goroutine and in commit order, with the source's index and the
+	// number of rows the index has held after it (evicted ones
+	// included): a reader that has printed that many rows has printed
+	// everything the source read up to the cursor (see --state).
+	Committed func(source int, cursor any, rows uint64)
 }
 
 // MuxStats counts what a Mux did so far.
@@ -78,6 +85,8 @@ type Mux struct {
 	blocked                                         atomic.Int64
 
 	afterIngest func() // test hook: a slow consumer
+
+	committedRows uint64 // rows appended so far; the committing goroutine's
 }
 
 // srcCount is what ingest made of one source's lines.
@@ -276,8 +285,12 @@ func (m *Mux) handle(it *item) {
 		m.per[it.idx].bad.Add(1)
 		return
 	}
-	idx, size, ack := it.idx, len(it.b.Data), it.b.Committed
+	idx, size, ack, cursor := it.idx, len(it.b.Data), it.b.Committed, it.b.Cursor
 	done := func(res model.IngestResult) {
+		m.committedRows += uint64(res.Records) // the committer is one goroutine
+		if cursor != nil && m.opts.Committed != nil {
+			m.opts.Committed(idx, cursor, m.committedRows)
+		}
 		if m.afterIngest != nil {
 			m.afterIngest()
 		}

@@ -85,6 +85,7 @@ type S3 struct {
 	listed int64                // bytes listed (compressed sizes)
 	read   int64                // compressed bytes read
 	bad    int                  // objects that could not be read whole
+	resume map[string]Position  // where a run before this one stopped, by key (see Resume)
 	newest time.Time            // newest key time read, for Status.Lag
 }
 
@@ -269,6 +270,10 @@ func (s *S3) plan(ctx context.Context, w s3Window) ([]s3Object, error) {
 	var size int64
 	for _, o := range objs {
 		if _, ok := s.seen[o.Key]; ok {
+			continue
+		}
+		if p, ok := s.resume[o.Key]; ok && p.EOF {
+			s.seen[o.Key] = o.Time // read whole by a run before this one (--state)
 			continue
 		}
 		s.seen[o.Key] = o.Time

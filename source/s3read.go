@@ -62,7 +62,7 @@ func (s *S3) readObject(ctx context.Context, o s3Object, emit func(model.Batch) 
 		st.Current = fmt.Sprintf("%s (%d of %d objects done, %s of %s read)", o.Key, st.ObjectsDone, st.Objects,
 			mib(read), mib(listed))
 	})
-	var done int64 // lines already emitted
+	done := s.resumedLines(o.Key) // lines already emitted (by this run, or one before it: --state)
 	attempts := s.cfg.AWS.MaxAttempts
 	if attempts <= 0 {
 		attempts = 10
@@ -121,7 +121,7 @@ func (s *S3) decode(ctx context.Context, o s3Object, body *bodyReader, done *int
 	if body.err != nil {
 		return fmt.Errorf("%w: %v", errTransient, body.err)
 	}
-	lw := &lineWriter{s: s, key: o.Key, skip: *done, emit: emit, done: done}
+	lw := &lineWriter{s: s, key: o.Key, keyTime: o.Time.UnixMilli(), skip: *done, emit: emit, done: done}
 	if bytes.Equal(magic, []byte("PAR1")) || strings.HasSuffix(o.Key, ".parquet") {
 		data, err := io.ReadAll(io.LimitReader(br, s.cfg.MaxObjectBytes+1))
 		if body.err != nil {
@@ -209,11 +209,12 @@ func (s *S3) fault(body *bodyReader, err error) error {
 
 // lineWriter gathers lines into batches for one object.
 type lineWriter struct {
-	s    *S3
-	key  string
-	emit func(model.Batch) error
-	skip int64  // lines to skip (emitted by an earlier attempt)
-	done *int64 // lines emitted so far, across attempts
+	s       *S3
+	key     string
+	keyTime int64 // the object's time, Unix ms (Position.Time)
+	emit    func(model.Batch) error
+	skip    int64  // lines to skip (emitted by an earlier attempt)
+	done    *int64 // lines emitted so far, across attempts
 
 	buf     []byte
 	n       int64 // lines in buf
@@ -265,6 +266,7 @@ func (w *lineWriter) flush(eof bool) error {
 	if *w.done == 0 && w.n > 0 && w.bufLine == 1 {
 		b.Reset = true
 	}
+	b.Cursor = &Position{Kind: "s3", Object: w.key, Line: *w.done + w.n, EOF: eof, Time: w.keyTime}
 	lines := int(w.n)
 	if err := w.emit(b); err != nil {
 		w.emitErr = err

@@ -36,8 +36,16 @@ type sink struct {
 
 // send emits one chunk of object obj and counts it.
 func (k *sink) send(obj string, c chunk, reset, eof bool) error {
+	return k.sendAt(obj, c, reset, eof, nil)
+}
+
+// sendAt is send with the position after the chunk (Batch.Cursor).
+func (k *sink) sendAt(obj string, c chunk, reset, eof bool, pos *Position) error {
 	b := model.Batch{Source: k.name, Object: obj, Data: c.data, Line: c.line, Offset: c.off,
 		Format: k.format, Reset: reset, EOF: eof, Release: c.release()}
+	if pos != nil {
+		b.Cursor = pos
+	}
 	if err := k.emit(b); err != nil {
 		return err
 	}
@@ -331,13 +339,14 @@ func (t *tailer) flush(k *sink, eof bool) error {
 	}
 	ready := t.a.takeReady()
 	for i, c := range ready {
-		if err := k.send(t.path, c, t.reset, eof && i == len(ready)-1); err != nil {
+		if err := k.sendAt(t.path, c, t.reset, eof && i == len(ready)-1, t.position(c)); err != nil {
 			return err
 		}
 		t.reset = false
 	}
 	if eof && len(ready) == 0 {
-		if err := k.send(t.path, chunk{off: t.a.off, line: t.a.line}, t.reset, true); err != nil {
+		c := chunk{off: t.a.off, line: t.a.line}
+		if err := k.sendAt(t.path, c, t.reset, true, t.position(c)); err != nil {
 			return err
 		}
 		t.reset = false

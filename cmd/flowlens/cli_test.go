@@ -18,7 +18,7 @@ func TestHelpExitsZero(t *testing.T) {
 		}
 	}
 	out, _, _ := runCmd(t, "", "query", "--help")
-	for _, flag := range []string{"--strict", "--filter", "--stall-timeout", "--call-timeout", "--connect-timeout", "--response-timeout"} {
+	for _, flag := range []string{"--strict", "--state", "--filter", "--stall-timeout", "--call-timeout", "--connect-timeout", "--response-timeout"} {
 		if !strings.Contains(out, flag) {
 			t.Errorf("query --help lacks %s", flag)
 		}

@@ -136,6 +136,8 @@ Query flags:
   --explain TARGET       athena, insights or cwl-pattern: print the filter translated
                          (with --engine: the whole statement the engine would run)
   --strict               exit 1 if any record was evicted, dropped or cut short
+  --state FILE           save where each source stopped; a restarted query (even after
+                         kill -9) goes on from there: nothing printed twice, nothing missed
 
 Remote engines (the same question, answered where the data is):
   --engine NAME          local (the index, default), athena, or insights (cloudwatch:// groups)

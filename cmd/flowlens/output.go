@@ -38,6 +38,11 @@ func printRecords(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.
 // printNew writes the selected rows with global id >= from and returns how
 // many it wrote.
 func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Selection, from uint64, limit int, header bool, namer *source.Namer) (int, error) {
+	return printRange(w, out, snap, sel, from, ^uint64(0), limit, header, namer)
+}
+
+// printRange is printNew for the rows with global id in [from, to).
+func printRange(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Selection, from, to uint64, limit int, header bool, namer *source.Namer) (int, error) {
 	if limit < 0 {
 		return 0, nil
 	}
@@ -48,6 +53,9 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 		sel.ForEach(func(sg *model.Seg, i int) bool {
 			if sg.Base+uint64(i) < from {
 				return true
+			}
+			if sg.Base+uint64(i) >= to {
+				return false
 			}
 			if limit > 0 && n >= limit {
 				return false
@@ -97,6 +105,9 @@ func printNew(w *bufio.Writer, out string, snap *model.Snapshot, sel *model.Sele
 		sel.ForEach(func(sg *model.Seg, i int) bool {
 			if sg.Base+uint64(i) < from {
 				return true
+			}
+			if sg.Base+uint64(i) >= to {
+				return false
 			}
 			for c, name := range cols {
 				widths[c] = max(widths[c], cellWidth(tableCell(recordCell(snap, namer, sg, i, name))))

@@ -31,6 +31,7 @@ type queryFlags struct {
 	interval time.Duration
 	explain  string
 	strict   bool
+	state    string
 }
 
 func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -46,6 +47,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.DurationVar(&q.interval, "interval", 2*time.Second, "refresh period with --follow --group-by")
 	fs.StringVar(&q.explain, "explain", "", "athena, insights or cwl-pattern")
 	fs.BoolVar(&q.strict, "strict", false, "exit 1 when any record was evicted, dropped or cut short by a read fault")
+	fs.StringVar(&q.state, "state", "", "save where each source stopped to `FILE` and resume from there (records, not groups)")
 	specs, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -85,6 +87,15 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var st *stateFile
+	if q.state != "" {
+		if grp != nil || q.limit > 0 {
+			return usagef("--state saves what records were printed: it does not go with --group-by, --metrics or --limit")
+		}
+		if st, err = loadState(q.state); err != nil {
+			return err
+		}
+	}
 	if pat, residual, _ := flt.CWLPattern(opts.Format); pat != "" && hasScheme(specs, "cw://", "cloudwatch://") {
 		_ = residual // the whole filter is still applied locally; the pattern only trims what is fetched
 		opts.FilterPattern = pat
@@ -115,10 +126,15 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Logf: logf, Pipeline: scanPipeline(scan)})
+	mopts := source.MuxOptions{DefaultFormat: opts.Format, Logf: logf, Pipeline: scanPipeline(scan)}
+	if st != nil {
+		st.resume(srcs, stderr)
+		mopts.Committed = st.committed
+	}
+	mux := source.NewMux(ix, srcs, mopts)
 	// One-shot records stream too, unless EC2 names are looked up once
 	// everything is read (they are printed with the records then).
-	streamed := scan == nil && (follow || grp == nil && out != "table" && nm.en == nil)
+	streamed := scan == nil && (follow || st != nil || grp == nil && out != "table" && nm.en == nil)
 	if streamed && grp == nil {
 		mux.Hold(0) // every record is printed before it may be evicted
 	}
@@ -127,6 +143,9 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	go func() { runErr <- mux.Run(ctx) }()
 
 	w := bufio.NewWriterSize(stdout, 256<<10)
+	if st != nil {
+		w = st.writer(stdout)
+	}
 	defer w.Flush()
 	cov := newCoverage(flt, q.maxMemory)
 	var snap *model.Snapshot
@@ -138,7 +157,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if nm.en != nil {
 			go nm.en.Run(ctx, ix)
 		}
-		err = followQuery(ctx, ix, mux, flt, grp, out, q.interval, q.limit, w, stderr, nm, cov)
+		err = followQuery(ctx, ix, mux, flt, grp, out, q.interval, q.limit, w, stderr, nm, cov, st)
 		mux.Release()
 		snap = ix.Snapshot()
 	default:
@@ -381,7 +400,7 @@ func splitList(s string) []string {
 
 // followQuery streams matching records (or refreshed group tables) while
 // the sources run, until ctx ends or every source has finished.
-func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filter.Filter, grp *grouping, out string, interval time.Duration, limit int, w *bufio.Writer, stderr io.Writer, nm *naming, cov *coverage) error {
+func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filter.Filter, grp *grouping, out string, interval time.Duration, limit int, w *bufio.Writer, stderr io.Writer, nm *naming, cov *coverage, st *stateFile) error {
 	var sel *model.Selection
 	var printed uint64
 	count := 0
@@ -389,10 +408,25 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 	defer tick.Stop()
 	var latest *model.Snapshot
 	first := true
+	var saveTick <-chan time.Time // with --state: output waiting for a save
+	if st != nil {
+		first = !st.existed // the output goes on where the last run left it
+		t := time.NewTicker(stateEvery)
+		defer t.Stop()
+		saveTick = t.C
+		defer func() { st.flushSave(w, printed) }() // what was printed last
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-saveTick:
+			if st.due(w) {
+				if err := st.flushSave(w, printed); err != nil {
+					return err
+				}
+			}
+			continue
 		case <-mux.Done():
 			// print what the last publication brought, then stop
 			latest = ix.Snapshot()
@@ -431,19 +465,39 @@ func followQuery(ctx context.Context, ix *model.Index, mux *source.Mux, f *filte
 			if limit > 0 {
 				remaining = limit - count
 			}
-			n, err := printNew(w, out, latest, sel, printed, remaining, first, nm.namer)
-			if err != nil {
-				return err
-			}
-			first = false
-			count += n
-			printed = latest.End
-			mux.Hold(printed)
-			if err := w.Flush(); err != nil {
-				return err
-			}
-			if limit > 0 && count >= limit {
-				return nil
+			if st != nil {
+				// Print up to each point a position was saved for, and
+				// save when the output has waited long enough.
+				for _, b := range append(st.bounds(printed, latest.End), latest.End) {
+					if b <= printed {
+						continue
+					}
+					if _, err := printRange(w, out, latest, sel, printed, b, 0, first, nm.namer); err != nil {
+						return err
+					}
+					first, printed = false, b
+					if st.due(w) {
+						if err := st.flushSave(w, printed); err != nil {
+							return err
+						}
+					}
+				}
+				mux.Hold(printed)
+			} else {
+				n, err := printNew(w, out, latest, sel, printed, remaining, first, nm.namer)
+				if err != nil {
+					return err
+				}
+				first = false
+				count += n
+				printed = latest.End
+				mux.Hold(printed)
+				if err := w.Flush(); err != nil {
+					return err
+				}
+				if limit > 0 && count >= limit {
+					return nil
+				}
 			}
 		}
 		select {
