@@ -115,6 +115,27 @@ func (s *jsonScanner) str() ([]byte, error) {
 	return nil, s.fail("unterminated string")
 }
 
+// base64Str reads a string that should hold base64: without escapes or
+// raw line breaks (which the decoder would skip) it is returned as it
+// stands, since decoding rejects anything else that is not base64
+// (other control bytes and non-ASCII included).
+func (s *jsonScanner) base64Str() ([]byte, error) {
+	if err := s.expect('"'); err != nil {
+		return nil, err
+	}
+	start := s.i
+	end := bytes.IndexByte(s.b[start:], '"')
+	if end < 0 {
+		s.i = len(s.b)
+		return nil, s.fail("unterminated string")
+	}
+	if v := s.b[start : start+end]; bytes.IndexByte(v, '\\') >= 0 || bytes.IndexByte(v, '\n') >= 0 || bytes.IndexByte(v, '\r') >= 0 {
+		return s.strSlow(start)
+	}
+	s.i = start + end + 1
+	return s.b[start : start+end], nil
+}
+
 // strSlow unescapes a string that holds a backslash, from its start.
 func (s *jsonScanner) strSlow(start int) ([]byte, error) {
 	s.i = start - 1
@@ -360,7 +381,7 @@ func (s *jsonScanner) records(recs [][]byte) ([][]byte, error) {
 					return recs, err
 				}
 				if bytes.EqualFold(key, []byte("data")) && s.peek() != 'n' {
-					v, err := s.str()
+					v, err := s.base64Str()
 					if err != nil {
 						return recs, err
 					}

@@ -77,12 +77,13 @@ func TestDecodeBase64(t *testing.T) {
 }
 
 // FuzzParseFhBody checks the scanner against encoding/json: whatever it
-// accepts is valid JSON, and it reads the same request id, timestamp and
-// records from it.
+// accepts is valid JSON (or holds record data that base64 decoding
+// rejects), and it reads the same request id, timestamp and records.
 func FuzzParseFhBody(f *testing.F) {
 	for _, s := range []string{
 		`{"requestId":"a","timestamp":1,"records":[{"data":"YQ=="},{}]}`,
 		`{"records":[{"data":"YW\/j","x":[1,{"y":null}]}],"requestId":"\u00e9"}`,
+		"{\"records\":[{\"data\":\"YQ\x01==\"}]}",
 		` { "timestamp" : -1.5e2 } `, `{"records":null}`, `[]`, `{"x":"\"}"}`,
 	} {
 		f.Add([]byte(s))
@@ -93,6 +94,13 @@ func FuzzParseFhBody(f *testing.F) {
 			return
 		}
 		if !json.Valid(b) {
+			// Record data is taken as it stands and left to the base64
+			// decoder, which must then reject it.
+			for _, r := range got.Records {
+				if _, _, err := decodeBase64(nil, r); err != nil {
+					return
+				}
+			}
 			t.Fatalf("accepted invalid JSON %q", b)
 		}
 		var want struct {
