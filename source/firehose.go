@@ -324,8 +324,8 @@ func (f *Firehose) Status() Status {
 		}
 	}
 	add("requests", f.requests.Load(), true)
-	add("records", f.records.Load(), true)
-	add("wire bytes", f.wire.Load(), false)
+	// "firehose records": a record can hold several lines, or none
+	add("firehose records", f.records.Load(), true)
 	add("duplicates", f.duplicates.Load(), true)
 	add("empty records", f.empty.Load(), false)
 	add("control messages", f.control.Load(), false)
@@ -351,8 +351,14 @@ func (f *Firehose) Status() Status {
 			line += " from " + from
 		}
 		st.Info = append(st.Info, line)
-		if stamp > 0 {
-			st.Lag = max(at.Sub(time.UnixMilli(stamp)), 0)
+		// How long the last request took to come (buffering and retries):
+		// Firehose retries for two hours at most, so an older timestamp is
+		// not Firehose's and says nothing.
+		if lag := at.Sub(time.UnixMilli(stamp)); stamp > 0 && lag >= 0 && lag < 24*time.Hour {
+			st.Lag = lag
+		}
+		if w := f.wire.Load(); w > 0 {
+			st.Info = append(st.Info, model.HumanBytes(w)+" received on the wire")
 		}
 	}
 	if n, early := f.dedup.size(); early > 0 {

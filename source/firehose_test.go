@@ -322,7 +322,7 @@ func TestFirehoseDirectRecords(t *testing.T) {
 		}
 	}
 	st := r.f.Status()
-	if counter(st, "requests") != 2 || counter(st, "records") != 6 || st.Lines != 6 || st.Kind != "firehose" {
+	if counter(st, "requests") != 2 || counter(st, "firehose records") != 6 || st.Lines != 6 || st.Kind != "firehose" {
 		t.Errorf("status %+v", st)
 	}
 	if !strings.Contains(strings.Join(st.Info, "\n"), "from "+testARN) {
@@ -360,7 +360,7 @@ func TestFirehoseCloudWatchEnvelopes(t *testing.T) {
 			t.Errorf("row %d object %q, want %q", i, p.Object, want)
 		}
 	}
-	if st := r.f.Status(); counter(st, "control messages") != 1 || counter(st, "records") != 4 {
+	if st := r.f.Status(); counter(st, "control messages") != 1 || counter(st, "firehose records") != 4 {
 		t.Errorf("counters %v", st.Counters)
 	}
 }

@@ -132,7 +132,7 @@ func TestQueryFollowFirehose(t *testing.T) {
 	time.Sleep(10 * time.Millisecond)
 	mu.Lock()
 	defer mu.Unlock()
-	for _, want := range []string{"3 requests", "3 records", "1 duplicates", "access key required", "last request"} {
+	for _, want := range []string{"3 requests", "3 firehose records", "1 duplicates", "access key required", "last request"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}
