@@ -244,17 +244,29 @@ func (a *assembler) commit(n int) {
 	}
 }
 
-// cut moves the complete lines into a ready chunk (a copy the chunk owns).
+// cut moves the complete lines into a ready chunk that owns them. Within
+// a read cycle the chunk takes the pooled read buffer itself and only the
+// partial line is copied, to a fresh one: the bytes read (or decoded) are
+// not copied again.
 func (a *assembler) cut() {
 	if a.ls == 0 {
 		return
 	}
-	buf := readBufs.Get().(*[]byte)
-	*buf = append((*buf)[:0], a.buf[:a.ls]...)
-	a.ready = append(a.ready, chunk{data: *buf, off: a.off, line: a.line, lines: a.lines, buf: buf})
+	c := chunk{off: a.off, line: a.line, lines: a.lines}
+	if a.pool != nil && cap(a.buf) == readBufSize {
+		c.data, c.buf = a.buf[:a.ls:a.ls], a.pool
+		next := readBufs.Get().(*[]byte)
+		a.buf = append((*next)[:0], a.buf[a.ls:]...)
+		a.pool = next
+	} else {
+		buf := readBufs.Get().(*[]byte)
+		*buf = append((*buf)[:0], a.buf[:a.ls]...)
+		c.data, c.buf = *buf, buf
+		a.buf = a.buf[:copy(a.buf, a.buf[a.ls:])]
+	}
+	a.ready = append(a.ready, c)
 	a.off += int64(a.ls)
 	a.line += int64(a.lines)
-	a.buf = a.buf[:copy(a.buf, a.buf[a.ls:])]
 	a.scan -= a.ls
 	a.ls, a.lines = 0, 0
 }
