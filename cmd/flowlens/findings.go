@@ -86,7 +86,7 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	eng, err := detect.New(detect.Config{Only: splitList(q.detections), Set: set, Filter: scope.String()})
+	eng, err := detect.New(detect.Config{Only: splitList(q.detections), Set: set, Scope: scope.Node()})
 	if err != nil {
 		return usagef("%v", err)
 	}

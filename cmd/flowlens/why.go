@@ -124,7 +124,7 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := sourceFailures(sts); err != nil {
 		return err
 	}
-	w, err := detect.Diagnose(snap, detect.WhyQuery{Src: addrs[0], Dst: addrs[1], Port: q.port, Proto: proto, Scope: scope.String()})
+	w, err := detect.Diagnose(snap, detect.WhyQuery{Src: addrs[0], Dst: addrs[1], Port: q.port, Proto: proto, Scope: scope.Node()})
 	if err != nil {
 		return err
 	}

@@ -53,14 +53,7 @@ type Result struct {
 
 // New builds an engine. Errors name the detection and threshold at fault.
 func New(cfg Config) (*Engine, error) {
-	var scope filter.Node
-	if cfg.Filter != "" {
-		n, err := filter.Parse(cfg.Filter)
-		if err != nil {
-			return nil, err
-		}
-		scope = n
-	}
+	scope := cfg.Scope
 	only := map[string]bool{}
 	for _, n := range cfg.Only {
 		only[n] = true

@@ -300,3 +300,27 @@ func diff(t *testing.T, an string, a []string, bn string, b []string) {
 func snapOf(s interface{ Rows() int }) *model.Snapshot { return s.(*model.Snapshot) }
 
 func compileText(s string) (*filter.Filter, error) { return filter.Compile(s) }
+
+// TestEvidenceText: values taken from logs are compared, never parsed as
+// syntax: an interface id holding glob or quote characters is matched
+// exactly.
+func TestEvidenceText(t *testing.T) {
+	for _, id := range []string{"eni-0a1b", "eni-*", `eni-"x"`, "eni-a/b?", "and"} {
+		n := eqStr(model.FieldInterfaceID, id)
+		f, err := filter.Compile(n.String())
+		if err != nil {
+			t.Fatalf("%q: %v (%s)", id, err, n)
+		}
+		var rec model.Record
+		p := model.NewParser(model.DefaultFormat)
+		for _, try := range []string{id, "eni-0a1bx", "eni-zzz"} {
+			line := "2 1 " + try + " 10.0.0.1 10.0.0.2 1 2 6 1 40 1717236000 1717236001 ACCEPT OK\n"
+			if k, _ := p.Parse([]byte(line), &rec); k != model.LineRecord {
+				continue
+			}
+			if got := f.Match(&rec); got != (try == id) {
+				t.Errorf("%s on %q: %v", n, try, got)
+			}
+		}
+	}
+}

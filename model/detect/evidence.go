@@ -2,6 +2,8 @@ package detect
 
 import (
 	"net/netip"
+	"regexp"
+	"strings"
 
 	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
@@ -24,8 +26,14 @@ func cmpNum(f model.Field, op filter.Op, v uint64) filter.Node {
 	return &filter.Compare{Ref: ref(f), Op: op, Values: []filter.Lit{{Kind: filter.LitNum, Lo: v, Hi: v}}}
 }
 
-// eqStr is `f = "s"` for a string field, matched exactly (never as a glob).
+// eqStr selects string field f equal to s, exactly: "f = s", or, when s
+// holds the glob characters * or ? (text from a log can), an anchored
+// regular expression, as filter.ExactMatch does for typed text.
 func eqStr(f model.Field, s string) filter.Node {
+	if strings.ContainsAny(s, "*?") {
+		re := strings.ReplaceAll(regexp.QuoteMeta(s), "/", `\/`)
+		return &filter.Compare{Ref: ref(f), Op: filter.OpMatch, Values: []filter.Lit{{Kind: filter.LitRegex, Str: "^" + re + "$"}}}
+	}
 	return &filter.Compare{Ref: ref(f), Op: filter.OpEq, Values: []filter.Lit{{Kind: filter.LitStr, Str: s}}}
 }
 

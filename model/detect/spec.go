@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flowlens/flowlens/filter"
 )
 
 // ParamKind says how a threshold is written and read.
@@ -153,9 +155,9 @@ type Config struct {
 	Only []string
 	// Set overrides thresholds: "port-scan.ports" -> "30".
 	Set map[string]string
-	// Filter restricts the records every detection looks at (a filter
-	// expression; "" for all).
-	Filter string
+	// Scope restricts the records every detection looks at (a parsed
+	// filter: --filter, --since and --until; nil for all).
+	Scope filter.Node
 }
 
 // values are a detection's thresholds, read.
@@ -195,9 +197,9 @@ func (v values) read(p Param, raw string) error {
 		v.num[p.Name] = f
 		v.text[p.Name] = strconv.FormatFloat(f, 'f', -1, 64)
 	case KindBytes:
-		n, err := parseSize(raw)
+		n, err := filter.ParseSize(raw)
 		if err != nil {
-			return err
+			return fmt.Errorf("%q is not a size (100MiB, 1MB, 5000): %w", raw, err)
 		}
 		v.num[p.Name] = float64(n)
 		v.text[p.Name] = strconv.FormatUint(n, 10)
@@ -230,29 +232,6 @@ func (v values) read(p Param, raw string) error {
 		v.text[p.Name] = strings.Join(texts, ", ")
 	}
 	return nil
-}
-
-// parseSize reads a byte count with an optional unit: k M G T and kB MB GB
-// TB are powers of 1000, KiB MiB GiB TiB powers of 1024 (as in filters).
-func parseSize(s string) (uint64, error) {
-	units := []struct {
-		suf  string
-		mult float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
-		{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"B", 1}}
-	num, mult := s, 1.0
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suf) && len(s) > len(u.suf) {
-			num, mult = strings.TrimSpace(s[:len(s)-len(u.suf)]), u.mult
-			break
-		}
-	}
-	f, err := strconv.ParseFloat(num, 64)
-	if err != nil || f < 0 || math.IsInf(f, 0) || f*mult > math.MaxUint64/2 {
-		return 0, fmt.Errorf("%q is not a size (100MiB, 1MB, 5000)", s)
-	}
-	return uint64(f * mult), nil
 }
 
 // rowsExpr fills a spec's Rows template.

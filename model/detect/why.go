@@ -40,9 +40,9 @@ type WhyQuery struct {
 	Port int
 	// Proto is the IANA protocol (0: any).
 	Proto uint8
-	// Scope restricts the records looked at (a filter expression, "" for
+	// Scope restricts the records looked at (a parsed filter, nil for
 	// all): time bounds, a source.
-	Scope string
+	Scope filter.Node
 }
 
 // Counts sums one direction of a conversation.
@@ -175,14 +175,7 @@ func Diagnose(snap *model.Snapshot, q WhyQuery) (*Why, error) {
 		return nil, fmt.Errorf("why: %s and %s are the same address", q.Src, q.Dst)
 	}
 	w := &Why{Src: q.Src, Dst: q.Dst, Port: q.Port, Proto: q.Proto}
-	ev := whyEvidence(q)
-	if q.Scope != "" {
-		scope, err := filter.Parse(q.Scope)
-		if err != nil {
-			return nil, err
-		}
-		ev = and(ev, scope)
-	}
+	ev := and(whyEvidence(q), q.Scope)
 	w.Evidence = ev.String()
 	flt, err := filter.Compile(w.Evidence)
 	if err != nil {
