@@ -23,6 +23,10 @@ func (m *rootModel) serve(from viewID, r request) tea.Cmd {
 		return m.drillInto(r.drill)
 	case reqRemote:
 		return m.askRemote(from, r.remote)
+	case reqWhy:
+		cmd := m.why.open(m.env.snap, r.why, m.window)
+		m.push(viewWhy)
+		return cmd
 	}
 	return nil
 }
@@ -90,7 +94,11 @@ func (m *rootModel) pushLevel(label string) {
 func (m *rootModel) drillInto(d drillRequest) tea.Cmd {
 	err := d.err
 	f := m.env.flt
-	if err == nil {
+	switch {
+	case err != nil:
+	case d.exact: // exactly the clause: a finding's evidence
+		f, err = m.env.compile(d.clause.String())
+	default:
 		f, err = f.And(d.clause)
 	}
 	if err != nil { // cannot happen for a well-formed key; say so rather than hide it

@@ -151,10 +151,10 @@ func TestAnalysisJourneys(t *testing.T) {
 			tm.Type("m")
 			waitScreen(t, tm, "packets per 5s")
 
-			// A preset: SSH/RDP attempts shows the brute-forcer first.
-			pick(t, tm, "p", "Presets", "ssh")
-			waitScreen(t, tm, "[2 Groups]", "filter dstport in (22, 3389)", "preset: SSH/RDP attempts", "top srcaddr by rejects")
-			waitCursor(t, tm, bruter)
+			// A preset: rejected sources shows the scanner first.
+			pick(t, tm, "p", "Presets", "rejected sources")
+			waitScreen(t, tm, "[2 Groups]", "filter action = REJECT", "preset: rejected sources", "top srcaddr by flows")
+			waitCursor(t, tm, scanner)
 
 			// Export the groups to CSV: the count is confirmed, the file holds them.
 			dir := t.TempDir()
@@ -166,7 +166,7 @@ func TestAnalysisJourneys(t *testing.T) {
 			tm.Send(keyEnter)
 			waitScreen(t, tm, "exported ", " rows to ")
 			recs := readCSV(t, path)
-			if len(recs) < 2 || strings.Join(recs[0], ",") != "srcaddr,rejects,count" || recs[1][0] != bruter {
+			if len(recs) < 3 || strings.Join(recs[0], ",") != "srcaddr,count" || recs[1][0] != scanner || recs[2][0] != bruter {
 				t.Errorf("groups.csv starts %q", recs[:min(3, len(recs))])
 			}
 			if want := fmt.Sprintf("exported %d rows to", len(recs)-1); !strings.Contains(tm.s.Screen(), want) {
@@ -186,7 +186,7 @@ func TestAnalysisJourneys(t *testing.T) {
 			// Copy the filter through OSC 52.
 			pick(t, tm, "y", "Copy to the clipboard", "flowlens")
 			waitScreen(t, tm, "copied filter (flowlens)", "(OSC 52)")
-			b64 := base64.StdEncoding.EncodeToString([]byte("dstport in (22, 3389)"))
+			b64 := base64.StdEncoding.EncodeToString([]byte("action = REJECT"))
 			waitWritten(t, tm, "\x1b]52;c;"+b64+"\a")
 			if cfg.Multiplexer == "tmux" {
 				waitWritten(t, tm, "\x1bPtmux;\x1b\x1b]52;c;"+b64+"\a\x1b\\")
@@ -333,7 +333,7 @@ func TestAnalysisGolden(t *testing.T) {
 		}},
 		{"presets", func(t *testing.T, tm *prog) {
 			tm.Type("p")
-			waitScreen(t, tm, "Presets", "egress bytes")
+			waitScreen(t, tm, "Presets", "rejected conversations")
 		}},
 		{"drilled", func(t *testing.T, tm *prog) {
 			tm.Type("2")

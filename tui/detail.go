@@ -50,6 +50,12 @@ func (v *detailView) open(snap *model.Snapshot, row uint64) {
 // Update scrolls; the root handles back.
 func (v *detailView) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyMsg); ok {
+		if key.Matches(km, v.env.keys.Why) && v.snap != nil {
+			if q, ok := whyOfRow(v.snap, v.row); ok {
+				v.ask(request{kind: reqWhy, why: q})
+			}
+			return nil
+		}
 		v.offset = scroll(v.env.keys, km, v.offset, v.h, max(0, len(v.lines)-v.h))
 	}
 	return nil
@@ -110,7 +116,7 @@ func (v *detailView) ShortHelp() []key.Binding {
 // FullHelp lists the view's keys.
 func (v *detailView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Export}}
+	return [][]key.Binding{{k.Back, k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Export, k.Why}}
 }
 
 // detailLines decodes row i of sg: every field of the row's format in

@@ -91,6 +91,13 @@ func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 				v.pin(row)
 				v.ask(request{kind: reqOpen, row: row})
 			}
+		case key.Matches(msg, k.Why):
+			if row, ok := v.cursorRow(); ok {
+				if q, ok := whyOfRow(v.env.selSnap, row); ok {
+					v.pin(row)
+					v.ask(request{kind: reqWhy, why: q})
+				}
+			}
 		}
 	}
 	return nil
@@ -309,5 +316,5 @@ func (v *flowsView) ShortHelp() []key.Binding {
 // FullHelp lists every key of the view.
 func (v *flowsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Follow, k.Filter, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Why, k.Follow, k.Filter, k.Export}}
 }

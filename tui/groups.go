@@ -165,6 +165,7 @@ type drillRequest struct {
 	label  string
 	clause filter.Node
 	err    error
+	exact  bool // the clause replaces the applied filter (a finding's evidence) instead of narrowing it
 }
 
 // newGroups returns the Groups view, grouping by srcaddr by flows.
@@ -292,6 +293,12 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			if row, ok := v.cursorRow(); ok {
 				clause, err := drillNode(v.res.Query.Keys, row)
 				v.ask(request{kind: reqDrill, drill: drillRequest{label: v.rowLabel(row), clause: clause, err: err}})
+			}
+		case key.Matches(msg, k.Why):
+			if row, ok := v.cursorRow(); ok {
+				if q, ok := whyOfGroup(v.res.Query.Keys, row); ok {
+					v.ask(request{kind: reqWhy, why: q})
+				}
 			}
 		}
 		v.clamp()
@@ -654,5 +661,5 @@ func (v *groupsView) ShortHelp() []key.Binding {
 // FullHelp lists every key of the view.
 func (v *groupsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Drill, k.Back, k.Remote, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Drill, k.Why, k.Back, k.Remote, k.Export}}
 }

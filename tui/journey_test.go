@@ -66,6 +66,8 @@ func TestJourneys(t *testing.T) {
 			tm.Send(keyEsc)
 			waitScreen(t, tm, "[4 Sources]")
 			tm.Send(keyTab)
+			waitScreen(t, tm, "[5 Findings]", "high", "port-scan")
+			tm.Send(keyTab)
 			waitScreen(t, tm, "[1 Flows]")
 
 			view, fm := finalView(t, tm)

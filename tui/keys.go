@@ -24,6 +24,7 @@ type KeyMap struct {
 	Groups    key.Binding
 	Chart     key.Binding
 	Sources   key.Binding
+	Findings  key.Binding
 	NextView  key.Binding
 	PrevView  key.Binding
 
@@ -56,6 +57,7 @@ type KeyMap struct {
 	Presets  key.Binding // pick a named question
 	Export   key.Binding // write the current view to a file
 	Copy     key.Binding // copy through OSC 52
+	Why      key.Binding // why can't the record's (the pair's) ends talk
 	ZoomIn   key.Binding // Chart: a shorter range, smaller buckets
 	ZoomOut  key.Binding // Chart: a longer range, larger buckets
 	Remote   key.Binding // Groups, Chart: run the question on the remote engine
@@ -106,6 +108,7 @@ func DefaultKeyMap() *KeyMap {
 		Groups:    b("2", "groups", "2"),
 		Chart:     b("3", "chart", "3"),
 		Sources:   b("4", "sources", "4"),
+		Findings:  b("5", "findings", "5"),
 		NextView:  b("tab", "next view", "tab"),
 		PrevView:  b("shift+tab", "previous view", "shift+tab"),
 
@@ -134,6 +137,7 @@ func DefaultKeyMap() *KeyMap {
 		Presets:  b("p", "presets", "p"),
 		Export:   b("e", "export view", "e"),
 		Copy:     b("y", "copy (OSC 52)", "y"),
+		Why:      b("w", "why (record or pair)", "w"),
 		ZoomIn:   b("+", "zoom in", "+", "="),
 		ZoomOut:  b("-", "zoom out", "-", "_"),
 		Remote:   b("R", "run on the remote engine", "R"),
@@ -176,9 +180,9 @@ type helpSection struct {
 // sections lists every binding by topic, for the help view and KeyTable.
 func (k *KeyMap) sections() []helpSection {
 	return []helpSection{
-		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit, k.Suspend}},
+		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.Findings, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit, k.Suspend}},
 		{"Table", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Open, k.Drill, k.Back, k.Follow}},
-		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.ZoomIn, k.ZoomOut, k.Remote, k.Presets, k.Export, k.Copy}},
+		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.ZoomIn, k.ZoomOut, k.Remote, k.Presets, k.Export, k.Copy, k.Why}},
 		{"Filter", []key.Binding{k.Filter, k.Clear, k.Apply, k.Cancel, k.HistPrev, k.HistNext}},
 		{"Pickers", []key.Binding{k.PickPrev, k.PickNext, k.Pick, k.Cancel}},
 		{"Filter editing", []key.Binding{k.InputLeft, k.InputRight, k.InputWordLeft, k.InputWordRight, k.InputStart,
@@ -191,7 +195,7 @@ func (k *KeyMap) sections() []helpSection {
 func (k *KeyMap) viewKeys() []*key.Binding {
 	return []*key.Binding{&k.Open, &k.Drill, &k.Follow, &k.Conv, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
 		&k.Sort, &k.Reverse, &k.Find, &k.FindNext, &k.FindPrev,
-		&k.GroupKey, &k.Metric, &k.ZoomIn, &k.ZoomOut, &k.Left, &k.Right, &k.PanLeft, &k.PanRight, &k.Mark, &k.Remote, &k.Export}
+		&k.GroupKey, &k.Metric, &k.ZoomIn, &k.ZoomOut, &k.Left, &k.Right, &k.PanLeft, &k.PanRight, &k.Mark, &k.Remote, &k.Export, &k.Why}
 }
 
 // KeyTable renders every binding of the default key map as a Markdown

@@ -72,40 +72,56 @@ func (m *rootModel) View() string {
 }
 
 // header renders the title, the tabs (the current one in brackets, so it
-// shows without colour) and the sources' overall state.
+// shows without colour) and the sources' overall state. When that does
+// not fit (80 columns, a view opened over a tab) the tabs close up.
 func (m *rootModel) header() string {
+	t := m.env.theme
+	right := t.Valid.Render("live") + " "
+	if m.env.done {
+		right = t.Muted.Render("sources done") + " "
+	}
+	var left string
+	for _, pad := range []string{" ", ""} {
+		left = m.headerLeft(pad)
+		if gap := m.w - width(stripStyle(left)) - width(stripStyle(right)); gap >= 1 {
+			return left + strings.Repeat(" ", gap) + right
+		}
+	}
+	return fitLine(left, m.w)
+}
+
+// headerLeft renders the title and the tabs, pad on either side of the
+// tabs that are not current.
+func (m *rootModel) headerLeft(pad string) string {
 	t := m.env.theme
 	var b strings.Builder
 	b.WriteString(" " + t.Title.Render("flowlens"))
 	if m.cfg.Title != "" {
 		b.WriteString(" " + t.Muted.Render(truncate(model.Sanitize(m.cfg.Title), 24)))
 	}
-	b.WriteString("  ")
+	b.WriteString(" " + pad)
 	cur := m.tabOf()
 	for i, tab := range tabs {
 		label := strconv.Itoa(i+1) + " " + tab.name
 		if tab.id == cur {
 			b.WriteString(t.TabActive.Render("[" + label + "]"))
 		} else {
-			b.WriteString(t.Tab.Render(" " + label + " "))
+			sep := pad
+			if pad == "" {
+				sep = " "
+			}
+			b.WriteString(t.Tab.Render(sep + label + pad))
 		}
 	}
 	switch m.active {
 	case viewDetail:
 		b.WriteString(t.Header.Render("  › record"))
+	case viewWhy:
+		b.WriteString(t.Header.Render("  › why"))
 	case viewHelp:
 		b.WriteString(t.Header.Render("  › help"))
 	}
-	left := b.String()
-	right := t.Valid.Render("live") + " "
-	if m.env.done {
-		right = t.Muted.Render("sources done") + " "
-	}
-	gap := m.w - width(stripStyle(left)) - width(stripStyle(right))
-	if gap < 1 {
-		return fitLine(left, m.w)
-	}
-	return left + strings.Repeat(" ", gap) + right
+	return b.String()
 }
 
 // hintLine renders the active view's main keys, or a pending note.

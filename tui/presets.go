@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/model/detect"
 )
 
 // Preset is a named question asked often in an incident: a filter and the
@@ -27,27 +28,34 @@ type Preset struct {
 	Metric   string
 }
 
-// privateNets are the address ranges that are not public: RFC 1918,
-// shared (CGNAT), loopback, link-local, and their IPv6 counterparts.
-const privateNets = "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, fc00::/7, fe80::/10, ::1/128"
-
-// DefaultPresets returns the built-in questions.
+// DefaultPresets returns the built-in questions: model/detect's presets
+// (which query --preset asks too), with their group key and metric named
+// as the g and m pickers name them.
 func DefaultPresets() []Preset {
-	return []Preset{
-		{Name: "top talkers", Desc: "sources by bytes sent", View: "groups", GroupKey: "srcaddr", Metric: "bytes"},
-		{Name: "rejected sources", Desc: "who is being blocked: sources of REJECT records",
-			Filter: "action = REJECT", View: "groups", GroupKey: "srcaddr", Metric: "flows"},
-		{Name: "rejected destination ports", Desc: "which ports are blocked most",
-			Filter: "action = REJECT", View: "groups", GroupKey: "dstport", Metric: "flows"},
-		{Name: "SSH/RDP attempts", Desc: "sources connecting to 22 and 3389, by rejects",
-			Filter: "dstport in (22, 3389)", View: "groups", GroupKey: "srcaddr", Metric: "rejects"},
-		{Name: "possible port scans", Desc: "sources by distinct destination ports under 1024 (replies to ephemeral ports left out)",
-			Filter: "dstport < 1024", View: "groups", GroupKey: "srcaddr", Metric: "dst ports"},
-		{Name: "egress bytes to public addresses", Desc: "private sources sending to public destinations, by bytes",
-			Filter: "srcaddr in (" + privateNets + ") and not dstaddr in (" + privateNets + ")",
-			View:   "groups", GroupKey: "dstaddr", Metric: "bytes"},
-		{Name: "rejects over time", Desc: "REJECT flows per bucket", Filter: "action = REJECT", View: "chart", Metric: "flows"},
+	var out []Preset
+	for _, p := range detect.Presets() {
+		out = append(out, presetOf(p))
 	}
+	return out
+}
+
+// presetOf turns a shared preset, whose key and metric are in query
+// syntax (srcaddr,dstaddr; count), into the explorer's (conversation;
+// flows). A key or metric the pickers do not offer is kept as is, and
+// resolvePresets then names it.
+func presetOf(p detect.Preset) Preset {
+	out := Preset{Name: p.Name, Desc: p.Desc, Filter: p.Filter, View: p.View, GroupKey: p.GroupBy, Metric: p.Metric}
+	for _, c := range groupKeyChoices {
+		if strings.Join(c.keys, ",") == p.GroupBy {
+			out.GroupKey = c.label
+		}
+	}
+	for _, c := range groupMetricChoices {
+		if c.metric == p.Metric && c.metric != "" {
+			out.Metric = c.label
+		}
+	}
+	return out
 }
 
 // resolvedPreset is a preset checked against the views: its view, the

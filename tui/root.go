@@ -44,6 +44,8 @@ type rootModel struct {
 	chart   *chartView
 	detail  *detailView
 	help    *helpView
+	why     *whyView
+	finds   *findingsView
 	bar     *filterBar
 	status  *statusBar
 	choose  *chooser
@@ -105,13 +107,19 @@ func newRootModel(cfg Config) (*rootModel, error) {
 	}
 	m := &rootModel{env: e, cfg: cfg, w: 80, h: 24, presets: presets, window: window}
 	m.flows, m.groups, m.chart, m.detail, m.help = newFlows(e), newGroups(e), newChart(e), newDetail(e), newHelp(e)
+	m.why = newWhy(e)
+	if m.finds, err = newFindings(e, window); err != nil {
+		return nil, err
+	}
 	m.views = [numViews]view{
-		viewFlows:   m.flows,
-		viewGroups:  m.groups,
-		viewChart:   m.chart,
-		viewSources: newSources(e),
-		viewDetail:  m.detail,
-		viewHelp:    m.help,
+		viewFlows:    m.flows,
+		viewGroups:   m.groups,
+		viewChart:    m.chart,
+		viewSources:  newSources(e),
+		viewFindings: m.finds,
+		viewDetail:   m.detail,
+		viewWhy:      m.why,
+		viewHelp:     m.help,
 	}
 	m.choose = newChooser(e)
 	m.prompt = newPrompt(e)
@@ -138,6 +146,7 @@ func (m *rootModel) Err() error { return m.err }
 func (m *rootModel) Init() tea.Cmd {
 	return tea.Batch(
 		m.q.snapshot(m.env.snap),
+		m.finds.Update(snapshotMsg{snap: m.env.snap}),
 		waitSnapshot(m.cfg.Feed, m.cfg.Index, 0),
 		statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, 0),
 	)
@@ -165,7 +174,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		named := m.env.syncNames()
 		m.status.Update(msg)
 		m.flows.Update(msg)
-		cmds := []tea.Cmd{m.q.snapshot(msg.snap)}
+		cmds := []tea.Cmd{m.q.snapshot(msg.snap), m.finds.Update(msg)}
 		if named && m.env.flt.UsesNames() {
 			// New names: the applied filter selects again from the start.
 			cmds = append(cmds, m.apply(applyFilter{expr: m.env.expr, flt: m.env.flt.WithNames(m.env.names.Load())}))

@@ -3,6 +3,8 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/model/detect"
 )
 
 // viewID names a view in the root's table (rootModel.views).
@@ -13,7 +15,9 @@ const (
 	viewGroups
 	viewChart
 	viewSources
+	viewFindings
 	viewDetail
+	viewWhy
 	viewHelp
 	numViews
 )
@@ -25,13 +29,14 @@ type tab struct {
 	key  func(*KeyMap) key.Binding // the view's number key
 }
 
-// tabs are the views switched with 1..4 and tab, in order. A new tab is
+// tabs are the views switched with 1..5 and tab, in order. A new tab is
 // one entry here, one binding in keys.go and one view in newRootModel.
 var tabs = []tab{
 	{viewFlows, "Flows", func(k *KeyMap) key.Binding { return k.Flows }},
 	{viewGroups, "Groups", func(k *KeyMap) key.Binding { return k.Groups }},
 	{viewChart, "Chart", func(k *KeyMap) key.Binding { return k.Chart }},
 	{viewSources, "Sources", func(k *KeyMap) key.Binding { return k.Sources }},
+	{viewFindings, "Findings", func(k *KeyMap) key.Binding { return k.Findings }},
 }
 
 // isTab reports whether id is one of the tabs (not detail or help, which
@@ -135,6 +140,8 @@ type request struct {
 	drill drillRequest // reqDrill
 
 	remote remoteAsk // reqRemote
+
+	why detect.WhyQuery // reqWhy
 }
 
 // ownedMsg is a data message that belongs to one view (a result of its

@@ -274,3 +274,28 @@ func TestFindingsFollow(t *testing.T) {
 		t.Fatal("--fail-on did not end the follow")
 	}
 }
+
+func TestQueryPreset(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "query", "--seed", "1", "--preset", "rejected conversations", "--top", "1", "--output", "jsonl", "demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := jsonLines(t, out)
+	if len(lines) != 1 || lines[0]["srcaddr"] == nil || lines[0]["dstaddr"] == nil || lines[0]["count"] == nil {
+		t.Errorf("%s", out)
+	}
+	// The preset's filter joins --filter; its key yields to --group-by.
+	out, _, code = runCmd(t, "", "query", "--seed", "1", "--preset", "REJECTED SOURCES", "--filter", "dstport = 22 or dstport = 3389",
+		"--group-by", "dstport", "--output", "jsonl", "demo")
+	for _, m := range jsonLines(t, out) {
+		if p := m["dstport"]; code != 0 || (p != float64(22) && p != float64(3389)) {
+			t.Errorf("exit %d: %v", code, m)
+		}
+	}
+	if _, errOut, code := runCmd(t, "", "query", "--preset", "port scans", "demo"); code != 2 || !strings.Contains(errOut, "top talkers") {
+		t.Errorf("unknown preset: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := runCmd(t, "", "query", "--preset", "top talkers", "--filter", "dstprt = 1", "demo"); code != 2 || !strings.Contains(errOut, "^") {
+		t.Errorf("bad --filter with a preset: exit %d %s", code, errOut)
+	}
+}

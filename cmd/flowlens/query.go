@@ -30,6 +30,7 @@ type queryFlags struct {
 	output   string
 	interval time.Duration
 	explain  string
+	preset   string
 	strict   bool
 	state    string
 }
@@ -46,6 +47,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&q.output, "output", "", "table, jsonl or csv")
 	fs.DurationVar(&q.interval, "interval", 2*time.Second, "refresh period with --follow --group-by")
 	fs.StringVar(&q.explain, "explain", "", "athena, insights or cwl-pattern")
+	fs.StringVar(&q.preset, "preset", "", "ask a named question, as the explorer's p does: "+presetNames())
 	fs.BoolVar(&q.strict, "strict", false, "exit 1 when any record was evicted, dropped or cut short by a read fault")
 	fs.StringVar(&q.state, "state", "", "save where each source stopped to `FILE` and resume from there (records, not groups)")
 	specs, err := parseInterleaved(fs, args)
@@ -60,6 +62,9 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	follow := q.follow && !q.noFollow
 	opts, err := q.sourceOptions(follow, now)
 	if err != nil {
+		return err
+	}
+	if err := q.applyPreset(); err != nil {
 		return err
 	}
 	flt, err := compileFilter(q.filter, opts.Since, opts.Until, now)

@@ -139,7 +139,7 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		_, err = fmt.Fprintf(stdout, "%s\n", b)
 	} else {
-		_, err = io.WriteString(stdout, whyReport(w))
+		_, err = io.WriteString(stdout, sanitizeLines(w.Report(78)))
 	}
 	if err == nil && openErr != nil {
 		return &exitError{code: 1, msg: "some sources could not be opened (see above); the verdict covers the others"}
@@ -147,60 +147,16 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return err
 }
 
-// whyReport is the verdict for people: a few lines, then the evidence per
-// interface and the commands to confirm it.
-func whyReport(w *detect.Why) string {
-	var b strings.Builder
-	what := w.Src.String() + " -> " + w.Dst.String()
-	if w.Port >= 0 {
-		what += fmt.Sprintf(" port %d", w.Port)
-	}
-	fmt.Fprintf(&b, "%s: %s\n\n", what, strings.ToUpper(w.Verdict))
-	fmt.Fprintf(&b, "%s\n\n", wrap(w.Explanation, 78, ""))
-	dir := func(name string, c detect.Counts) {
-		fmt.Fprintf(&b, "  %-8s %5d flows  %5d accepted  %5d rejected", name, c.Flows, c.Accepted, c.Rejected)
-		if c.Flows > 0 {
-			fmt.Fprintf(&b, "  %s .. %s", model.FormatUnix(c.First), model.FormatUnix(c.Last))
+// sanitizeLines sanitises each line of a multi-line text for the
+// terminal, keeping its line breaks.
+func sanitizeLines(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		nl := strings.HasSuffix(l, "\n")
+		lines[i] = model.Sanitize(strings.TrimSuffix(l, "\n"))
+		if nl {
+			lines[i] += "\n"
 		}
-		b.WriteByte('\n')
 	}
-	dir("forward", w.Forward)
-	dir("reverse", w.Reverse)
-	for _, s := range w.Sides {
-		fmt.Fprintf(&b, "  %s (%s's): out %d/%d, back %d/%d accepted/rejected\n", model.Sanitize(s.Interface), s.Side,
-			s.Forward.Accepted, s.Forward.Rejected, s.Reverse.Accepted, s.Reverse.Rejected)
-	}
-	for _, r := range w.Rules {
-		fmt.Fprintf(&b, "  rule: %s %s %s %s: %s\n", r.Side, r.Direction, model.Sanitize(r.Component), model.Sanitize(r.Rule), r.Effect)
-	}
-	fmt.Fprintf(&b, "\nFlow logs cannot tell apart: %s\n", wrap(w.CannotTell, 78, "  "))
-	fmt.Fprintf(&b, "\nEvidence: %s\n", model.Sanitize(w.Evidence))
-	b.WriteString("\nConfirm from the configuration (Reachability Analyzer):\n")
-	for _, c := range w.Confirm {
-		fmt.Fprintf(&b, "  %s\n", model.Sanitize(c))
-	}
-	if w.Partial != "" {
-		fmt.Fprintf(&b, "\nNote: %s\n", w.Partial)
-	}
-	return b.String()
-}
-
-// wrap folds s at width columns, indenting continuation lines.
-func wrap(s string, width int, indent string) string {
-	var b strings.Builder
-	col := 0
-	for i, word := range strings.Fields(model.Sanitize(s)) {
-		if i > 0 {
-			if col+1+len(word) > width {
-				b.WriteString("\n" + indent)
-				col = len(indent)
-			} else {
-				b.WriteByte(' ')
-				col++
-			}
-		}
-		b.WriteString(word)
-		col += len(word)
-	}
-	return b.String()
+	return strings.Join(lines, "")
 }

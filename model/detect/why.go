@@ -469,3 +469,69 @@ func (w *Why) confirm() []string {
 	}
 	return []string{b.String(), reachabilityAnalyzerFollow}
 }
+
+// Report is the verdict for people, wrapped at width columns: the
+// question and verdict, the explanation, both directions and what each
+// interface logged, what flow logs cannot tell apart, the evidence and the
+// commands that confirm it. It holds text from logs (interface ids): the
+// caller sanitises it for the terminal.
+func (w *Why) Report(width int) string {
+	var b strings.Builder
+	what := w.Src.String() + " -> " + w.Dst.String()
+	if w.Port >= 0 {
+		what += fmt.Sprintf(" port %d", w.Port)
+	}
+	fmt.Fprintf(&b, "%s: %s\n\n", what, strings.ToUpper(w.Verdict))
+	fmt.Fprintf(&b, "%s\n\n", wrap(w.Explanation, width, ""))
+	dir := func(name string, c Counts) {
+		fmt.Fprintf(&b, "%-8s %5d flows %5d accepted %5d rejected", name, c.Flows, c.Accepted, c.Rejected)
+		if c.Flows > 0 {
+			sep := "  "
+			if width < 100 {
+				sep = "\n         "
+			}
+			fmt.Fprintf(&b, "%s%s .. %s", sep, model.FormatUnix(c.First), model.FormatUnix(c.Last))
+		}
+		b.WriteByte('\n')
+	}
+	dir("forward", w.Forward)
+	dir("reverse", w.Reverse)
+	for _, s := range w.Sides {
+		fmt.Fprintf(&b, "  %s (the %s's)\n    out: %d accepted, %d rejected; back: %d accepted, %d rejected\n", s.Interface, s.Side,
+			s.Forward.Accepted, s.Forward.Rejected, s.Reverse.Accepted, s.Reverse.Rejected)
+	}
+	for _, r := range w.Rules {
+		fmt.Fprintf(&b, "  rule: %s %s %s %s: %s\n", r.Side, r.Direction, r.Component, r.Rule, r.Effect)
+	}
+	fmt.Fprintf(&b, "\n%s\n", wrap("Flow logs cannot tell apart: "+w.CannotTell, width, "  "))
+	fmt.Fprintf(&b, "\n%s\n", wrap("Evidence: "+w.Evidence, width, "  "))
+	b.WriteString("\nConfirm from the configuration (Reachability Analyzer):\n")
+	for _, c := range w.Confirm {
+		fmt.Fprintf(&b, "  %s\n", c)
+	}
+	if w.Partial != "" {
+		fmt.Fprintf(&b, "\n%s\n", wrap("Note: "+w.Partial, width, "  "))
+	}
+	return b.String()
+}
+
+// wrap folds s at width columns (words longer than a line stay whole),
+// indenting continuation lines.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	col := 0
+	for i, word := range strings.Fields(s) {
+		if i > 0 {
+			if col+1+len(word) > width {
+				b.WriteString("\n" + indent)
+				col = len(indent)
+			} else {
+				b.WriteByte(' ')
+				col++
+			}
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
+}

@@ -1,0 +1,307 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/detect"
+)
+
+// findingsView lists what the detections found (model/detect), live:
+// every snapshot the sources publish is handed to the engine in a command
+// (one run at a time; a snapshot that arrives meanwhile is run next), and
+// the list is re-sorted by severity then recency. Findings stay after the
+// index evicts their records, marked. enter opens Flows filtered to
+// exactly a finding's evidence (a drill-down level, so back returns); w
+// asks why its source cannot talk to its target.
+type findingsView struct {
+	viewBase
+
+	eng     *detect.Engine
+	err     error
+	running bool
+	next    *model.Snapshot // the newest snapshot that came during a run
+	res     detect.Result
+	took    time.Duration
+	at      time.Time // when the last run finished
+
+	cursor string // ID of the finding under the cursor ("" for the first)
+	line   int    // the cursor's line within the rows area
+}
+
+// findingsMsg is the result of one engine run.
+type findingsMsg struct {
+	res  detect.Result
+	took time.Duration
+}
+
+func (findingsMsg) owner() viewID { return viewFindings }
+
+// newFindings returns the Findings view, its engine looking at the
+// records within scope (the explorer's time window; nil: all).
+func newFindings(e *env, scope filter.Node) (*findingsView, error) {
+	eng, err := detect.New(detect.Config{Scope: scope})
+	if err != nil {
+		return nil, err
+	}
+	return &findingsView{viewBase: viewBase{env: e}, eng: eng}, nil
+}
+
+// run updates the engine with snap off the UI goroutine. The engine is
+// only ever touched by the one run in flight.
+func (v *findingsView) run(snap *model.Snapshot) tea.Cmd {
+	v.running = true
+	eng := v.eng
+	return func() tea.Msg {
+		t0 := time.Now()
+		res := eng.Update(snap)
+		return findingsMsg{res: res, took: time.Since(t0)}
+	}
+}
+
+// Update takes new snapshots (whatever is on screen: findings are live),
+// engine results, and the keys of the list.
+func (v *findingsView) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case snapshotMsg:
+		if v.running {
+			v.next = msg.snap
+			return nil
+		}
+		return v.run(msg.snap)
+	case findingsMsg:
+		v.running = false
+		v.res, v.took, v.at = msg.res, msg.took, v.env.now()
+		if n := v.next; n != nil {
+			v.next = nil
+			if n.End > v.res.Rows || n.Evicted != v.res.Evicted {
+				return v.run(n)
+			}
+		}
+		return nil
+	case tea.KeyMsg:
+		k := v.env.keys
+		page := max(1, v.rowsHeight()-1)
+		switch {
+		case key.Matches(msg, k.Up):
+			v.move(-1)
+		case key.Matches(msg, k.Down):
+			v.move(1)
+		case key.Matches(msg, k.PageUp):
+			v.move(-page)
+		case key.Matches(msg, k.PageDown):
+			v.move(page)
+		case key.Matches(msg, k.Home):
+			v.move(-1 << 30)
+		case key.Matches(msg, k.End):
+			v.move(1 << 30)
+		case key.Matches(msg, k.Drill):
+			if f, ok := v.current(); ok {
+				v.ask(request{kind: reqDrill, drill: drillRequest{label: "finding: " + findingLabel(f), clause: f.Evidence, exact: true}})
+			}
+		case key.Matches(msg, k.Why):
+			if f, ok := v.current(); ok && f.Src.IsValid() && f.Dst.IsValid() {
+				v.ask(request{kind: reqWhy, why: detect.WhyQuery{Src: f.Src, Dst: f.Dst, Port: f.Port, Proto: f.Proto}})
+			}
+		}
+	}
+	return nil
+}
+
+// findingLabel names a finding in a breadcrumb.
+func findingLabel(f *detect.Finding) string {
+	s := f.Detection
+	if f.Src.IsValid() {
+		s += " " + f.Src.String()
+	}
+	return s + " > " + f.Target()
+}
+
+// index returns the position of the cursor's finding (0 when it is gone).
+func (v *findingsView) index() int {
+	for i := range v.res.All {
+		if v.res.All[i].ID == v.cursor {
+			return i
+		}
+	}
+	return 0
+}
+
+// current returns the finding under the cursor.
+func (v *findingsView) current() (*detect.Finding, bool) {
+	if len(v.res.All) == 0 {
+		return nil, false
+	}
+	return &v.res.All[v.index()], true
+}
+
+// move moves the cursor by delta findings; it then stays on its finding
+// (by ID) as the list changes under it.
+func (v *findingsView) move(delta int) {
+	n := len(v.res.All)
+	if n == 0 {
+		return
+	}
+	k := v.index()
+	nk := min(max(k+delta, 0), n-1)
+	v.cursor = v.res.All[nk].ID
+	v.line = min(max(v.line+nk-k, 0), v.rowsHeight()-1)
+}
+
+// rowsHeight is the number of finding lines (a summary line and the
+// column header come first).
+func (v *findingsView) rowsHeight() int { return max(1, v.h-2) }
+
+// findingCols are the widths of the table's columns at width w: severity,
+// detection, source, target, flows, last seen (0: left out), summary.
+func findingCols(w int) (sev, det, src, dst, flows, last, sum int) {
+	sev, det, src, dst, flows = 6, 16, 15, 21, 6
+	if w >= 120 {
+		src, dst, last = 24, 30, 8
+	}
+	used := 1 + sev + 1 + det + 1 + src + 1 + dst + 1 + flows + 1
+	if last > 0 {
+		used += last + 1
+	}
+	return sev, det, src, dst, flows, last, max(0, w-used)
+}
+
+// View renders exactly h lines of w cells.
+func (v *findingsView) View() string {
+	t := v.env.theme
+	lines := make([]string, 0, v.h)
+	lines = append(lines, fitLine(v.summary(), v.w))
+	sev, det, src, dst, flows, last, sum := findingCols(v.w)
+	buf := []byte{' '}
+	buf = appendPad(buf, "SEV", sev, false)
+	buf = appendPad(append(buf, ' '), "DETECTION", det, false)
+	buf = appendPad(append(buf, ' '), "SOURCE", src, false)
+	buf = appendPad(append(buf, ' '), "TARGET", dst, false)
+	buf = appendPad(append(buf, ' '), "FLOWS", flows, true)
+	if last > 0 {
+		buf = appendPad(append(buf, ' '), "LAST", last, false)
+	}
+	buf = appendPad(append(buf, ' '), "SUMMARY", sum, false)
+	lines = append(lines, t.Header.Render(fitLine(string(buf), v.w)))
+	all := v.res.All
+	rh := v.rowsHeight()
+	if len(all) == 0 {
+		lines = append(lines, fitLine(t.Muted.Render(" "+v.emptyText()), v.w))
+	}
+	k := v.index()
+	top := max(0, min(k-min(v.line, rh-1), len(all)-rh))
+	for i := top; i < len(all) && len(lines) < v.h; i++ {
+		f := &all[i]
+		gutter := byte(' ')
+		if i == k {
+			gutter = '>'
+		}
+		source := "-"
+		if f.Src.IsValid() {
+			source = f.Src.String()
+		}
+		text := f.Summary
+		if e := f.Evicted.String(); e != "" {
+			text = "(" + e + ") " + text
+		}
+		b := []byte{gutter}
+		b = appendPad(b, f.Severity.String(), sev, false)
+		b = appendPad(append(b, ' '), f.Detection, det, false)
+		b = appendPad(append(b, ' '), truncateMiddle(source, src), src, false)
+		b = appendPad(append(b, ' '), truncateAddrPort(model.Sanitize(f.Target()), dst), dst, false)
+		b = appendPad(append(b, ' '), model.HumanCount(f.Flows), flows, true)
+		if last > 0 {
+			b = appendPad(append(b, ' '), clockTime(f.Last), last, false)
+		}
+		b = appendPad(append(b, ' '), truncate(model.Sanitize(text), sum), sum, false)
+		s := fitLine(string(b), v.w)
+		switch {
+		case i == k:
+			s = t.Selected.Render(s)
+		case f.Evicted == detect.EvictAll:
+			s = t.Muted.Render(s)
+		case f.Severity == detect.SevHigh:
+			s = t.Reject.Render(s[:1+sev]) + s[1+sev:]
+		case f.Severity == detect.SevMedium:
+			s = t.Warn.Render(s[:1+sev]) + s[1+sev:]
+		}
+		lines = append(lines, s)
+	}
+	for len(lines) < v.h {
+		lines = append(lines, strings.Repeat(" ", v.w))
+	}
+	return strings.Join(lines[:v.h], "\n")
+}
+
+// clockTime writes Unix seconds as HH:MM:SS UTC.
+func clockTime(sec int64) string {
+	if sec <= 0 {
+		return "-"
+	}
+	return time.Unix(sec, 0).UTC().Format("15:04:05")
+}
+
+// summary is the line above the table: counts by severity, evictions, and
+// how much the detections have read.
+func (v *findingsView) summary() string {
+	t := v.env.theme
+	var n [4]int
+	evicted := 0
+	for i := range v.res.All {
+		n[v.res.All[i].Severity]++
+		if v.res.All[i].Evicted != detect.EvictNone {
+			evicted++
+		}
+	}
+	s := " " + t.Reject.Render(strconv.Itoa(n[detect.SevHigh])+" high") + " · " +
+		t.Warn.Render(strconv.Itoa(n[detect.SevMedium])+" medium") + " · " + strconv.Itoa(n[detect.SevLow]) + " low"
+	if evicted > 0 {
+		s += t.Muted.Render(" · " + strconv.Itoa(evicted) + " over evicted records")
+	}
+	s += t.Muted.Render(" · " + model.HumanCount(v.res.Rows) + " records read")
+	if v.running {
+		s += t.Muted.Render(" · updating…")
+	}
+	return s
+}
+
+// emptyText explains an empty list.
+func (v *findingsView) emptyText() string {
+	switch {
+	case v.res.Gen == 0:
+		return "looking…"
+	case v.res.Rows == 0:
+		return "no records yet"
+	}
+	return "nothing found in " + model.HumanCount(v.res.Rows) + " records (thresholds: see the README)"
+}
+
+// copyItems offers the finding's evidence and its summary.
+func (v *findingsView) copyItems() []copyItem {
+	f, ok := v.current()
+	if !ok {
+		return nil
+	}
+	return []copyItem{
+		{label: "evidence", desc: "the finding's records, as a flowlens filter", text: f.EvidenceText()},
+		{label: "finding", desc: "the finding as a JSON line", text: string(f.AppendJSON(nil))},
+	}
+}
+
+// ShortHelp lists the view's main keys.
+func (v *findingsView) ShortHelp() []key.Binding {
+	k := v.env.keys
+	return []key.Binding{k.Drill, k.Why, k.Up, k.Down, k.Back, k.Help, k.Quit}
+}
+
+// FullHelp lists every key of the view.
+func (v *findingsView) FullHelp() [][]key.Binding {
+	k := v.env.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Drill, k.Why}}
+}
