@@ -88,7 +88,7 @@ func TestJourneyFindingYourWay(t *testing.T) {
 			// descriptions at 80 columns.
 			tm.Type("p")
 			waitScreen(t, tm, "Presets", "find>")
-			if sz.w == 80 && !strings.Contains(tm.s.Screen(), "rec…") {
+			if sz.w == 80 && !strings.Contains(tm.s.Screen(), "by…") {
 				t.Errorf("a description cut at 80 columns has no ellipsis:\n%s", tm.s.Screen())
 			}
 			tm.Send(keyEsc)
