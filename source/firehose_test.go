@@ -129,10 +129,11 @@ func gz(t testing.TB, b []byte) []byte {
 
 // fhAnswer is a response as the test saw it.
 type fhAnswer struct {
-	code int
-	hdr  http.Header
-	body fhResponse
-	raw  string
+	code  int
+	proto string
+	hdr   http.Header
+	body  fhResponse
+	raw   string
 }
 
 func (r *receiver) post(t testing.TB, q fhReq) fhAnswer {
@@ -178,7 +179,7 @@ func (r *receiver) postRaw(t testing.TB, q fhReq, body []byte) fhAnswer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := fhAnswer{code: resp.StatusCode, hdr: resp.Header, raw: string(raw)}
+	a := fhAnswer{code: resp.StatusCode, proto: resp.Proto, hdr: resp.Header, raw: string(raw)}
 	if err := json.Unmarshal(raw, &a.body); err != nil {
 		t.Fatalf("response %d is not JSON: %q", resp.StatusCode, raw)
 	}
@@ -695,6 +696,16 @@ func TestFirehoseTLS(t *testing.T) {
 	if !strings.HasPrefix(r.f.URL(), "https://127.0.0.1:") {
 		t.Errorf("URL %s", r.f.URL())
 	}
+	// HTTP/2, as a load balancer in front may speak it.
+	r.http.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	a := r.post(t, fhReq{id: "tls-h2", records: direct(3, 2), key: &key})
+	a.want(t, http.StatusOK, "tls-h2", "")
+	if a.proto != "HTTP/2.0" {
+		t.Errorf("answered over %s, want HTTP/2.0", a.proto)
+	}
+	r.post(t, fhReq{id: "tls-h2-bad", records: direct(5, 1)}).want(t, http.StatusUnauthorized, "tls-h2-bad", "Access-Key")
+	seqs, _ = r.indexed(t, 5)
+	wantSeqs(t, seqs, 0, 5)
 	// Plain HTTP to the TLS port gets nowhere.
 	resp, err := http.Post("http://"+r.f.Addr().String()+"/", "application/json", strings.NewReader("{}"))
 	if err == nil {
