@@ -395,16 +395,11 @@ func (r *fileRun) backfill(ctx context.Context) error {
 }
 
 // parallel runs fn over the slots, a few at a time: decoding several
-// files at once keeps the ingest goroutine fed. It stops at the first
+// files at once (at least two, at most four) keeps every core busy
+// whether decoding or parsing is the slower stage. It stops at the first
 // error (emit's, once the context ended).
 func (r *fileRun) parallel(ctx context.Context, jobs []*slot, fn func(*slot) error) error {
-	n := runtime.GOMAXPROCS(0) / 2
-	if n < 1 {
-		n = 1
-	}
-	if n > 4 {
-		n = 4
-	}
+	n := min(4, max(2, runtime.GOMAXPROCS(0)))
 	if n > len(jobs) {
 		n = len(jobs)
 	}
