@@ -329,6 +329,7 @@ type inferCol struct {
 	cands []inferCand
 	min   int // cost of the cheapest candidate
 
+	ingress  uint64   // rows that read "ingress"
 	distinct []string // the column's values but "-", each once
 	tokIdx   []int    // per row: its value's index in distinct (-1 for "-")
 	fields   []uint64 // per distinct value: the fields it fits (bit per Field)
@@ -441,6 +442,9 @@ func newInferSearch(rows [][][]byte, k, tol int) *inferSearch {
 			col.toks[r] = toks[c]
 			if len(toks[c]) == 1 && toks[c][0] == '-' {
 				col.dash |= 1 << r
+			}
+			if bytes.EqualFold(toks[c], []byte("ingress")) {
+				col.ingress |= 1 << r
 			}
 		}
 		s.cols[c] = col
@@ -766,14 +770,7 @@ func (s *inferSearch) egressOnly(c int, f Field) uint64 {
 		if f == FieldFlowDirection {
 			path, dir = c2, c
 		}
-		var m uint64
-		for r := 0; r < s.n; r++ {
-			p, d := s.cols[path].toks[r], s.cols[dir].toks[r]
-			if len(p) == 1 && p[0] == '-' || !strings.EqualFold(string(d), "ingress") {
-				m |= 1 << r
-			}
-		}
-		return m
+		return s.all &^ (s.cols[dir].ingress &^ s.cols[path].dash)
 	}
 	return s.all
 }

@@ -302,11 +302,13 @@ func BenchmarkInferFormat(b *testing.B) {
 		lines := render(f, synthRecords(7, InferSampleLines))
 		b.Run(fmt.Sprintf("%d-fields", f.Len()), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := startCPU(b)
 			for b.Loop() {
 				if InferFormat(lines).Format == nil {
 					b.Fatal("not inferred")
 				}
 			}
+			cpu.report(0, "")
 		})
 	}
 }
