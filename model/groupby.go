@@ -377,9 +377,8 @@ func (g *grouper) segRows(ss *SegSel) ([]int32, int) {
 // shrink is the first pass of a multi-key (or wide-key) group-by: it finds
 // the codes in use, to shrink each key's space.
 func (g *grouper) shrink(sel *Selection) {
-	if len(g.keyers) == 1 && g.keyers[0].local == nil {
-		g.keyers[0].n = g.keyers[0].size
-		return
+	if g.rawDense() {
+		return // the raw codes are small enough already
 	}
 	for _, ky := range g.keyers {
 		if ky.local != nil { // the codes are given as values are met
@@ -401,6 +400,32 @@ func (g *grouper) shrink(sel *Selection) {
 		}
 		ky.n = uint64(len(ky.inv))
 	}
+}
+
+// rawDense sets every key's space to its raw size and reports true when
+// that needs no first pass: a single key, or keys whose raw spaces
+// multiply to no more than the dense limit (and no wide numeric key,
+// whose codes are given as values are met).
+func (g *grouper) rawDense() bool {
+	space := uint64(1)
+	for _, ky := range g.keyers {
+		if ky.local != nil {
+			return false
+		}
+		hi, lo := bits.Mul64(space, max(ky.size, 1))
+		if hi != 0 {
+			space = ^uint64(0)
+			break
+		}
+		space = lo
+	}
+	if len(g.keyers) > 1 && space > denseLimit {
+		return false
+	}
+	for _, ky := range g.keyers {
+		ky.n = ky.size
+	}
+	return true
 }
 
 // usedCodes marks the codes of the key that the selection's rows have,
