@@ -400,6 +400,9 @@ func (r *fileRun) backfill(ctx context.Context) error {
 // error (emit's, once the context ended).
 func (r *fileRun) parallel(ctx context.Context, jobs []*slot, fn func(*slot) error) error {
 	n := min(4, max(2, runtime.GOMAXPROCS(0)))
+	if r.opts.Ordered {
+		n = 1
+	}
 	if n > len(jobs) {
 		n = len(jobs)
 	}

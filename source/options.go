@@ -34,6 +34,11 @@ type Options struct {
 	// N from N lines before the end. Files that appear later are always
 	// read from the beginning.
 	TailLines int
+	// Ordered reads the files of a directory or glob one after the other,
+	// oldest first (rotated files before the live one), so records arrive
+	// in file order, as a query that prints records promises. Without it
+	// two to four files are decoded at once, in no particular order.
+	Ordered bool
 
 	// Since and Until bound the time range of interest (zero: unbounded).
 	// The demo backfills from Since and stops at Until; file sources read

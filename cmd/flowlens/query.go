@@ -114,6 +114,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if logf != nil {
 		logf("query %q: filter %q, follow %v, output %s", specs, flt.String(), follow, out)
 	}
+	opts.Ordered = grp == nil // records are printed in file order, rotated files first
 	srcs, openErr := openSources(specs, opts, stdin, stderr)
 	if len(srcs) == 0 {
 		return openErr
