@@ -1,7 +1,6 @@
 package model
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -75,12 +74,11 @@ type Scan struct {
 // NewScan returns a scan for q whose pipeline counts bad lines and
 // sources into ix (as the index pipeline does; ix receives no rows).
 func NewScan(ix *Index, q ScanQuery) (*Scan, error) {
-	if len(q.Group.Keys) == 0 || len(q.Group.Keys) > 4 {
-		return nil, fmt.Errorf("group-by: want 1 to 4 keys, got %d", len(q.Group.Keys))
+	g, err := checkGroupQuery(q.Group)
+	if err != nil {
+		return nil, err
 	}
-	if len(q.Group.Metrics) == 0 {
-		q.Group.Metrics = []Metric{{Kind: MetricCount, Name: "count"}}
-	}
+	q.Group = g
 	need := q.FilterFields | q.Group.Fields()
 	if need.Has(FieldEnd) {
 		need = need.With(FieldStart) // end is kept as a delta from start
