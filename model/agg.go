@@ -215,6 +215,9 @@ type GroupQuery struct {
 	Sort    int        // index into Metrics to sort by (descending)
 	Asc     bool       // sort ascending instead
 	Top     int        // keep this many groups (0 = all)
+	// MaxScratch caps the scratch space of the group-by in bytes (0: no
+	// cap): Group refuses with a ScratchError rather than pass it.
+	MaxScratch int64
 }
 
 // KeyValue is one key of a group.

@@ -315,7 +315,14 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 		return nil, err
 	}
 	// Many groups, or distinct counts: the partitioned path.
-	if dk, ok := g.partitionable(snap, q); ok && (!g.dense || len(dk) > 0) && !weighted(sel) {
+	dk, part := g.partitionable(snap, q)
+	part = part && (!g.dense || len(dk) > 0) && !weighted(sel)
+	if q.MaxScratch > 0 {
+		if err := g.checkScratch(snap, sel, q, dk, part); err != nil {
+			return nil, err // scratch.go: --max-memory bounds the process
+		}
+	}
+	if part {
 		g.rawKeys()
 		g.initMetrics(q.Metrics, 0, 0)
 		g.accumulatePartitioned(snap, sel, q, dk)

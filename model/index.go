@@ -15,21 +15,10 @@ const SegmentRows = 1 << 16
 // segWords is the number of 64-bit words in a per-segment bitmap.
 const segWords = SegmentRows / 64
 
-// DefaultMaxMemory is the default index memory budget in bytes (1 GiB).
+// DefaultMaxMemory is the default --max-memory in bytes (1 GiB): the
+// process's bound, shared out by NewBudget; an index made with
+// NewIndex(0) takes it whole.
 const DefaultMaxMemory = 1 << 30
-
-// MemoryLimit is the Go memory limit (runtime/debug.SetMemoryLimit) that
-// suits a process whose index may use maxMemory bytes: the budget, a
-// quarter more for what the heap holds beside the index (ingest buffers,
-// snapshots, results) and 64 MiB for the runtime. Near the limit the
-// collector works harder rather than let the heap grow to twice the live
-// data, so a full index does not take twice its budget.
-func MemoryLimit(maxMemory int64) int64 {
-	if maxMemory <= 0 {
-		maxMemory = DefaultMaxMemory
-	}
-	return maxMemory + maxMemory/4 + 64<<20
-}
 
 // Escape values mark a number kept in a segment's overflow list.
 const (

@@ -39,6 +39,7 @@ type (
 		at       time.Time
 		statuses []source.Status
 		spark    []uint64 // flows per minute, oldest first, ending now
+		rss      uint64   // the process's resident memory in bytes
 	}
 	// fatalMsg ends the program with an error (a panic in a goroutine).
 	fatalMsg struct{ err error }
@@ -107,14 +108,14 @@ func previewCmd(gen uint64, expr string, f *filter.Filter, snap *model.Snapshot)
 }
 
 // statusCmd polls the sources and the rollups after `after`.
-func statusCmd(feed Feed, ix *model.Index, now func() time.Time, after time.Duration) tea.Cmd {
+func statusCmd(feed Feed, ix *model.Index, now func() time.Time, procMem func() uint64, after time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		if after > 0 {
 			time.Sleep(after)
 		}
 		snap := ix.Snapshot()
 		at := now()
-		msg := statusMsg{at: at, statuses: feed.Statuses()}
+		msg := statusMsg{at: at, statuses: feed.Statuses(), rss: procMem()}
 		if snap != nil {
 			end := at.Unix()/60*60 + 60
 			from := end - sparkMinutes*60

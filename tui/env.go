@@ -63,12 +63,22 @@ type Config struct {
 	// terminal: "tmux", "screen" or "" (none). Copy (y) wraps its OSC 52
 	// sequence for it. Run sets it from $TMUX and $STY when empty.
 	Multiplexer string
+	// Memory is how --max-memory is shared out (model.NewBudget): the
+	// status bar shows the process's resident memory against Memory.Max,
+	// and a group-by's scratch space is capped at Memory.Scratch (a
+	// grouping that would pass it answers for the newest rows that fit,
+	// and says so). Zero: no bound (the status bar shows the index's use
+	// of its budget).
+	Memory model.Budget
 	// Refresh is the shortest time between two redraws caused by data
 	// (new records, status polls, live refreshes): keys and the answers
 	// to them are drawn at once. 0: DefaultRefresh, or SSHRefresh when
 	// SSH_CONNECTION is set. Following at the default keeps a 160x48
 	// screen under 8 KB/s while showing the newest records within it.
 	Refresh time.Duration
+	// procMem reads the process's resident memory (nil: processMemory;
+	// tests pin it).
+	procMem func() uint64
 	// AthenaTable names the table of copied Athena queries (default
 	// vpc_flow_logs).
 	AthenaTable string
@@ -93,6 +103,8 @@ type env struct {
 	expr    string           // the applied filter, as shown in the filter bar
 	flt     *filter.Filter   // the applied filter, compiled: narrow it with flt.And
 	pending bool             // a new filter's first result is on its way
+	mem     model.Budget     // Config.Memory
+	rss     uint64           // the process's resident memory at the last status poll
 	follow  bool             // the Flows table sticks to the newest record (Flows writes it)
 	done    bool             // every source has finished
 

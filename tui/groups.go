@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -81,21 +82,23 @@ type groupsState struct {
 
 // groupMsg is a group-by result (Groups).
 type groupMsg struct {
-	gen  uint64
-	sel  *model.Selection
-	res  *model.GroupResult
-	err  error
-	took time.Duration
+	gen     uint64
+	sel     *model.Selection
+	covered *model.Selection // the rows answered for: sel, or its newest rows when sel's did not fit in memory
+	res     *model.GroupResult
+	err     error
+	took    time.Duration
 }
 
 func (groupMsg) owner() viewID { return viewGroups }
 
-// groupCmd runs q over sel off the UI goroutine.
-func groupCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery) tea.Cmd {
+// groupCmd runs q over sel off the UI goroutine, within the scratch
+// space budget b leaves (see groupScratch; growing: sources are live).
+func groupCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery, b model.Budget, growing bool) tea.Cmd {
 	return func() tea.Msg {
 		t0 := time.Now()
-		res, err := model.Group(snap, sel, q)
-		return groupMsg{gen: gen, sel: sel, res: res, err: err, took: time.Since(t0)}
+		res, covered, err := groupScratch(snap, sel, q, b, growing)
+		return groupMsg{gen: gen, sel: sel, covered: covered, res: res, err: err, took: time.Since(t0)}
 	}
 }
 
@@ -153,9 +156,10 @@ type groupsView struct {
 	analysis
 	remoteShown // R (remote.go)
 
-	st  groupsState
-	res *model.GroupResult
-	err error
+	st      groupsState
+	res     *model.GroupResult
+	covered *model.Selection // the rows res answers for (fewer than asked when memory ran short)
+	err     error
 }
 
 // drillRequest is a drill-down asked for by enter on a group: the label
@@ -206,7 +210,11 @@ func (v *groupsView) setMetric(i int) tea.Cmd {
 // setVisible tells the view whether it is on screen; it regroups when
 // it comes into view with newer data.
 func (v *groupsView) setVisible(on bool) tea.Cmd {
+	was := v.visible
 	v.visible = on
+	if was && !on && v.covered != nil && v.covered.Count > releaseRows {
+		return releaseCmd // a big answer's scratch space goes back when the view is left
+	}
 	return v.refresh()
 }
 
@@ -228,7 +236,7 @@ func (v *groupsView) refresh() tea.Cmd {
 		v.err = err
 		return nil
 	}
-	return groupCmd(v.ref.gen, v.env.selSnap, v.runSel, q)
+	return groupCmd(v.ref.gen, v.env.selSnap, v.runSel, q, v.env.mem, !v.env.done)
 }
 
 // Update takes in results, ticks and picker choices, moves the cursor,
@@ -241,7 +249,7 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 		if !current || v.remote != "" {
 			return nil
 		}
-		v.res, v.err = msg.res, msg.err
+		v.res, v.err, v.covered = msg.res, msg.err, msg.covered
 		v.env.debugf("groups %s by %s: %d groups in %s", groupKeyChoices[v.st.key].label, metricLabel(v.st), v.groups(), msg.took)
 		v.clamp()
 		if again {
@@ -330,7 +338,7 @@ func (v *groupsView) exportJob() (exportJob, bool) {
 		return exportJob{}, false
 	}
 	return exportJob{kind: exportGroups, label: "groups by " + groupKeyChoices[v.st.key].label,
-		snap: v.env.selSnap, sel: v.resSel, query: v.res.Query}, true
+		snap: v.env.selSnap, sel: v.covered, query: v.res.Query}, true
 }
 
 // copyItems offers the group under the cursor: as the filter that drills
@@ -620,11 +628,15 @@ func (v *groupsView) title() string {
 	case v.remoteNote != "": // a remote question in flight: room for its progress
 	case r != nil && v.remote != "": // the engine does not count the flows
 		s += t.Muted.Render(" · " + itoa(len(r.Rows)) + " of " + itoa(r.Groups) + " groups")
-	case r != nil && !v.stale && v.err == nil:
+	case r != nil && !v.working() && v.err == nil:
 		s += t.Muted.Render(" · " + itoa(len(r.Rows)) + " of " + itoa(r.Groups) + " groups · " +
 			model.HumanCount(uint64(r.Count)) + " flows")
+		if c := v.covered; c != nil && v.resSel != nil && c.Count < v.resSel.Count {
+			s += " " + t.Warn.Render("newest "+model.HumanCount(uint64(c.Count))+" of "+
+				model.HumanCount(uint64(v.resSel.Count))+" (memory: see 4)")
+		}
 	}
-	if v.remote == "" && (v.stale || v.ref.running || v.res == nil && v.err == nil) {
+	if v.remote == "" && (v.working() || v.ref.running) {
 		s += t.Muted.Render(" · grouping…")
 	}
 	return s + v.remoteTitle(t)
@@ -633,6 +645,8 @@ func (v *groupsView) title() string {
 // emptyText explains an empty table.
 func (v *groupsView) emptyText() string {
 	switch {
+	case errors.Is(v.err, model.ErrScratch):
+		return "cannot group: " + v.err.Error() + ": narrow the filter (/), choose a coarser key (g) or raise --max-memory"
 	case v.err != nil:
 		return "cannot group: " + v.err.Error()
 	case v.res == nil:

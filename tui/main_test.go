@@ -77,7 +77,8 @@ func feedConfig(t testing.TB, clk *testClock, live bool, srcs ...source.Source) 
 	}
 	// A short refresh: data frames are paced as in the program, without
 	// making every wait in the tests a second long.
-	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo", Refresh: 20 * time.Millisecond}
+	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo", Refresh: 20 * time.Millisecond,
+		procMem: func() uint64 { return 48 << 20 }}
 }
 
 // runOnce is a Feed whose Run was already started by the test.

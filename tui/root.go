@@ -77,9 +77,12 @@ func newRootModel(cfg Config) (*rootModel, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.procMem == nil {
+		cfg.procMem = processMemory
+	}
 	theme := NewTheme(!cfg.NoColor)
 	e := &env{theme: theme, keys: DefaultKeyMap(), now: cfg.Now, logf: cfg.Logf, follow: cfg.Follow,
-		names: cfg.Names, labels: &source.Labels{}}
+		names: cfg.Names, labels: &source.Labels{}, mem: cfg.Memory}
 	e.syncNames()
 	e.snap = cfg.Index.Snapshot()
 	f, err := e.compile(cfg.Filter)
@@ -148,7 +151,7 @@ func (m *rootModel) Init() tea.Cmd {
 		m.q.snapshot(m.env.snap),
 		m.finds.Update(snapshotMsg{snap: m.env.snap}),
 		waitSnapshot(m.cfg.Feed, m.cfg.Index, 0),
-		statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, 0),
+		statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, m.cfg.procMem, 0),
 	)
 }
 
@@ -203,10 +206,11 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case previewMsg:
 		return m, m.bar.Update(msg)
 	case statusMsg:
+		m.env.rss = msg.rss
 		m.views[viewSources].Update(msg)
 		m.status.Update(msg)
 		m.noteFailures(msg)
-		return m, statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, statusEvery)
+		return m, statusCmd(m.cfg.Feed, m.cfg.Index, m.env.now, m.cfg.procMem, statusEvery)
 	}
 	return m, m.updateActive(msg) // 4. the rest goes to the active view
 }

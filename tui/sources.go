@@ -31,7 +31,7 @@ func (v *sourcesView) Update(msg tea.Msg) tea.Cmd {
 	case statusMsg:
 		v.statuses = msg.statuses
 	case tea.KeyMsg:
-		n := len(sourceLines(v.env.theme, v.statuses, v.env.snap))
+		n := len(v.lines())
 		v.offset = scroll(v.env.keys, msg, v.offset, v.h, max(0, n-v.h))
 	}
 	return nil
@@ -39,7 +39,13 @@ func (v *sourcesView) Update(msg tea.Msg) tea.Cmd {
 
 // View renders exactly h lines of w cells.
 func (v *sourcesView) View() string {
-	return scrolledLines(sourceLines(v.env.theme, v.statuses, v.env.snap), v.offset, v.w, v.h)
+	return scrolledLines(v.lines(), v.offset, v.w, v.h)
+}
+
+// lines renders the memory account, then the sources.
+func (v *sourcesView) lines() []string {
+	lines := append(memoryLines(v.env.theme, v.env, v.env.snap, v.w), "")
+	return append(lines, sourceLines(v.env.theme, v.statuses, v.env.snap)...)
 }
 
 // sourceLines renders the sources: one block per source (state line,

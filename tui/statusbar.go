@@ -11,7 +11,7 @@ import (
 )
 
 // statusBar is the line under every view: records indexed, matching,
-// ingest rate, memory used of the budget, evicted, bad lines, follow, and
+// ingest rate, the process's memory of its bound, evicted, bad lines, follow, and
 // a sparkline of records per minute over the last minutes (from the
 // index's rollups, so it stays right after eviction). Items that do not
 // fit the width are left out, least useful first.
@@ -96,9 +96,8 @@ func (v *statusBar) View() string {
 	var items []statusItem
 	add := func(prio int, s string) { items = append(items, statusItem{s, prio}) }
 	var rows, evicted, bad uint64
-	var mem, budget int64
 	if snap != nil {
-		rows, evicted, mem, budget = uint64(snap.Rows()), snap.Evicted, snap.Memory, snap.Budget
+		rows, evicted = uint64(snap.Rows()), snap.Evicted
 		for i := range snap.Sources {
 			bad += snap.Sources[i].BadTotal()
 		}
@@ -113,7 +112,7 @@ func (v *statusBar) View() string {
 		add(0, model.HumanCount(uint64(v.env.sel.Count))+" match")
 	}
 	add(2, model.HumanCount(uint64(v.rate+0.5))+"/s")
-	add(3, "mem "+model.HumanBytes(uint64(mem))+"/"+model.HumanBytes(uint64(budget)))
+	add(3, memoryItem(v.env, snap))
 	if evicted > 0 {
 		add(4, t.Warn.Render("evicted "+model.HumanCount(evicted)))
 	} else {

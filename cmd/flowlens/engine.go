@@ -305,11 +305,12 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 		if err != nil {
 			return err
 		}
-		budget, err := q.memory()
+		mem, err := q.budget()
 		if err != nil {
 			return err
 		}
-		ix := model.NewIndex(budget)
+		ix := model.NewIndex(mem.Index)
+	defer limitMemory(mem)()
 		ix.Ingest(&model.Batch{Source: name, Object: res.ID, Data: lines, Format: plan.Format, Line: 1, EOF: true})
 		snap := ix.Publish()
 		err = printRecords(w, out, snap, model.SelectAll(snap), 0, 0, true, nil)

@@ -93,7 +93,7 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if len(specs) == 0 {
 		return usagef("findings: no SOURCE given (a file, a glob, a directory, -, s3://..., cloudwatch://..., demo)")
 	}
-	budget, err := q.memory()
+	mem, err := q.budget()
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,8 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 
 	ctx, intr, stop := watchSignals(baseContext(), os.Exit)
 	defer stop()
-	ix := model.NewIndex(budget)
+	ix := model.NewIndex(mem.Index)
+	defer limitMemory(mem)()
 	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Logf: logf})
 	// The detections see every record before it may be evicted: the
 	// engine holds the first row it has not read (ingest waits for it

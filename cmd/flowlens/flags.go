@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.noFollow, "no-follow", false, "read existing data only")
 	fs.IntVar(&c.tail, "tail", -1, "start N lines before the end of existing files (-1: from the beginning)")
 	fs.BoolVar(&c.poll, "poll", false, "poll files instead of using file-system events")
-	fs.StringVar(&c.maxMemory, "max-memory", "1GiB", "index memory budget (units as in filters: 2G = 2e9 bytes, 2GiB = 2^31)")
+	fs.StringVar(&c.maxMemory, "max-memory", "1GiB", "memory bound of the process: the index gets 60%, an analysis 20% (units as in filters: 2G = 2e9 bytes, 2GiB = 2^31)")
 	fs.StringVar(&c.profile, "profile", "", "AWS shared-config profile")
 	fs.StringVar(&c.region, "region", "", "AWS region")
 	fs.StringVar(&c.endpoint, "endpoint-url", "", "AWS endpoint URL (S3-compatible stores, tests); AWS_ENDPOINT_URL is honoured too")
@@ -136,6 +137,26 @@ func timeFlag(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return filter.ParseTime(s, now)
+}
+
+// budget reads --max-memory, the bound of the whole process, and shares
+// it out (model.NewBudget: the index's cap, the analysis scratch space,
+// Go's memory limit). Every command that builds an index uses it, with
+// limitMemory.
+func (c *common) budget() (model.Budget, error) {
+	n, err := c.memory()
+	if err != nil {
+		return model.Budget{}, err
+	}
+	return model.NewBudget(n), nil
+}
+
+// limitMemory sets Go's memory limit from b and returns what puts the
+// previous one back: near the limit the collector works harder rather
+// than let the heap grow to twice what is live.
+func limitMemory(b model.Budget) func() {
+	old := debug.SetMemoryLimit(b.Limit)
+	return func() { debug.SetMemoryLimit(old) }
 }
 
 // memory reads --max-memory by the filter language's grammar of sizes

@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -101,12 +103,18 @@ func (p *ptyProc) written() []byte {
 // waitFor waits until the terminal got every want (polling; 20 s at most).
 func (p *ptyProc) waitFor(t *testing.T, want ...string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	p.waitWithin(t, 20*time.Second, want...)
+}
+
+// waitWithin is waitFor with another deadline.
+func (p *ptyProc) waitWithin(t *testing.T, d time.Duration, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for {
-		out := p.written()
+		out := plain(p.written())
 		missing := ""
 		for _, w := range want {
-			if !bytes.Contains(out, []byte(w)) {
+			if !strings.Contains(out, w) {
 				missing = w
 				break
 			}
@@ -115,10 +123,43 @@ func (p *ptyProc) waitFor(t *testing.T, want ...string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the terminal never got %q; it got %d bytes, ending %q", missing, len(out), out[max(0, len(out)-400):])
+			t.Fatalf("the terminal never got %q; it got %d bytes (as text), ending %q", missing, len(out), out[max(0, len(out)-400):])
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// since returns what was written from offset off on.
+func (p *ptyProc) since(off int) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return bytes.Clone(p.out.Bytes()[off:])
+}
+
+// typeKeys writes keys to the terminal as typed.
+func (p *ptyProc) typeKeys(t *testing.T, keys string) {
+	t.Helper()
+	if _, err := p.master.WriteString(keys); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// csiRE matches a control sequence: CSI parameters and final byte.
+var csiRE = regexp.MustCompile("\x1b\\[[0-9;?]*([@-~])")
+
+// plain returns terminal output as text: cursor-forward moves become the
+// spaces they skip, other control sequences go.
+func plain(b []byte) string {
+	return csiRE.ReplaceAllStringFunc(string(b), func(seq string) string {
+		if seq[len(seq)-1] != 'C' {
+			return ""
+		}
+		n, err := strconv.Atoi(seq[2 : len(seq)-1])
+		if err != nil {
+			n = 1
+		}
+		return strings.Repeat(" ", n)
+	})
 }
 
 // wait waits for the process to end and returns its exit status.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -88,7 +87,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	budget, err := q.memory()
+	mem, err := q.budget()
 	if err != nil {
 		return err
 	}
@@ -123,8 +122,8 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 	ctx, intr, stop := watchSignals(baseContext(), os.Exit)
 	defer stop()
-	ix := model.NewIndex(budget)
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(model.MemoryLimit(budget)))
+	ix := model.NewIndex(mem.Index)
+	defer limitMemory(mem)()
 	flt = nm.bind(flt)
 	var scan *model.Scan
 	if !nm.needIndex(flt, grp) {

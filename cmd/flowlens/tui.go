@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -50,7 +49,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if _, err := compileFilter(c.filter, opts.Since, opts.Until, now); err != nil {
 		return err
 	}
-	budget, err := c.memory()
+	mem, err := c.budget()
 	if err != nil {
 		return err
 	}
@@ -64,8 +63,8 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(srcs) == 0 {
 		return err
 	}
-	ix := model.NewIndex(budget)
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(model.MemoryLimit(budget)))
+	ix := model.NewIndex(mem.Index)
+	defer limitMemory(mem)()
 	if opts.Format != nil {
 		ix.SetDefaultFormat(opts.Format)
 	}
@@ -104,6 +103,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		Logf:    logf,
 		Remote:  remote,
 		Refresh: refresh,
+		Memory:  mem,
 	})
 	if err != nil {
 		return fmt.Errorf("tui: %w", err)

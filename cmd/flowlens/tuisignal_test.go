@@ -84,3 +84,80 @@ func TestFollowBandwidthPTY(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryBoundPTY: 10M records and the heaviest grouping (conversation
+// pairs with their distinct destination ports) under --max-memory 512MB:
+// the process's peak resident memory (VmHWM) stays under the bound, and
+// the grouping's memory goes back once the Groups view is left. It needs
+// a 10M-line file (go run ../shared/bench/gen/main.go) and a minute, so
+// it runs only with FLOWLENS_MEMTEST=FILE.
+func TestMemoryBoundPTY(t *testing.T) {
+	path := os.Getenv("FLOWLENS_MEMTEST")
+	if path == "" {
+		t.Skip("set FLOWLENS_MEMTEST to a 10M-line flow-log file")
+	}
+	const bound = 512_000_000
+	p := startPTY(t, 160, 48, nil, "--no-follow", "--max-memory", "512MB", path)
+	p.waitWithin(t, 3*time.Minute, "sources done")
+	loaded := procMemory(t, p.cmd.Process.Pid)
+	p.typeKeys(t, "2")
+	p.waitFor(t, "top srcaddr by flows")
+	off := len(p.written())
+	p.typeKeys(t, "g")
+	time.Sleep(300 * time.Millisecond)
+	p.typeKeys(t, "conversation\r")
+	time.Sleep(300 * time.Millisecond)
+	p.typeKeys(t, "m")
+	time.Sleep(300 * time.Millisecond)
+	p.typeKeys(t, "dst ports\r")
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(plain(p.since(off)), "top conversation by dst ports · 1000 of") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer; the terminal got %q", plain(p.since(off)))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	grouped := procMemory(t, p.cmd.Process.Pid)
+	p.typeKeys(t, "1")
+	p.waitFor(t, "[1 Flows]")
+	time.Sleep(2 * time.Second) // the memory is given back off the UI goroutine
+	left := procMemory(t, p.cmd.Process.Pid)
+	out := plain(p.since(off))
+	covered := "all records"
+	if i := strings.Index(out, "newest "); i >= 0 {
+		covered, _, _ = strings.Cut(out[i:], " (memory")
+	}
+	t.Logf("--max-memory 512MB, 10M lines: loaded RSS %s; grouped (%s) RSS %s; Groups left RSS %s; peak %s",
+		mb(loaded.rss), covered, mb(grouped.rss), mb(left.rss), mb(left.hwm))
+	if left.hwm >= bound {
+		t.Errorf("peak resident memory %s passed the 512MB bound", mb(left.hwm))
+	}
+	p.typeKeys(t, "q")
+	if code := p.wait(t); code != 0 {
+		t.Errorf("exit status %d", code)
+	}
+}
+
+// procMem is a process's resident memory now and at its peak, in bytes.
+type procMem struct{ rss, hwm int64 }
+
+func procMemory(t *testing.T, pid int) procMem {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m procMem
+	for _, l := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(l, "VmRSS: %d kB", &kb); err == nil {
+			m.rss = kb << 10
+		}
+		if _, err := fmt.Sscanf(l, "VmHWM: %d kB", &kb); err == nil {
+			m.hwm = kb << 10
+		}
+	}
+	return m
+}
+
+func mb(n int64) string { return fmt.Sprintf("%d MB", n/1_000_000) }

@@ -82,7 +82,7 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	budget, err := q.memory()
+	mem, err := q.budget()
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,8 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	ctx, intr, stop := watchSignals(baseContext(), os.Exit)
 	defer stop()
-	ix := model.NewIndex(budget)
+	ix := model.NewIndex(mem.Index)
+	defer limitMemory(mem)()
 	mux := source.NewMux(ix, srcs, source.MuxOptions{DefaultFormat: opts.Format, Logf: logf})
 	intr.watch(mux.Statuses)
 	runErr := make(chan error, 1)
