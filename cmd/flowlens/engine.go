@@ -310,7 +310,7 @@ func runEngine(q *queryFlags, specs []string, opts source.Options, flt *filter.F
 			return err
 		}
 		ix := model.NewIndex(mem.Index)
-	defer limitMemory(mem)()
+		defer limitMemory(mem)()
 		ix.Ingest(&model.Batch{Source: name, Object: res.ID, Data: lines, Format: plan.Format, Line: 1, EOF: true})
 		snap := ix.Publish()
 		err = printRecords(w, out, snap, model.SelectAll(snap), 0, 0, true, nil)
