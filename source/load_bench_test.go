@@ -61,8 +61,9 @@ func BenchmarkLoad(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ix := model.NewIndex(model.DefaultMaxMemory)
-		limit := debug.SetMemoryLimit(model.MemoryLimit(model.DefaultMaxMemory))
+		budget := model.NewBudget(model.DefaultMaxMemory) // as the explorer and query share --max-memory out
+		ix := model.NewIndex(budget.Index)
+		limit := debug.SetMemoryLimit(budget.Limit)
 		if err := NewMux(ix, []Source{src}, MuxOptions{}).Run(context.Background()); err != nil {
 			b.Fatal(err)
 		}
