@@ -32,7 +32,10 @@ type findingsView struct {
 	at      time.Time // when the last run finished
 
 	cursor string // ID of the finding under the cursor ("" for the first)
+	at0    int    // the cursor's position in res.All (found once per result)
 	line   int    // the cursor's line within the rows area
+	counts [4]int // findings by severity
+	gone   int    // findings over evicted records
 }
 
 // findingsMsg is the result of one engine run.
@@ -78,6 +81,14 @@ func (v *findingsView) Update(msg tea.Msg) tea.Cmd {
 	case findingsMsg:
 		v.running = false
 		v.res, v.took, v.at = msg.res, msg.took, v.env.now()
+		v.counts, v.gone = [4]int{}, 0
+		for _, f := range v.res.All {
+			v.counts[f.Severity]++
+			if f.Evicted != detect.EvictNone {
+				v.gone++
+			}
+		}
+		v.at0 = v.find()
 		if n := v.next; n != nil {
 			v.next = nil
 			if n.End > v.res.Rows || n.Evicted != v.res.Evicted {
@@ -123,22 +134,25 @@ func findingLabel(f *detect.Finding) string {
 	return s + " > " + f.Target()
 }
 
-// index returns the position of the cursor's finding (0 when it is gone).
-func (v *findingsView) index() int {
-	for i := range v.res.All {
-		if v.res.All[i].ID == v.cursor {
+// find returns the position of the cursor's finding (0 when it is gone).
+func (v *findingsView) find() int {
+	for i, f := range v.res.All {
+		if f.ID == v.cursor {
 			return i
 		}
 	}
 	return 0
 }
 
+// index returns the position of the cursor's finding.
+func (v *findingsView) index() int { return min(v.at0, max(0, len(v.res.All)-1)) }
+
 // current returns the finding under the cursor.
 func (v *findingsView) current() (*detect.Finding, bool) {
 	if len(v.res.All) == 0 {
 		return nil, false
 	}
-	return &v.res.All[v.index()], true
+	return v.res.All[v.index()], true
 }
 
 // move moves the cursor by delta findings; it then stays on its finding
@@ -150,7 +164,7 @@ func (v *findingsView) move(delta int) {
 	}
 	k := v.index()
 	nk := min(max(k+delta, 0), n-1)
-	v.cursor = v.res.All[nk].ID
+	v.cursor, v.at0 = v.res.All[nk].ID, nk
 	v.line = min(max(v.line+nk-k, 0), v.rowsHeight()-1)
 }
 
@@ -197,7 +211,7 @@ func (v *findingsView) View() string {
 	k := v.index()
 	top := max(0, min(k-min(v.line, rh-1), len(all)-rh))
 	for i := top; i < len(all) && len(lines) < v.h; i++ {
-		f := &all[i]
+		f := all[i]
 		gutter := byte(' ')
 		if i == k {
 			gutter = '>'
@@ -251,18 +265,18 @@ func clockTime(sec int64) string {
 // how much the detections have read.
 func (v *findingsView) summary() string {
 	t := v.env.theme
-	var n [4]int
-	evicted := 0
-	for i := range v.res.All {
-		n[v.res.All[i].Severity]++
-		if v.res.All[i].Evicted != detect.EvictNone {
-			evicted++
-		}
-	}
+	n, evicted := v.counts, v.gone
 	s := " " + t.Reject.Render(strconv.Itoa(n[detect.SevHigh])+" high") + " · " +
 		t.Warn.Render(strconv.Itoa(n[detect.SevMedium])+" medium") + " · " + strconv.Itoa(n[detect.SevLow]) + " low"
 	if evicted > 0 {
 		s += t.Muted.Render(" · " + strconv.Itoa(evicted) + " over evicted records")
+	}
+	unlisted := 0
+	for _, c := range v.res.Unlisted {
+		unlisted += c
+	}
+	if unlisted > 0 {
+		s += t.Warn.Render(" · " + strconv.Itoa(unlisted) + " more not listed")
 	}
 	s += t.Muted.Render(" · " + model.HumanCount(v.res.Rows) + " records read")
 	if v.running {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -134,6 +135,10 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	snap := ix.Snapshot()
 	sts := mux.Statuses()
 	logStatuses(logf, sts)
+	sort.Strings(p.unlisted)
+	for _, n := range p.unlisted {
+		fmt.Fprintf(stderr, "flowlens: %s; raise the detection's thresholds (--threshold) to see fewer\n", n)
+	}
 	reportBad(stderr, snap)
 	reportCounters(stderr, sts)
 	if snap.Evicted > 0 {
@@ -164,13 +169,13 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 
 // firstAtLeast returns the first finding at or above sev (nil when sev is
 // SevNone or none is).
-func firstAtLeast(fs []detect.Finding, sev detect.Severity) *detect.Finding {
+func firstAtLeast(fs []*detect.Finding, sev detect.Severity) *detect.Finding {
 	if sev == detect.SevNone {
 		return nil
 	}
-	for i := range fs {
-		if fs[i].Severity >= sev {
-			return &fs[i]
+	for _, f := range fs {
+		if f.Severity >= sev {
+			return f
 		}
 	}
 	return nil
@@ -199,9 +204,10 @@ func watchFindings(ctx context.Context, ix *model.Index, mux *source.Mux, eng *d
 		}
 	}
 	flush := func() (*detect.Finding, error) {
-		var batch []detect.Finding
+		var batch []*detect.Finding
 		for _, id := range order {
-			batch = append(batch, pending[id])
+			f := pending[id]
+			batch = append(batch, &f)
 		}
 		clear(pending)
 		order = order[:0]
@@ -233,22 +239,25 @@ func watchFindings(ctx context.Context, ix *model.Index, mux *source.Mux, eng *d
 		if follow {
 			return flush()
 		}
+		for det, n := range last.Unlisted {
+			p.unlisted = append(p.unlisted, fmt.Sprintf("%d more %s findings are not printed (only the %d most severe and recent of a detection are)", n, det, detect.MaxListed))
+		}
 		return firstAtLeast(last.All, failOn), p.print(last.All)
 	}
 }
 
 // findingsPrinter prints findings as JSON lines or a table.
 type findingsPrinter struct {
-	w      *bufio.Writer
-	out    string
-	least  detect.Severity
-	header bool
-	buf    []byte
+	w        *bufio.Writer
+	out      string
+	least    detect.Severity
+	header   bool
+	buf      []byte
+	unlisted []string // notices for stderr: findings left out
 }
 
-func (p *findingsPrinter) print(fs []detect.Finding) error {
-	for i := range fs {
-		f := &fs[i]
+func (p *findingsPrinter) print(fs []*detect.Finding) error {
+	for _, f := range fs {
 		if f.Severity < p.least {
 			continue
 		}

@@ -53,8 +53,7 @@ func TestDemoIncidentsFound(t *testing.T) {
 	for _, inc := range source.DemoIncidents() {
 		for _, det := range inc.Detections {
 			found := false
-			for i := range all {
-				f := &all[i]
+			for _, f := range all {
 				if f.Detection != det ||
 					(inc.Src != "" && f.Src != netip.MustParseAddr(inc.Src)) ||
 					(inc.Dst != "" && f.Dst.IsValid() && f.Dst != netip.MustParseAddr(inc.Dst)) ||
@@ -83,8 +82,7 @@ func TestDemoIncidentsFound(t *testing.T) {
 			t.Errorf("%s: why %s %s --port %d: %s, want %s\n%s", inc.Name, inc.Src, inc.Dst, port, w.Verdict, inc.Verdict, w.Explanation)
 		}
 	}
-	for i := range all {
-		f := &all[i]
+	for _, f := range all {
 		if f.Severity <= detect.SevLow {
 			continue
 		}
@@ -110,8 +108,7 @@ func TestDemoQuiet(t *testing.T) {
 	}
 	res := eng.Update(snap)
 	var low int
-	for i := range res.All {
-		f := &res.All[i]
+	for _, f := range res.All {
 		if f.Severity > detect.SevLow {
 			t.Errorf("%s", findingLine(f))
 		} else {
@@ -119,9 +116,9 @@ func TestDemoQuiet(t *testing.T) {
 		}
 	}
 	t.Logf("%d records, %d low findings", snap.Rows(), low)
-	for i := range res.All {
-		if strings.Contains(res.All[i].Detection, "scan") || strings.Contains(res.All[i].Detection, "sweep") {
-			t.Errorf("everyday traffic looks like a scan: %s", findingLine(&res.All[i]))
+	for _, f := range res.All {
+		if strings.Contains(f.Detection, "scan") || strings.Contains(f.Detection, "sweep") {
+			t.Errorf("everyday traffic looks like a scan: %s", findingLine(f))
 		}
 	}
 }

@@ -221,3 +221,33 @@ func BenchmarkFullPass(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWhy diagnoses one busy pair (the first record's two ends and
+// destination port) over a 10M-record index (budget: 100 ms); v2 logs,
+// so whose each interface is comes from a scan of its records.
+func BenchmarkWhy(b *testing.B) {
+	snap := benchIndex(b, 10_000_000).Snapshot()
+	var q WhyQuery
+	for _, sg := range snap.Segs {
+		src, dst := sg.Codes(model.FieldSrcAddr), sg.Codes(model.FieldDstAddr)
+		for i := 0; i < sg.N && !q.Src.IsValid(); i++ {
+			if src[i] != 0 && dst[i] != 0 {
+				p, _ := sg.Uint(model.FieldDstPort, i)
+				q = WhyQuery{Src: snap.Addrs[src[i]], Dst: snap.Addrs[dst[i]], Port: int(p)}
+			}
+		}
+		break
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	var w *Why
+	for i := 0; i < b.N; i++ {
+		var err error
+		if w, err = Diagnose(snap, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(w.Forward.Flows+w.Reverse.Flows), "records")
+}

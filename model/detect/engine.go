@@ -33,17 +33,32 @@ type Engine struct {
 	dets     []*detector
 	end      uint64
 	gen      uint64
-	findings map[string]*Finding
+	findings map[string]*Finding // every finding, by ID; published ones are never changed
+	all      []*Finding          // the sorted list handed out (rebuilt when dirty)
+	unlisted map[string]int
+	dirty    bool   // findings changed since all was built
 	evicted  uint64 // rows the index had evicted at the last Update
 	first    uint64 // the index's first retained row at the last Update
+	markedAt uint64 // first when eviction states were last brought up to date
 }
+
+// MaxListed is how many findings of one detection Result.All lists, the
+// most severe and most recent first: a flood of one kind (a noisy
+// estate, thresholds set too low) must not drown the others nor make
+// every update and every frame slower. The rest are counted in
+// Result.Unlisted and come back when they change.
+const MaxListed = 1000
 
 // Result is what an Update found.
 type Result struct {
 	// Gen counts Updates.
 	Gen uint64
-	// All is every finding, ordered by Less.
-	All []Finding
+	// All is every finding (at most MaxListed of each detection),
+	// ordered by Less. The findings are immutable and the slice is shared
+	// by the Results of Updates that changed nothing: read only.
+	All []*Finding
+	// Unlisted counts, by detection, the findings left out of All.
+	Unlisted map[string]int
 	// Changed lists the findings that are new or changed in this Update.
 	Changed []Finding
 	// Rows is how many rows the engine has read in all; Evicted how many
@@ -176,43 +191,74 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	res.Gen = e.gen
 	for _, o := range outs {
 		for _, id := range o.removed {
-			delete(e.findings, id)
+			if _, ok := e.findings[id]; ok {
+				delete(e.findings, id)
+				e.dirty = true
+			}
 		}
 		for _, f := range o.changed {
 			f.Changed = e.gen
-			e.mark(f)
+			f.Evicted = e.eviction(f)
 			e.findings[f.ID] = f
+			e.dirty = true
 			res.Changed = append(res.Changed, *f)
 		}
 	}
-	for _, f := range e.findings {
-		e.mark(f)
+	if e.first != e.markedAt {
+		// Eviction moved on: findings whose state changes are copied,
+		// never changed in place (a Result may still be read).
+		e.markedAt = e.first
+		for id, f := range e.findings {
+			if ev := e.eviction(f); ev != f.Evicted {
+				c := *f
+				c.Evicted = ev
+				e.findings[id] = &c
+				e.dirty = true
+			}
+		}
 	}
-	res.All = e.sorted()
+	if e.dirty {
+		e.list()
+	}
+	res.All, res.Unlisted = e.all, e.unlisted
 	sort.Slice(res.Changed, func(i, j int) bool { return Less(&res.Changed[i], &res.Changed[j]) })
 	res.Rows, res.Evicted = e.end, snap.Evicted
 	return res
 }
 
-// mark sets how much of f's evidence the index has evicted.
-func (e *Engine) mark(f *Finding) {
+// eviction says how much of f's evidence the index has evicted.
+func (e *Engine) eviction(f *Finding) Eviction {
 	switch {
 	case f.maxRow < e.first:
-		f.Evicted = EvictAll
+		return EvictAll
 	case f.minRow < e.first:
-		f.Evicted = EvictPartly
-	default:
-		f.Evicted = EvictNone
+		return EvictPartly
 	}
+	return EvictNone
 }
 
-func (e *Engine) sorted() []Finding {
-	all := make([]Finding, 0, len(e.findings))
+// list rebuilds the sorted list of findings, at most MaxListed of each
+// detection. A new slice every time: earlier Results keep theirs.
+func (e *Engine) list() {
+	all := make([]*Finding, 0, len(e.findings))
 	for _, f := range e.findings {
-		all = append(all, *f)
+		all = append(all, f)
 	}
-	sort.Slice(all, func(i, j int) bool { return Less(&all[i], &all[j]) })
-	return all
+	sort.Slice(all, func(i, j int) bool { return Less(all[i], all[j]) })
+	per := map[string]int{}
+	var unlisted map[string]int
+	kept := all[:0]
+	for _, f := range all {
+		if per[f.Detection]++; per[f.Detection] > MaxListed {
+			if unlisted == nil {
+				unlisted = map[string]int{}
+			}
+			unlisted[f.Detection]++
+			continue
+		}
+		kept = append(kept, f)
+	}
+	e.all, e.unlisted, e.dirty = kept, unlisted, false
 }
 
 // parallel calls fn(0..n-1) on up to GOMAXPROCS goroutines.
@@ -236,5 +282,6 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// Findings returns every finding so far, ordered by Less.
-func (e *Engine) Findings() []Finding { return e.sorted() }
+// Findings returns the findings listed by the last Update, ordered by
+// Less (read only).
+func (e *Engine) Findings() []*Finding { return e.all }

@@ -58,7 +58,16 @@ func run(t testing.TB, only []string, files ...string) ([]Finding, *model.Snapsh
 	e := mustEngine(t, Config{Only: only})
 	snap := ix.Snapshot()
 	res := e.Update(snap)
-	return res.All, snap
+	return valuesOf(res.All), snap
+}
+
+// values copies a Result's findings.
+func valuesOf(fs []*Finding) []Finding {
+	out := make([]Finding, len(fs))
+	for i, f := range fs {
+		out[i] = *f
+	}
+	return out
 }
 
 // brief is a finding reduced to what a test states about it.
@@ -195,7 +204,7 @@ func same(f *Finding) string {
 // engine after each publication: the findings must be those of one pass.
 func TestIncremental(t *testing.T) {
 	ix := loadIndex(t, 0, 0, nil, allFixtures...)
-	want := mustEngine(t, Config{}).Update(ix.Snapshot()).All
+	want := valuesOf(mustEngine(t, Config{}).Update(ix.Snapshot()).All)
 	for _, chunk := range []int{1, 7, 100} {
 		t.Run(fmt.Sprint(chunk), func(t *testing.T) {
 			e := mustEngine(t, Config{})
@@ -208,10 +217,10 @@ func TestIncremental(t *testing.T) {
 				}
 			}, allFixtures...)
 			var got, exp []string
-			for i := range last.All {
-				got = append(got, same(&last.All[i]))
-				if !changed[last.All[i].ID] {
-					t.Errorf("%s was never reported as changed", brief(&last.All[i]))
+			for _, f := range last.All {
+				got = append(got, same(f))
+				if !changed[f.ID] {
+					t.Errorf("%s was never reported as changed", brief(f))
 				}
 			}
 			for i := range want {
@@ -257,8 +266,7 @@ func TestEviction(t *testing.T) {
 	if len(after.All) != len(before.All) {
 		t.Errorf("%d findings before eviction, %d after", len(before.All), len(after.All))
 	}
-	for i := range after.All {
-		f := &after.All[i]
+	for _, f := range after.All {
 		if f.Evicted != EvictAll {
 			t.Errorf("%s: evicted %q", brief(f), f.Evicted)
 		}
@@ -322,5 +330,30 @@ func TestEvidenceText(t *testing.T) {
 				t.Errorf("%s on %q: %v", n, try, got)
 			}
 		}
+	}
+}
+
+// TestListCap: a flood of one detection lists at most MaxListed findings
+// and counts the rest; the list of an Update that changed nothing is the
+// same slice.
+func TestListCap(t *testing.T) {
+	ix := model.NewIndex(0)
+	var lines []byte
+	n := MaxListed + 200
+	for i := 0; i < n; i++ {
+		for r := 0; r < 3; r++ {
+			lines = fmt.Appendf(lines, "2 1 eni-1 10.7.%d.%d 198.51.100.1 %d 9999 17 900 2000000 %d %d ACCEPT OK\n",
+				i/250, i%250, 40000+i, 1717236000+r*60, 1717236059+r*60)
+		}
+	}
+	ix.Ingest(&model.Batch{Source: "t", Data: lines})
+	e := mustEngine(t, Config{Only: []string{"unidirectional"}})
+	res := e.Update(ix.Publish())
+	if len(res.All) != MaxListed || res.Unlisted["unidirectional"] != n-MaxListed {
+		t.Fatalf("%d listed, %v unlisted", len(res.All), res.Unlisted)
+	}
+	again := e.Update(ix.Publish())
+	if len(again.Changed) != 0 || &again.All[0] != &res.All[0] {
+		t.Errorf("an update with nothing new rebuilt the list (%d changed)", len(again.Changed))
 	}
 }

@@ -108,6 +108,7 @@ func Specs() []Spec {
 			Params: []Param{
 				{"window", KindDuration, "1h", "the window both directions are looked at in (hopping by half a window)"},
 				{"bytes", KindBytes, "1MB", "a finding needs more than this many bytes one way with no accepted record the other way"},
+				{"flows", KindCount, "3", "and at least this many records one way: a lone record's answer may be in the next aggregation interval or on an interface outside the logs"},
 			},
 			Severity: "low; medium when the receiver is a public address",
 		},

@@ -72,11 +72,12 @@ type windowed struct {
 	snap      *model.Snapshot
 	pool      chunkPool
 
-	thr     float64 // the window metric a finding needs (more than it, or at least it when incl)
-	incl    bool
-	perHost float64 // port-sweep: max-flows-per-host
-	part    uint64  // this runner counts the keys whose hash is part modulo parts
-	parts   uint64
+	thr      float64 // the window metric a finding needs (more than it, or at least it when incl)
+	incl     bool
+	perHost  float64 // port-sweep: max-flows-per-host
+	minFlows float64 // unidirectional: the least records one way
+	part     uint64  // this runner counts the keys whose hash is part modulo parts
+	parts    uint64
 }
 
 func newWindowed(kind wkind, s *Spec, v values, rows filter.Node) *windowed {
@@ -88,6 +89,7 @@ func newWindowed(kind wkind, s *Spec, v values, rows filter.Node) *windowed {
 		tables: map[int64]*hbTable{}, byKey: map[key][]int32{}, maxHB: -1 << 62, parts: 1}
 	w.thr, w.incl = w.threshold()
 	w.perHost = v.n("max-flows-per-host")
+	w.minFlows = v.n("flows")
 	return w
 }
 
@@ -525,7 +527,7 @@ func (w *windowed) exceeds(a, b cref) (bool, uint8, float64) {
 	case wUnidir:
 		for d := 0; d < 2; d++ {
 			n := float64(refBytes(a, d) + refBytes(b, d))
-			if n > w.thr && refFlows(a, 1-d)+refFlows(b, 1-d) == 0 {
+			if n > w.thr && refFlows(a, 1-d)+refFlows(b, 1-d) == 0 && float64(refFlows(a, d)+refFlows(b, d)) >= w.minFlows {
 				return true, uint8(d), n
 			}
 		}
