@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flowlens/flowlens/model/detect"
-	"github.com/flowlens/flowlens/model/vpc"
 )
 
 // TestWhyRulesDemo: on the demo, why names the rule behind each
@@ -56,27 +54,5 @@ func TestWhyRulesDemo(t *testing.T) {
 	out, _, _ := runCmd(t, "", "why", "10.0.21.14", "10.0.30.10", "--output", "json", "demo")
 	if strings.Contains(out, `"rules"`) {
 		t.Errorf("rules without a port: %s", out)
-	}
-}
-
-// TestRulesVerdict: agreement, disagreement and what the records cannot
-// show, in words.
-func TestRulesVerdict(t *testing.T) {
-	blocked := vpc.Evaluation{Verdict: vpc.VerdictDestinationInbound, Complete: true, Blocking: 0,
-		Rules: []vpc.RuleResult{{Text: "no inbound rule in sg-db (db) allows tcp/5432 from 10.0.21.14"}}}
-	if s := rulesVerdict(detect.VerdictBlockedDstInbound, blocked); !strings.HasPrefix(s, "The configuration agrees: no inbound rule in sg-db") {
-		t.Error(s)
-	}
-	if s := rulesVerdict(detect.VerdictAllowed, blocked); !strings.Contains(s, "The rules and the records disagree") ||
-		!strings.Contains(s, "may have changed since these records, or the traffic went another way") {
-		t.Error(s)
-	}
-	if s := rulesVerdict(detect.VerdictNoRecords, blocked); !strings.HasPrefix(s, "The configuration says blocked-at-destination-inbound") {
-		t.Error(s)
-	}
-	open := vpc.Evaluation{Verdict: vpc.VerdictAllowed, Blocking: -1, Notes: []string{"sg-x of eni-1 was not described"}}
-	if s := rulesVerdict(detect.VerdictAllowed, open); !strings.Contains(s, "every rule on the path allows it") ||
-		!strings.Contains(s, "Not all of the configuration is known: sg-x of eni-1 was not described") {
-		t.Error(s)
 	}
 }

@@ -17,6 +17,7 @@
 // logged it and gives a verdict from what was recorded, with what flow logs
 // cannot tell apart and the Reachability Analyzer command that would.
 //
-// detect imports only model, filter and the standard library. It must
+// detect imports only model, model/vpc (the rules a diagnosis is checked
+// against: rules.go), filter and the standard library. It must
 // never import source, tui or cmd.
 package detect

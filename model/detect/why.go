@@ -118,6 +118,7 @@ type Rule struct {
 	Component string `json:"component"` // sg-... or acl-...
 	Rule      string `json:"rule"`      // ACL rule number, or the SG rule in words
 	Effect    string `json:"effect"`    // allow, deny or no-match
+	Text      string `json:"text"`      // the whole finding in words
 }
 
 // Why is the diagnosis of one conversation.
@@ -141,6 +142,9 @@ type Why struct {
 	// Rules is configuration evidence (security groups and network
 	// ACLs), when known.
 	Rules []Rule `json:"rules,omitempty"`
+	// RulesVerdict is what the configuration says, in the words of
+	// Verdict ("" when Rules is empty): AddRules.
+	RulesVerdict string `json:"rules-verdict,omitempty"`
 	// Partial says the index no longer holds every record read (rows
 	// were evicted): the verdict covers what is left.
 	Partial string `json:"partial,omitempty"`
@@ -500,9 +504,7 @@ func (w *Why) Report(width int) string {
 		fmt.Fprintf(&b, "  %s (the %s's)\n    out: %d accepted, %d rejected; back: %d accepted, %d rejected\n", s.Interface, s.Side,
 			s.Forward.Accepted, s.Forward.Rejected, s.Reverse.Accepted, s.Reverse.Rejected)
 	}
-	for _, r := range w.Rules {
-		fmt.Fprintf(&b, "  rule: %s %s %s %s: %s\n", r.Side, r.Direction, r.Component, r.Rule, r.Effect)
-	}
+	w.writeRules(&b, width)
 	fmt.Fprintf(&b, "\n%s\n", wrap("Flow logs cannot tell apart: "+w.CannotTell, width, "  "))
 	fmt.Fprintf(&b, "\n%s\n", wrap("Evidence: "+w.Evidence, width, "  "))
 	b.WriteString("\nConfirm from the configuration (Reachability Analyzer):\n")

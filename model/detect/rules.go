@@ -1,0 +1,126 @@
+package detect
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/flowlens/flowlens/model/vpc"
+)
+
+// Configuration evidence for a diagnosis: the CLI (`why`) and the
+// explorer (w) both ask RuleQuery what to look up, fetch the configuration
+// their own way (the demo's estate, a names file, EC2), and hand it to
+// AddRules, so the two cannot disagree about what the rules say.
+
+// RuleQuery is the configuration question of the diagnosis: its pair and
+// port, the protocol (tcp when the question gave none: most questions are
+// about TCP), and the interfaces that logged each end, which EC2 look-ups
+// start from. ok is false without a port: an ACL or security group rule
+// cannot be judged without one.
+func (w *Why) RuleQuery() (q vpc.Query, ok bool) {
+	if w.Port < 0 || w.Port > 65535 {
+		return vpc.Query{}, false
+	}
+	q = vpc.Query{Src: w.Src, Dst: w.Dst, Protocol: w.Proto, Port: uint16(w.Port)}
+	if q.Protocol == 0 {
+		q.Protocol = 6
+	}
+	for _, s := range w.Sides {
+		switch {
+		case s.Side == sideSource && q.SrcInterface == "" && s.Interface != "-":
+			q.SrcInterface = s.Interface
+		case s.Side == sideDest && q.DstInterface == "" && s.Interface != "-":
+			q.DstInterface = s.Interface
+		}
+	}
+	return q, true
+}
+
+// AddRules evaluates cfg for the diagnosis's question and adds what it
+// says: the deciding rule of every component on the path (Rules), the
+// configuration's verdict (RulesVerdict), and one more sentence of
+// Explanation that says plainly whether the rules and the records agree.
+// It reports whether anything was added: nothing is when no port was
+// asked or cfg knows neither end.
+func (w *Why) AddRules(cfg *vpc.Config) bool {
+	q, ok := w.RuleQuery()
+	if !ok || cfg.Empty() {
+		return false
+	}
+	ev := cfg.Evaluate(q)
+	if ev.Verdict == vpc.VerdictUnknown {
+		return false
+	}
+	w.Rules = w.Rules[:0]
+	for _, r := range ev.Rules {
+		w.Rules = append(w.Rules, Rule{Direction: r.Direction.String(), Side: r.Side.String(),
+			Component: r.Component, Rule: r.Rule, Effect: r.Effect.String(), Text: r.Text})
+	}
+	w.RulesVerdict = ev.Verdict
+	w.Explanation += " " + rulesSentence(w.Verdict, ev)
+	return true
+}
+
+// RulesDisagree reports whether the configuration's verdict contradicts
+// the records' (not when the records cannot tell: nothing logged, or
+// nothing reaching the destination).
+func (w *Why) RulesDisagree() bool {
+	return w.RulesVerdict != "" && w.RulesVerdict != w.Verdict && !recordsCannotTell(w.Verdict)
+}
+
+func recordsCannotTell(verdict string) bool {
+	return verdict == VerdictNoRecords || verdict == VerdictNotReachingDst
+}
+
+// rulesSentence compares the configuration's verdict with the records'.
+func rulesSentence(records string, ev vpc.Evaluation) string {
+	why := "every rule on the path allows it"
+	if ev.Blocking >= 0 {
+		why = ev.Rules[ev.Blocking].Text
+	}
+	var s string
+	switch {
+	case records == ev.Verdict:
+		s = "The configuration agrees: " + why + "."
+	case recordsCannotTell(records):
+		s = fmt.Sprintf("The configuration says %s: %s.", ev.Verdict, why)
+	default:
+		s = fmt.Sprintf("The rules and the records disagree: the configuration says %s (%s), the records %s. "+
+			"The configuration may have changed since these records, or the traffic went another way "+
+			"(another interface, a NAT gateway or load balancer in between).", ev.Verdict, why, records)
+	}
+	if !ev.Complete {
+		s += " Not all of the configuration is known: " + strings.Join(ev.Notes, "; ") + "."
+	}
+	return s
+}
+
+// writeRules writes the rules section of Report: each component's
+// deciding rule in words, request first, then the reply.
+func (w *Why) writeRules(b *strings.Builder, width int) {
+	if len(w.Rules) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nRules (%s):\n", w.rulesHeading())
+	for _, r := range w.Rules {
+		mark := "ok  "
+		if r.Effect != vpc.EffectAllow.String() {
+			mark = "STOP"
+		}
+		text := r.Text
+		if text == "" {
+			text = strings.TrimSpace(r.Side + " " + r.Direction + " " + r.Component + " " + r.Rule + ": " + r.Effect)
+		}
+		fmt.Fprintf(b, "  %s %s\n", mark, wrap(text, width-7, "       "))
+	}
+}
+
+func (w *Why) rulesHeading() string {
+	switch {
+	case w.RulesDisagree():
+		return "they say " + w.RulesVerdict + ", the records " + w.Verdict
+	case w.RulesVerdict == w.Verdict:
+		return "they agree with the records"
+	}
+	return "they say " + w.RulesVerdict
+}
