@@ -450,7 +450,7 @@ func (g *demoGen) fill(e time.Time) {
 		g.conv(conv{a: demoByName("app-8"), b: demoByName("db-1"), dport: 5432, proto: 6,
 			req: [2]uint64{3, 180}, flags: [2]int{2, 0}, path: 1}, start, end)
 		return
-	case x >= 0.01 && x < 0.015 && g.on["acl-reply"]: // app-2 -> cache-2:6379, replies dropped by the db-b ACL (a demoFault)
+	case x >= 0.01 && x < 0.015 && g.on["acl-reply"]: // app-2 -> cache-2:6379, replies dropped by the cache-b ACL (a demoFault)
 		g.conv(conv{a: demoByName("app-2"), b: demoByName("cache-2"), dport: 6379, proto: 6,
 			req: [2]uint64{3, 180}, flags: [2]int{2, 18}, path: 1, bPath: 1}, start, end)
 		return

@@ -70,7 +70,7 @@ func DemoIncidents() []DemoIncident {
 		},
 		{
 			Name:       "acl-reply",
-			Title:      "The outbound network ACL of cache-2's subnet (db-b) drops its replies to app-2 (10.0.20.12) on 6379",
+			Title:      "The outbound network ACL of cache-2's subnet (cache-b) drops its replies to app-2 (10.0.20.12) on 6379",
 			Filter:     "action = REJECT and srcport = 6379",
 			Hosts:      []string{"10.0.31.20", "10.0.20.12"},
 			Start:      0,
@@ -319,8 +319,11 @@ func buildEstate() []*demoENI {
 		row{"db-2", tierDB, demoProd, "db-b", "use1-az2", "10.0.31.10", "", true, ""},
 		row{"db-3", tierDB, demoProd, "db-a", "use1-az1", "10.0.30.11", "", true, ""},
 		row{"db-4", tierDB, demoProd, "db-b", "use1-az2", "10.0.31.11", "", true, ""}, // idle standby: NODATA
-		row{"cache-1", tierCache, demoProd, "db-a", "use1-az1", "10.0.30.20", "", true, ""},
-		row{"cache-2", tierCache, demoProd, "db-b", "use1-az2", "10.0.31.20", "", true, ""},
+		// The caches have subnets of their own: the acl-reply fault is
+		// the outbound ACL of cache-b, and an ACL covers a whole subnet
+		// (it would drop db-2's replies to app-2 as well).
+		row{"cache-1", tierCache, demoProd, "cache-a", "use1-az1", "10.0.30.20", "", true, ""},
+		row{"cache-2", tierCache, demoProd, "cache-b", "use1-az2", "10.0.31.20", "", true, ""},
 		row{"vpce-1", tierEndpoint, demoProd, "app-a", "use1-az1", "10.0.20.5", "", false, ""},
 		row{"vpce-2", tierEndpoint, demoProd, "app-b", "use1-az2", "10.0.21.5", "", false, ""},
 		row{"lambda-1", tierLambda, demoProd, "app-a", "use1-az1", "10.0.20.100", "", false, ""},

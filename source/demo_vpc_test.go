@@ -1,11 +1,14 @@
 package source
 
 import (
+	"context"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/detect"
 	"github.com/flowlens/flowlens/model/vpc"
 )
 
@@ -106,4 +109,74 @@ func TestDemoSGMisconfigRule(t *testing.T) {
 	if k := cfg.InterfaceByAddr(netip.MustParseAddr("10.0.1.10"), "").Kind(); k != "NAT gateway" {
 		t.Errorf("nat-b kind %q", k)
 	}
+}
+
+// TestDemoWhyAgreesWithRules: over two cycles of the demo, every incident's
+// `why` verdict is also what the estate's rules say (detect.Why.AddRules,
+// as the CLI and the explorer's w add them), and so is the verdict of
+// every conversation between two interfaces of the estate: an ACL covers a
+// whole subnet, so a fault must not drop traffic that the records show
+// accepted (the acl-reply fault once also dropped db-2's replies to app-2).
+func TestDemoWhyAgreesWithRules(t *testing.T) {
+	cfg := DemoConfig()
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	opts := DefaultOptions()
+	opts.Seed, opts.Rate, opts.Now, opts.Since = 1, 100, fixedClock(now), now.Add(-2*DemoCycle)
+	ix := model.NewIndex(0)
+	if err := NewMux(ix, []Source{NewDemo(opts)}, MuxOptions{}).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snap := ix.Snapshot()
+	check := func(name string, q detect.WhyQuery, want string) {
+		t.Helper()
+		w, err := detect.Diagnose(snap, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !w.AddRules(cfg) {
+			t.Errorf("%s: why %s %s --port %d: no rules", name, q.Src, q.Dst, q.Port)
+			return
+		}
+		if want != "" && w.Verdict != want {
+			t.Errorf("%s: records say %s, want %s", name, w.Verdict, want)
+		}
+		if w.RulesVerdict != w.Verdict {
+			t.Errorf("%s: why %s %s --port %d: records %s, rules %s\n%s", name, q.Src, q.Dst, q.Port, w.Verdict, w.RulesVerdict, w.Explanation)
+		}
+	}
+	for _, inc := range DemoIncidents() {
+		if inc.Verdict != "" {
+			check(inc.Name, detect.WhyQuery{Src: netip.MustParseAddr(inc.Src), Dst: netip.MustParseAddr(inc.Dst), Port: inc.Port}, inc.Verdict)
+		}
+	}
+	// Every request between two interfaces of the estate (a service port,
+	// not a reply to an ephemeral one).
+	type pair struct {
+		src, dst netip.Addr
+		proto    uint8
+		port     int
+	}
+	seen := map[pair]bool{}
+	var rec model.Record
+	for _, sg := range snap.Segs {
+		for i := 0; i < sg.N; i++ {
+			snap.Record(sg, i, &rec)
+			src, ok1 := rec.Addr(model.FieldSrcAddr)
+			dst, ok2 := rec.Addr(model.FieldDstAddr)
+			proto, _ := rec.Uint(model.FieldProtocol)
+			port, _ := rec.Uint(model.FieldDstPort)
+			if !ok1 || !ok2 || (proto != 6 && proto != 17) || port >= 32768 ||
+				cfg.InterfaceByAddr(src, "") == nil || cfg.InterfaceByAddr(dst, "") == nil {
+				continue
+			}
+			seen[pair{src, dst, uint8(proto), int(port)}] = true
+		}
+	}
+	if len(seen) < 50 {
+		t.Fatalf("only %d conversations inside the estate", len(seen))
+	}
+	for p := range seen {
+		check("conversation", detect.WhyQuery{Src: p.src, Dst: p.dst, Port: p.port, Proto: p.proto}, "")
+	}
+	t.Logf("%d conversations inside the estate checked", len(seen))
 }
