@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
 )
 
 // TestWhyRulesDemo: on the demo, why names the rule behind each
