@@ -172,36 +172,53 @@ func (v *findingsView) move(delta int) {
 // column header come first).
 func (v *findingsView) rowsHeight() int { return max(1, v.h-2) }
 
-// findingCols are the widths of the table's columns at width w: severity,
-// detection, source, target, flows, last seen (0: left out), summary.
-func findingCols(w int) (sev, det, src, dst, flows, last, sum int) {
-	sev, det, src, dst, flows = 6, 16, 15, 21, 6
+// findingCols are the widths of the table's columns at width w:
+// severity, detection, source, target, flows, last seen, what, detail (0:
+// left out). Below 120 columns a row is what, who, how severe and how
+// many records in brief (what: the finding's Brief, "126 ports",
+// "replies:ACL"); wider, the last-seen time and the detail follow.
+func findingCols(w int) (c findingWidths) {
+	c = findingWidths{sev: 6, det: 16, src: 15, dst: 21, flows: 5}
 	if w >= 120 {
-		src, dst, last = 24, 30, 8
+		c.src, c.dst, c.flows, c.last = 22, 28, 6, 8
 	}
-	used := 1 + sev + 1 + det + 1 + src + 1 + dst + 1 + flows + 1
-	if last > 0 {
-		used += last + 1
+	used := 1 + c.sev + 1 + c.det + 1 + c.src + 1 + c.dst + 1 + c.flows + 1
+	if c.last > 0 {
+		used += c.last + 1
+		c.what = briefWidth
+		c.detail = max(0, w-used-c.what-1)
+	} else {
+		c.what = max(0, w-used)
 	}
-	return sev, det, src, dst, flows, last, max(0, w-used)
+	return c
 }
+
+// findingWidths are the Findings table's column widths.
+type findingWidths struct{ sev, det, src, dst, flows, last, what, detail int }
+
+// briefWidth is the most a finding's Brief takes (model/detect keeps it
+// to 11 characters); an evicted finding's is marked with a leading ~.
+const briefWidth = 12
 
 // View renders exactly h lines of w cells.
 func (v *findingsView) View() string {
 	t := v.env.theme
 	lines := make([]string, 0, v.h)
 	lines = append(lines, fitLine(v.summary(), v.w))
-	sev, det, src, dst, flows, last, sum := findingCols(v.w)
+	c := findingCols(v.w)
 	buf := []byte{' '}
-	buf = appendPad(buf, "SEV", sev, false)
-	buf = appendPad(append(buf, ' '), "DETECTION", det, false)
-	buf = appendPad(append(buf, ' '), "SOURCE", src, false)
-	buf = appendPad(append(buf, ' '), "TARGET", dst, false)
-	buf = appendPad(append(buf, ' '), "FLOWS", flows, true)
-	if last > 0 {
-		buf = appendPad(append(buf, ' '), "LAST", last, false)
+	buf = appendPad(buf, "SEV", c.sev, false)
+	buf = appendPad(append(buf, ' '), "DETECTION", c.det, false)
+	buf = appendPad(append(buf, ' '), "SOURCE", c.src, false)
+	buf = appendPad(append(buf, ' '), "TARGET", c.dst, false)
+	buf = appendPad(append(buf, ' '), "FLOWS", c.flows, true)
+	if c.last > 0 {
+		buf = appendPad(append(buf, ' '), "LAST", c.last, false)
 	}
-	buf = appendPad(append(buf, ' '), "SUMMARY", sum, false)
+	buf = appendPad(append(buf, ' '), "WHAT", c.what, false)
+	if c.detail > 0 {
+		buf = appendPad(append(buf, ' '), "DETAIL", c.detail, false)
+	}
 	lines = append(lines, t.Header.Render(fitLine(string(buf), v.w)))
 	all := v.res.All
 	rh := v.rowsHeight()
@@ -220,20 +237,24 @@ func (v *findingsView) View() string {
 		if f.Src.IsValid() {
 			source = f.Src.String()
 		}
-		text := f.Summary
-		if e := f.Evicted.String(); e != "" {
-			text = "(" + e + ") " + text
+		what, detail := model.Sanitize(f.Brief), model.Sanitize(f.Detail)
+		if f.Evicted != detect.EvictNone {
+			what = "~" + what
+			detail = "(" + f.Evicted.String() + ") " + detail
 		}
 		b := []byte{gutter}
-		b = appendPad(b, f.Severity.String(), sev, false)
-		b = appendPad(append(b, ' '), f.Detection, det, false)
-		b = appendPad(append(b, ' '), truncateMiddle(source, src), src, false)
-		b = appendPad(append(b, ' '), truncateAddrPort(model.Sanitize(f.Target()), dst), dst, false)
-		b = appendPad(append(b, ' '), model.HumanCount(f.Flows), flows, true)
-		if last > 0 {
-			b = appendPad(append(b, ' '), clockTime(f.Last), last, false)
+		b = appendPad(b, f.Severity.String(), c.sev, false)
+		b = appendPad(append(b, ' '), f.Detection, c.det, false)
+		b = appendPad(append(b, ' '), truncateMiddle(source, c.src), c.src, false)
+		b = appendPad(append(b, ' '), truncateAddrPort(model.Sanitize(f.Target()), c.dst), c.dst, false)
+		b = appendPad(append(b, ' '), model.HumanCount(f.Flows), c.flows, true)
+		if c.last > 0 {
+			b = appendPad(append(b, ' '), clockTime(f.Last), c.last, false)
 		}
-		b = appendPad(append(b, ' '), truncate(model.Sanitize(text), sum), sum, false)
+		b = appendPad(append(b, ' '), truncate(what, c.what), c.what, false)
+		if c.detail > 0 {
+			b = appendPad(append(b, ' '), truncate(detail, c.detail), c.detail, false)
+		}
 		s := fitLine(string(b), v.w)
 		switch {
 		case i == k:
@@ -241,9 +262,9 @@ func (v *findingsView) View() string {
 		case f.Evicted == detect.EvictAll:
 			s = t.Muted.Render(s)
 		case f.Severity == detect.SevHigh:
-			s = t.Reject.Render(s[:1+sev]) + s[1+sev:]
+			s = t.Reject.Render(s[:1+c.sev]) + s[1+c.sev:]
 		case f.Severity == detect.SevMedium:
-			s = t.Warn.Render(s[:1+sev]) + s[1+sev:]
+			s = t.Warn.Render(s[:1+c.sev]) + s[1+c.sev:]
 		}
 		lines = append(lines, s)
 	}
@@ -269,7 +290,7 @@ func (v *findingsView) summary() string {
 	s := " " + t.Reject.Render(strconv.Itoa(n[detect.SevHigh])+" high") + " · " +
 		t.Warn.Render(strconv.Itoa(n[detect.SevMedium])+" medium") + " · " + strconv.Itoa(n[detect.SevLow]) + " low"
 	if evicted > 0 {
-		s += t.Muted.Render(" · " + strconv.Itoa(evicted) + " over evicted records")
+		s += t.Muted.Render(" · " + strconv.Itoa(evicted) + " over evicted records (~)")
 	}
 	unlisted := 0
 	for _, c := range v.res.Unlisted {

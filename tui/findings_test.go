@@ -3,9 +3,14 @@ package tui
 import (
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/detect"
@@ -157,5 +162,99 @@ func TestFindingsLive(t *testing.T) {
 	}
 	if seen < 5 {
 		t.Errorf("%d medium or high findings", seen)
+	}
+}
+
+// TestFindingsRows: each row says what (detection and its Brief), who
+// (source and target), how severe and how many records, at 80 columns as
+// at 160; wider, the detail follows without repeating who; an evicted
+// finding is marked and the summary line says what the mark means.
+func TestFindingsRows(t *testing.T) {
+	ix := model.NewIndex(0)
+	for _, name := range []string{"scan.log", "blocked.log", "gaps.log", "unidir.log"} {
+		data, err := os.ReadFile(filepath.Join("..", "model", "detect", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix.Ingest(&model.Batch{Source: "fixture", Object: name, Data: data, EOF: true})
+	}
+	eng, err := detect.New(detect.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := eng.Update(ix.Publish())
+	if len(res.All) < 8 {
+		t.Fatalf("%d findings", len(res.All))
+	}
+	gone := *res.All[len(res.All)-1]
+	gone.Evicted = detect.EvictAll
+	res.All = append(res.All[:len(res.All)-1:len(res.All)-1], &gone)
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m, err := newRootModel(Config{Index: ix, Feed: newIdleFeed()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Update(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+			m.switchTo(viewFindings)
+			m.Update(findingsMsg{res: res})
+			view := ansi.Strip(m.View())
+			checkScreen(t, view, sz.w, sz.h)
+			if !strings.Contains(view, "over evicted records (~)") {
+				t.Errorf("the summary line does not explain ~:\n%s", view)
+			}
+			lines := screenLines(view)
+			head := -1
+			for i, l := range lines {
+				if strings.HasPrefix(l, " SEV ") {
+					head = i
+				}
+			}
+			if head < 0 {
+				t.Fatalf("no column header:\n%s", view)
+			}
+			if want := "WHAT"; !strings.Contains(lines[head], want) || strings.Contains(lines[head], "SUMMARY") {
+				t.Errorf("header %q", lines[head])
+			}
+			c := findingCols(sz.w)
+			shown := 0
+			for i, f := range res.All {
+				if head+1+i >= len(lines)-2 {
+					break // below the fold
+				}
+				row := lines[head+1+i] + " "
+				shown++
+				cells := strings.Fields(strings.TrimLeft(row, "> "))
+				if len(cells) < 6 || cells[0] != f.Severity.String() || cells[1] != f.Detection {
+					t.Errorf("%s %s: row %q", f.Severity, f.Detection, row)
+					continue
+				}
+				if f.Src.IsValid() && !strings.Contains(row, " "+truncateMiddle(f.Src.String(), c.src)+" ") {
+					t.Errorf("%s: row %q does not show its source", f.Detection, row)
+				}
+				if !strings.Contains(row, " "+truncateAddrPort(f.Target(), c.dst)+" ") {
+					t.Errorf("%s: row %q does not show its target %s", f.Detection, row, f.Target())
+				}
+				if !strings.Contains(row, " "+model.HumanCount(f.Flows)+" ") {
+					t.Errorf("%s: row %q does not show its flows", f.Detection, row)
+				}
+				what := f.Brief
+				if f.Evicted != detect.EvictNone {
+					what = "~" + what
+				}
+				if !strings.Contains(row, " "+what+" ") {
+					t.Errorf("%s: row %q does not show %q", f.Detection, row, what)
+				}
+				if f.Src.IsValid() && strings.Count(row, f.Src.String()) > 1 {
+					t.Errorf("%s: row repeats its source: %q", f.Detection, row)
+				}
+				if sz.w >= 120 && !strings.Contains(row, f.Detail[:min(len(f.Detail), 10)]) {
+					t.Errorf("%s: row %q has no detail", f.Detection, row)
+				}
+			}
+			if shown < min(len(res.All), sz.h-4) {
+				t.Errorf("%d of %d findings recognised on screen:\n%s", shown, len(res.All), view)
+			}
+		})
 	}
 }

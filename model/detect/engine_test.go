@@ -357,3 +357,61 @@ func TestListCap(t *testing.T) {
 		t.Errorf("an update with nothing new rebuilt the list (%d changed)", len(again.Changed))
 	}
 }
+
+// TestBriefs: every finding says who then Detail in its Summary, and a
+// Brief of at most 11 characters that tells what its row's other columns
+// do not (what the narrow Findings table shows).
+func TestBriefs(t *testing.T) {
+	want := map[string]string{
+		"port-scan medium 10.0.10.13>10.0.20.11:-":           "19 ports",
+		"port-sweep medium 10.0.10.13>-:22":                  "30 acc",
+		"port-sweep low 2001:db8:bad::2>-:3389":              "all rej",
+		"brute-force medium 198.51.100.23>10.0.0.5:22":       "all rej",
+		"brute-force medium 203.0.113.50>10.0.30.10:3306":    "25 acc",
+		"exfiltration medium 10.0.21.13>203.0.113.200:-":     "",
+		"unidirectional low 10.0.20.11>10.0.40.5:-":          "",
+		"blocked-internal medium 10.0.20.12>10.0.31.20:6379": "replies:ACL",
+		"blocked-internal medium 10.0.21.14>10.0.30.10:5432": "requests",
+		"rejects-spike medium 10.0.10.12>-:-":                "",
+		"logging-gap medium ->eni-020000000000000a3:-":       "lost ",
+		"logging-gap low ->eni-020000000000000a1:-":          "idle ",
+	}
+	fs, _ := run(t, nil, allFixtures...)
+	seen := map[string]bool{}
+	for i := range fs {
+		f := &fs[i]
+		b := brief(f)
+		if f.Brief == "" || len([]rune(f.Brief)) > 11 {
+			t.Errorf("%s: brief %q", b, f.Brief)
+		}
+		if f.Detail == "" || !strings.HasSuffix(f.Summary, " "+f.Detail) {
+			t.Errorf("%s: summary %q does not end in its detail %q", b, f.Summary, f.Detail)
+		}
+		who := strings.TrimSuffix(f.Summary, " "+f.Detail)
+		if (f.Src.IsValid() && !strings.HasPrefix(who, f.Src.String())) || (f.Interface != "" && who != f.Interface) {
+			t.Errorf("%s: the summary's who is %q", b, who)
+		}
+		if w, ok := want[b]; ok {
+			seen[b] = true
+			switch {
+			case strings.HasSuffix(w, " ") && !strings.HasPrefix(f.Brief, w):
+				t.Errorf("%s: brief %q, want %q...", b, f.Brief, w)
+			case w == "" && (f.Detection == "exfiltration" || f.Detection == "unidirectional"):
+				if f.Brief != model.HumanBytes(f.Bytes) {
+					t.Errorf("%s: brief %q, want the bytes", b, f.Brief)
+				}
+			case w == "" && f.Detection == "rejects-spike":
+				if !strings.HasSuffix(f.Brief, "/1m") {
+					t.Errorf("%s: brief %q, want a peak per bucket", b, f.Brief)
+				}
+			case w != "" && !strings.HasSuffix(w, " ") && f.Brief != w:
+				t.Errorf("%s: brief %q, want %q", b, f.Brief, w)
+			}
+		}
+	}
+	for b := range want {
+		if !seen[b] {
+			t.Errorf("no finding %s", b)
+		}
+	}
+}

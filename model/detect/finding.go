@@ -104,14 +104,30 @@ type Finding struct {
 	Distinct int
 	// Evidence selects exactly the records behind the finding.
 	Evidence filter.Node
-	// Summary says what was found in one line.
+	// Summary says what was found in one line: who, then Detail.
 	Summary string
+	// Detail is Summary without its leading who (the source, the pair or
+	// the interface), for tables that show who in columns of their own.
+	Detail string
+	// Brief is what the finding rests on in at most 11 characters, for
+	// narrow screens where Detail does not fit: the ports of a scan, the
+	// bytes sent, whether probes got through ("all rej", "12 acc"), which
+	// way rejects went ("requests", "replies:ACL"), a spike's peak per
+	// bucket ("87/1m"), a gap's span ("lost 1m": SKIPDATA, "idle 12m":
+	// NODATA).
+	Brief string
 	// Evicted says whether the index still holds the evidence.
 	Evicted Eviction
 	// Changed is the Engine generation that last changed the finding.
 	Changed uint64
 
 	minRow, maxRow uint64 // global row ids of the oldest and newest record
+}
+
+// say sets Detail and the Summary that puts who before it.
+func (f *Finding) say(who, detail string) {
+	f.Detail = detail
+	f.Summary = who + " " + detail
 }
 
 // EvidenceText is the evidence as a filter expression.
@@ -227,4 +243,18 @@ func fmtDur(sec int64) string {
 		}
 	}
 	return b.String()
+}
+
+// fmtDurTop writes seconds in their largest unit, rounded down: 45s, 10m,
+// 1h, 2d (for Brief, where fmtDur's 1h30m would not fit).
+func fmtDurTop(sec int64) string {
+	for _, u := range []struct {
+		n    int64
+		name string
+	}{{86400, "d"}, {3600, "h"}, {60, "m"}} {
+		if sec >= u.n {
+			return strconv.FormatInt(sec/u.n, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(max(sec, 0), 10) + "s"
 }

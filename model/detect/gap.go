@@ -125,10 +125,12 @@ func (g *gaps) finding(r *stretch) *Finding {
 	span := fmtDur(r.end - r.start)
 	if r.status == model.StatusSkipData {
 		f.Severity = SevMedium
-		f.Summary = fmt.Sprintf("%s lost records in %d interval(s) over %s (SKIPDATA): answers over that time are incomplete", ifc, r.n, span)
+		f.Brief = "lost " + fmtDurTop(r.end-r.start)
+		f.say(ifc, fmt.Sprintf("lost records in %d interval(s) over %s (SKIPDATA): answers over that time are incomplete", r.n, span))
 	} else {
 		f.Severity = SevLow
-		f.Summary = fmt.Sprintf("%s logged no traffic for %s (%d NODATA intervals): idle, stopped or detached", ifc, span, r.n)
+		f.Brief = "idle " + fmtDurTop(r.end-r.start)
+		f.say(ifc, fmt.Sprintf("logged no traffic for %s (%d NODATA intervals): idle, stopped or detached", span, r.n))
 	}
 	status := &filter.Compare{Ref: ref(model.FieldLogStatus), Op: filter.OpEq,
 		Values: []filter.Lit{{Kind: filter.LitEnum, Lo: uint64(r.status), Str: r.status.String()}}}

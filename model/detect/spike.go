@@ -262,9 +262,10 @@ func (s *spike) finding(e *spikeEp) *Finding {
 		f.Severity = SevHigh
 	}
 	width := fmtDur(s.bucket)
-	f.Summary = fmt.Sprintf("%s was rejected %s times in %d bucket(s) of %s from %s (at most %s in one), against %.1f a bucket before",
-		a, model.HumanCount(f.Flows), e.b1-e.b0+1, width, time.Unix(e.b0*s.bucket, 0).UTC().Format("15:04:05Z"),
-		model.HumanCount(e.peak), e.baseline)
+	f.Brief = model.HumanCount(e.peak) + "/" + fmtDurTop(s.bucket)
+	f.say(a.String(), fmt.Sprintf("was rejected %s times in %d bucket(s) of %s from %s (at most %s in one), against %.1f a bucket before",
+		model.HumanCount(f.Flows), e.b1-e.b0+1, width, time.Unix(e.b0*s.bucket, 0).UTC().Format("15:04:05Z"),
+		model.HumanCount(e.peak), e.baseline))
 	f.Evidence = and(append([]filter.Node{implied(s.rows, facts{src: a}), eqAddr(model.FieldSrcAddr, a)}, timeRange(e.b0*s.bucket, (e.b1+1)*s.bucket)...)...)
 	return f
 }

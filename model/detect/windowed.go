@@ -618,8 +618,9 @@ func (w *windowed) finding(e *episode) *Finding {
 		if IsPrivate(f.Src) {
 			f.Severity = f.Severity.up()
 		}
-		f.Summary = fmt.Sprintf("%s probed %d ports of %s (%s flows, %s rejected; ports %s)",
-			f.Src, f.Distinct, f.Dst, model.HumanCount(f.Flows), model.HumanCount(f.Rejected), portSample(&e.mem))
+		f.Brief = fmt.Sprintf("%d ports", f.Distinct)
+		f.say(f.Src.String(), fmt.Sprintf("probed %d ports of %s (%s flows, %s rejected; ports %s)",
+			f.Distinct, f.Dst, model.HumanCount(f.Flows), model.HumanCount(f.Rejected), portSample(&e.mem)))
 	case wSweep:
 		f.Src = w.addr(uint32(e.k.a))
 		f.Port, f.Proto = int(uint16(e.k.b)), uint8(e.k.b>>16)
@@ -629,8 +630,9 @@ func (w *windowed) finding(e *episode) *Finding {
 		if IsPrivate(f.Src) {
 			f.Severity = f.Severity.up()
 		}
-		f.Summary = fmt.Sprintf("%s probed %s/%d%s on %d hosts (%s flows, %s rejected)",
-			f.Src, model.ProtocolName(f.Proto), f.Port, portLabel(f.Port), f.Distinct, model.HumanCount(f.Flows), model.HumanCount(f.Rejected))
+		f.Brief = rejectedBrief(f.Flows, f.Rejected)
+		f.say(f.Src.String(), fmt.Sprintf("probed %s/%d%s on %d hosts (%s flows, %s rejected)",
+			model.ProtocolName(f.Proto), f.Port, portLabel(f.Port), f.Distinct, model.HumanCount(f.Flows), model.HumanCount(f.Rejected)))
 	case wBrute:
 		f.Src, f.Dst, f.Port, f.Proto = w.addr(hi), w.addr(lo), int(e.k.b), 6
 		keyNodes = []filter.Node{eqAddr(model.FieldSrcAddr, f.Src), eqAddr(model.FieldDstAddr, f.Dst),
@@ -642,15 +644,17 @@ func (w *windowed) finding(e *episode) *Finding {
 		if IsPrivate(f.Src) && e.rejects == 0 {
 			f.Severity = SevLow
 		}
-		f.Summary = fmt.Sprintf("%s made %s short or rejected connections to %s on %d%s (%s rejected; at most %s in %s)",
-			f.Src, model.HumanCount(f.Flows), f.Dst, f.Port, portLabel(f.Port), model.HumanCount(f.Rejected),
-			strconv.FormatFloat(e.peak, 'f', 0, 64), v.text["window"])
+		f.Brief = rejectedBrief(f.Flows, f.Rejected)
+		f.say(f.Src.String(), fmt.Sprintf("made %s short or rejected connections to %s on %d%s (%s rejected; at most %s in %s)",
+			model.HumanCount(f.Flows), f.Dst, f.Port, portLabel(f.Port), model.HumanCount(f.Rejected),
+			strconv.FormatFloat(e.peak, 'f', 0, 64), v.text["window"]))
 	case wExfil:
 		f.Src, f.Dst = w.addr(hi), w.addr(lo)
 		keyNodes = []filter.Node{eqAddr(model.FieldSrcAddr, f.Src), eqAddr(model.FieldDstAddr, f.Dst)}
 		f.Severity = level(e.peak, v.n("bytes"), v.n("medium-bytes"), v.n("high-bytes"), false)
-		f.Summary = fmt.Sprintf("%s sent %s to %s in %s flows (at most %s in %s)",
-			f.Src, model.HumanBytes(f.Bytes), f.Dst, model.HumanCount(f.Flows), model.HumanBytes(uint64(e.peak)), v.text["window"])
+		f.Brief = model.HumanBytes(f.Bytes)
+		f.say(f.Src.String(), fmt.Sprintf("sent %s to %s in %s flows (at most %s in %s)",
+			model.HumanBytes(f.Bytes), f.Dst, model.HumanCount(f.Flows), model.HumanBytes(uint64(e.peak)), v.text["window"]))
 	case wUnidir:
 		f.Src, f.Dst = w.addr(hi), w.addr(lo)
 		if e.dir == 1 {
@@ -662,15 +666,16 @@ func (w *windowed) finding(e *episode) *Finding {
 		if model.IsPublic(f.Dst) {
 			f.Severity = SevMedium
 		}
-		f.Summary = fmt.Sprintf("%s sent %s to %s in %s flows with nothing accepted coming back",
-			f.Src, model.HumanBytes(f.Bytes), f.Dst, model.HumanCount(f.Flows))
+		f.Brief = model.HumanBytes(f.Bytes)
+		f.say(f.Src.String(), fmt.Sprintf("sent %s to %s in %s flows with nothing accepted coming back",
+			model.HumanBytes(f.Bytes), f.Dst, model.HumanCount(f.Flows)))
 	case wBlocked:
 		f.Src, f.Dst = w.addr(hi), w.addr(lo)
 		f.Port, f.Proto = int(uint16(e.k.b)), uint8(e.k.b>>16)
 		f.Flows, f.Bytes = e.flows[0]+e.flows[1], e.bytes[0]+e.bytes[1]
 		keyNodes = []filter.Node{cmpNum(model.FieldProtocol, filter.OpEq, uint64(f.Proto)), blockedPair(f.Src, f.Dst, uint16(f.Port))}
 		f.Severity = level(e.peak, v.n("flows"), v.n("medium-flows"), v.n("high-flows"), true)
-		f.Summary = blockedSummary(f, e.flows[0], e.flows[1])
+		blockedSummary(f, e.flows[0], e.flows[1])
 	}
 	rows := implied(w.rows, facts{f.Src, f.Dst})
 	f.Evidence = and(append(append([]filter.Node{rows}, keyNodes...), timeRange(e.h0*w.hop, (e.h1+1)*w.hop)...)...)
@@ -703,15 +708,32 @@ func servicePortsIn(f model.Field) filter.Node {
 	return &filter.Compare{Ref: ref(f), Op: filter.OpIn, Values: vals}
 }
 
-func blockedSummary(f *Finding, req, rep uint64) string {
+// blockedSummary says which way a blocked conversation's rejects went:
+// rejected requests point at a security group or an ACL, rejected replies
+// at an ACL only.
+func blockedSummary(f *Finding, req, rep uint64) {
 	svc := fmt.Sprintf("%s/%d%s", model.ProtocolName(f.Proto), f.Port, portLabel(f.Port))
+	who := f.Src.String() + " -> " + f.Dst.String()
 	switch {
 	case rep == 0:
-		return fmt.Sprintf("%s -> %s %s: %s requests rejected (security group or network ACL)", f.Src, f.Dst, svc, model.HumanCount(req))
+		f.Brief = "requests"
+		f.say(who, fmt.Sprintf("%s: %s requests rejected (security group or network ACL)", svc, model.HumanCount(req)))
 	case req == 0:
-		return fmt.Sprintf("%s -> %s %s: %s replies rejected (a network ACL: security groups never block replies)", f.Src, f.Dst, svc, model.HumanCount(rep))
+		f.Brief = "replies:ACL"
+		f.say(who, fmt.Sprintf("%s: %s replies rejected (a network ACL: security groups never block replies)", svc, model.HumanCount(rep)))
+	default:
+		f.Brief = "req+replies"
+		f.say(who, fmt.Sprintf("%s: %s requests and %s replies rejected", svc, model.HumanCount(req), model.HumanCount(rep)))
 	}
-	return fmt.Sprintf("%s -> %s %s: %s requests and %s replies rejected", f.Src, f.Dst, svc, model.HumanCount(req), model.HumanCount(rep))
+}
+
+// rejectedBrief says briefly whether probes or attempts got through: "all
+// rej" when every one was rejected, else how many were accepted.
+func rejectedBrief(flows, rejected uint64) string {
+	if rejected >= flows {
+		return "all rej"
+	}
+	return model.HumanCount(flows-rejected) + " acc"
 }
 
 func portLabel(p int) string {
