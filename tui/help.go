@@ -24,7 +24,7 @@ type helpView struct {
 
 // viewAbout says in a line what each view shows, for the help's head.
 var viewAbout = [numViews]string{
-	viewFlows:   "the records of the applied filter, newest at the bottom",
+	viewFlows:   "the records of the applied filter, newest at the bottom; eni: ↓ ingress, ↑ egress, interface id's end",
 	viewGroups:  "the filter's records grouped by a key, ranked by a metric",
 	viewChart:   "the filter's records over time, ACCEPT above REJECT",
 	viewSources: "every source: state, counters, lag, errors",

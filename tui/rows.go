@@ -24,6 +24,7 @@ const (
 	colField   // one more field of a custom format (column.field)
 	colSrcName // the source's name (names.go)
 	colDstName // the destination's name
+	colMark    // the interface column's stand-in on a narrow terminal: direction and interface tail (markText)
 )
 
 // column is one column of the Flows table. min and pref are widths in
@@ -147,6 +148,26 @@ func fitColumns(base, extra []column, w int) []column {
 	}
 	if iface >= 0 && w-total() < deficit {
 		cols = append(cols[:iface], cols[iface+1:]...)
+		iface = -1
+	}
+	// Without the interface column, the two interfaces' records of one
+	// flow (the sender's egress, the receiver's ingress) look like a
+	// duplicate: a four-cell mark tells them apart. It is worth more than
+	// the packet count, which goes when the addresses would be cut for it.
+	if iface < 0 && hasKind(base, colIface) {
+		cols = append(cols[:1], append([]column{{title: "eni", kind: colMark, min: 4, pref: 4, grow: 4}}, cols[1:]...)...)
+		cols[1].width = 4
+		if w-total() < deficit {
+			for i, c := range cols {
+				if c.kind == colPackets {
+					cols = append(cols[:i], cols[i+1:]...)
+					break
+				}
+			}
+		}
+		if total() > w { // too narrow even so: the addresses come first
+			cols = append(cols[:1], cols[2:]...)
+		}
 	}
 	// Still too wide (under about 60 cells): narrow the addresses.
 	for over := total() - w; over > 0; over = total() - w {
@@ -195,6 +216,38 @@ func fitColumns(base, extra []column, w int) []column {
 	return cols
 }
 
+// hasKind reports whether cols has a column of kind k.
+func hasKind(cols []column, k colKind) bool {
+	for _, c := range cols {
+		if c.kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// markText is the compact stand-in for the interface and direction
+// columns: ↓ for ingress (arriving at the interface), ↑ for egress, ·
+// when the format has no flow-direction, then the last three characters
+// of the interface id ("↓e2c"), enough to tell a flow's two records
+// apart and to match them with the detail view.
+func markText(snap *model.Snapshot, sg *model.Seg, i int) string {
+	d := "·"
+	if e := sg.Enum(model.FieldFlowDirection); e != nil {
+		switch model.Direction(e[i]) {
+		case model.DirIngress:
+			d = "↓"
+		case model.DirEgress:
+			d = "↑"
+		}
+	}
+	id := strText(snap, sg, i, model.FieldInterfaceID)
+	if id == "-" {
+		return d + "-"
+	}
+	return d + id[max(0, len(id)-3):]
+}
+
 // rowCells returns the text of row i of sg for each column, sanitized and
 // not yet cut to width. It is the pure core of the Flows table.
 // nm (nil: none) gives the interface column and the name columns names.
@@ -231,6 +284,8 @@ func cellText(snap *model.Snapshot, sg *model.Seg, i int, c column, dated bool) 
 		return t.Format("15:04:05")
 	case colIface:
 		return strText(snap, sg, i, model.FieldInterfaceID)
+	case colMark:
+		return markText(snap, sg, i)
 	case colSrc:
 		return endpoint(snap, sg, i, model.FieldSrcAddr, model.FieldSrcPort)
 	case colDst:

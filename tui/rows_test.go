@@ -34,6 +34,7 @@ func row(t testing.TB, snap *model.Snapshot, k int) (*model.Seg, int) {
 func TestRowCells(t *testing.T) {
 	snap := testSnapshot(t)
 	cols := append(baseColumns(false), extraColumns(snap.Formats)...)
+	cols = append(cols, column{title: "eni", kind: colMark})
 	title := func(k int) string { return cols[k].title }
 	tests := []struct {
 		name string
@@ -43,10 +44,10 @@ func TestRowCells(t *testing.T) {
 		{"custom format", 0, map[string]string{
 			"time": "10:00:00", "interface": "eni-0a1b2c3d4e5f67890", "source": "10.0.1.5:49152",
 			"destination": "203.0.113.7:443", "proto": "tcp", "action": "ACCEPT", "pkts": "10", "bytes": "5.0 KiB",
-			"dir": "egress", "flags": "SYN-ACK,FIN", "path": "8", "pkt-src": "10.0.1.5"}},
-		{"reject with absent path", 1, map[string]string{"action": "REJECT", "path": "-", "flags": "SYN", "destination": "10.0.0.5:22"}},
-		{"nodata", 2, map[string]string{"source": "-", "destination": "-", "proto": "-", "action": "NODATA", "bytes": "-", "pkts": "-"}},
-		{"ipv6", 3, map[string]string{"source": "[2001:db8::1]:443", "proto": "udp", "bytes": "1.4 MiB", "dir": "-"}},
+			"dir": "egress", "flags": "SYN-ACK,FIN", "path": "8", "pkt-src": "10.0.1.5", "eni": "↑890"}},
+		{"reject with absent path", 1, map[string]string{"eni": "↓890", "action": "REJECT", "path": "-", "flags": "SYN", "destination": "10.0.0.5:22"}},
+		{"nodata", 2, map[string]string{"eni": "·001", "source": "-", "destination": "-", "proto": "-", "action": "NODATA", "bytes": "-", "pkts": "-"}},
+		{"ipv6", 3, map[string]string{"eni": "·001", "source": "[2001:db8::1]:443", "proto": "udp", "bytes": "1.4 MiB", "dir": "-"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,6 +87,11 @@ func TestFitColumns(t *testing.T) {
 			if !kinds[k] {
 				t.Fatalf("width %d: essential column %d dropped", w, k)
 			}
+		}
+		// The two interfaces' records of a flow stay apart: the interface
+		// column, or from 68 cells its mark, never both.
+		if kinds[colIface] && kinds[colMark] || w >= 68 && !kinds[colIface] && !kinds[colMark] {
+			t.Fatalf("width %d: interface %v, mark %v", w, kinds[colIface], kinds[colMark])
 		}
 		if w >= 90 && len(kinds) < 8 {
 			t.Fatalf("width %d: only %d base columns", w, len(kinds))
