@@ -43,6 +43,13 @@ type Config struct {
 	// names. Flows, Detail, Groups and exports show them, and filters
 	// may use name, src-name, dst-name, interface-name and sg.
 	Names *vpc.Store
+	// Rules looks up the security groups and network ACLs of a
+	// conversation's two ends (EC2 look-ups) for the rules w lists beside
+	// its verdict. It runs in a command, never on the UI thread, bounded
+	// by a timeout; an error (an AccessDenied naming the IAM action) comes
+	// with whatever was found. nil: the rules Names holds are used (the
+	// demo's estate).
+	Rules func(ctx context.Context, q vpc.Query) (*vpc.Config, error)
 	// Follow starts the Flows table following new records.
 	Follow bool
 	// Now is the clock for relative filter times, the ingest rate and the
@@ -112,6 +119,9 @@ type env struct {
 	namesVer uint64         // names version namer and labels were built for
 	namer    *source.Namer  // names of rows for View (nil: no names known)
 	labels   *source.Labels // labels of the name group keys, kept in step with names
+
+	// rules is Config.Rules: the why view's EC2 look-ups.
+	rules func(context.Context, vpc.Query) (*vpc.Config, error)
 }
 
 // compile compiles a filter expression against the clock and the names

@@ -82,7 +82,7 @@ func newRootModel(cfg Config) (*rootModel, error) {
 	}
 	theme := NewTheme(!cfg.NoColor)
 	e := &env{theme: theme, keys: DefaultKeyMap(), now: cfg.Now, logf: cfg.Logf, follow: cfg.Follow,
-		names: cfg.Names, labels: &source.Labels{}, mem: cfg.Memory}
+		names: cfg.Names, labels: &source.Labels{}, mem: cfg.Memory, rules: cfg.Rules}
 	e.syncNames()
 	e.snap = cfg.Index.Snapshot()
 	f, err := e.compile(cfg.Filter)

@@ -1,8 +1,11 @@
 package tui
 
 import (
+	"context"
 	"net/netip"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -15,16 +18,43 @@ import (
 // whyView answers "why can't A talk to B?" for the record, group pair or
 // finding w was pressed on: the diagnosis (detect.Diagnose) runs in a
 // command over the latest snapshot, and the view shows its report, which
-// scrolls. It opens over the view it was asked from; back returns there.
+// scrolls. With a port and a configuration (the demo's estate, a names
+// file, EC2 look-ups) the report lists the security-group and ACL rules
+// on the path and whether they agree with the records
+// (detect.Why.AddRules, as `flowlens why` does); EC2 look-ups run in a
+// second command, the verdict shown meanwhile. It opens over the view it
+// was asked from; back returns there.
 type whyView struct {
 	viewBase
-	q      detect.WhyQuery
-	gen    uint64
-	res    *detect.Why
-	err    error
-	lines  []string
-	offset int
+	q        detect.WhyQuery
+	gen      uint64
+	res      *detect.Why
+	err      error
+	rules    ruleState // the configuration look-up of res
+	rulesErr error     // why some of the configuration could not be looked up
+	lines    []string
+	marks    []lineMark // how each of lines is drawn
+	offset   int
 }
+
+// ruleState is where the rules of a diagnosis are.
+type ruleState uint8
+
+const (
+	rulesNone    ruleState = iota // no look-up (no port, no configuration)
+	rulesLooking                  // EC2 look-ups running
+	rulesDone                     // looked up (res has them when any applied)
+)
+
+// lineMark says how a line of the report is drawn.
+type lineMark uint8
+
+const (
+	markPlain lineMark = iota
+	markStop           // a rule that stops the traffic
+	markWarn           // the rules and the records disagree; a look-up failed
+	markMuted          // a look-up in progress
+)
 
 // reqWhy asks the root to diagnose a conversation (request.why) and open
 // the why view over the current one.
@@ -39,22 +69,64 @@ type whyMsg struct {
 
 func (whyMsg) owner() viewID { return viewWhy }
 
+// whyRulesMsg is a diagnosis with its rules added (res is a copy of the
+// one shown), and what could not be looked up.
+type whyRulesMsg struct {
+	gen uint64
+	res *detect.Why
+	err error
+}
+
+func (whyRulesMsg) owner() viewID { return viewWhy }
+
+// rulesTimeout bounds the EC2 look-ups of one diagnosis.
+const rulesTimeout = 30 * time.Second
+
 func newWhy(e *env) *whyView { return &whyView{viewBase: viewBase{env: e}} }
 
 // open starts the diagnosis of q over snap, within scope (the explorer's
-// time window), and returns the command that runs it.
+// time window), and returns the command that runs it. Without EC2
+// look-ups the rules known already (Config.Names) are added in the same
+// command.
 func (v *whyView) open(snap *model.Snapshot, q detect.WhyQuery, scope filter.Node) tea.Cmd {
 	v.gen++
-	v.q, v.res, v.err, v.lines, v.offset = q, nil, nil, nil, 0
+	v.q, v.res, v.err, v.rules, v.rulesErr, v.lines, v.marks, v.offset = q, nil, nil, rulesNone, nil, nil, nil, 0
 	q.Scope = scope
 	gen := v.gen
+	names, fetch := v.env.names, v.env.rules
 	return func() tea.Msg {
 		w, err := detect.Diagnose(snap, q)
+		if err == nil && fetch == nil && names != nil {
+			w.AddRules(names.Load())
+		}
 		return whyMsg{gen: gen, res: w, err: err}
 	}
 }
 
-// Update takes the diagnosis and scrolls it.
+// lookUpRules returns the command that fetches the configuration of the
+// diagnosis's two ends and adds its rules to a copy of it (nil: nothing
+// to look up).
+func (v *whyView) lookUpRules() tea.Cmd {
+	fetch := v.env.rules
+	if fetch == nil || v.res == nil {
+		return nil
+	}
+	q, ok := v.res.RuleQuery()
+	if !ok {
+		return nil
+	}
+	v.rules = rulesLooking
+	gen, w := v.gen, *v.res
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), rulesTimeout)
+		cfg, err := fetch(ctx, q)
+		cancel()
+		w.AddRules(cfg)
+		return whyRulesMsg{gen: gen, res: &w, err: err}
+	}
+}
+
+// Update takes the diagnosis and its rules, and scrolls the report.
 func (v *whyView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case whyMsg:
@@ -62,6 +134,14 @@ func (v *whyView) Update(msg tea.Msg) tea.Cmd {
 			return nil // an older question
 		}
 		v.res, v.err = msg.res, msg.err
+		cmd := v.lookUpRules()
+		v.wrap()
+		return cmd
+	case whyRulesMsg:
+		if msg.gen != v.gen {
+			return nil
+		}
+		v.res, v.rules, v.rulesErr = msg.res, rulesDone, msg.err
 		v.wrap()
 	case tea.KeyMsg:
 		v.offset = scroll(v.env.keys, msg, v.offset, v.h, max(0, len(v.lines)-v.h))
@@ -79,10 +159,61 @@ func (v *whyView) wrap() {
 	if v.res == nil {
 		return
 	}
-	v.lines = v.lines[:0]
-	for _, l := range strings.Split(strings.TrimRight(v.res.Report(max(20, v.w-2)), "\n"), "\n") {
+	v.lines, v.marks = v.lines[:0], v.marks[:0]
+	add := func(l string, m lineMark) {
 		v.lines = append(v.lines, " "+model.Sanitize(l))
+		v.marks = append(v.marks, m)
 	}
+	width := max(20, v.w-2)
+	inRules := false
+	for i, l := range strings.Split(strings.TrimRight(v.res.Report(width), "\n"), "\n") {
+		m := markPlain
+		switch {
+		case strings.HasPrefix(l, "Rules ("):
+			inRules = true
+			if v.res.RulesDisagree() {
+				m = markWarn
+			}
+		case l == "":
+			inRules = false
+		case inRules && strings.HasPrefix(l, "  STOP "):
+			m = markStop
+		case inRules && strings.HasPrefix(l, "       ") && len(v.marks) > 0:
+			m = v.marks[len(v.marks)-1] // a rule's text goes on
+		}
+		add(l, m)
+		if i == 0 {
+			// Under the verdict: where the rules are, when not listed yet
+			// or not all found.
+			switch {
+			case v.rules == rulesLooking:
+				add("Looking up the security groups and network ACLs of both ends (EC2)…", markMuted)
+			case v.rulesErr != nil:
+				for _, e := range splitErrors(v.rulesErr) {
+					add("Rules: "+e, markWarn)
+				}
+			}
+		}
+	}
+}
+
+// splitErrors lists the distinct messages of a (joined) error.
+func splitErrors(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		if m := e.Error(); !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	walk(err)
+	return out
 }
 
 // View renders exactly h lines of w cells.
@@ -96,7 +227,17 @@ func (v *whyView) View() string {
 	}
 	lines := make([]string, len(v.lines))
 	copy(lines, v.lines)
-	if len(lines) > 0 && v.offset == 0 {
+	for i, m := range v.marks {
+		switch m {
+		case markStop:
+			lines[i] = t.Reject.Render(fitLine(lines[i], v.w))
+		case markWarn:
+			lines[i] = t.Warn.Render(fitLine(lines[i], v.w))
+		case markMuted:
+			lines[i] = t.Muted.Render(fitLine(lines[i], v.w))
+		}
+	}
+	if len(lines) > 0 {
 		st := t.Accept
 		if v.res.Verdict != detect.VerdictAllowed {
 			st = t.Reject

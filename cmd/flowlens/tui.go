@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/vpc"
 	"github.com/flowlens/flowlens/source"
 	"github.com/flowlens/flowlens/tui"
 )
@@ -91,7 +93,7 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	err = tui.Run(ctx, tui.Config{
+	tc := tui.Config{
 		Index:   ix,
 		Feed:    feed,
 		Names:   nm.store,
@@ -104,7 +106,15 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		Remote:  remote,
 		Refresh: refresh,
 		Memory:  mem,
-	})
+	}
+	if nm.en != nil {
+		// w lists the rules of the pair asked about, looked up in EC2
+		// (the same evaluation as `flowlens why`).
+		tc.Rules = func(ctx context.Context, q vpc.Query) (*vpc.Config, error) {
+			return nm.en.Rules(ctx, q.Src, q.Dst, q.SrcInterface, q.DstInterface)
+		}
+	}
+	err = tui.Run(ctx, tc)
 	if err != nil {
 		return fmt.Errorf("tui: %w", err)
 	}

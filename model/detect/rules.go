@@ -95,13 +95,14 @@ func rulesSentence(records string, ev vpc.Evaluation) string {
 	return s
 }
 
-// writeRules writes the rules section of Report: each component's
-// deciding rule in words, request first, then the reply.
+// writeRules writes the rules section of Report, under the explanation
+// (it is what the question is about): each component's deciding rule in
+// words, along the path of the request, then the reply's.
 func (w *Why) writeRules(b *strings.Builder, width int) {
 	if len(w.Rules) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\nRules (%s):\n", w.rulesHeading())
+	fmt.Fprintf(b, "Rules (%s):\n", w.rulesHeading())
 	for _, r := range w.Rules {
 		mark := "ok  "
 		if r.Effect != vpc.EffectAllow.String() {
@@ -113,6 +114,7 @@ func (w *Why) writeRules(b *strings.Builder, width int) {
 		}
 		fmt.Fprintf(b, "  %s %s\n", mark, wrap(text, width-7, "       "))
 	}
+	b.WriteByte('\n')
 }
 
 func (w *Why) rulesHeading() string {

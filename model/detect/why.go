@@ -487,6 +487,7 @@ func (w *Why) Report(width int) string {
 	}
 	fmt.Fprintf(&b, "%s: %s\n\n", what, strings.ToUpper(w.Verdict))
 	fmt.Fprintf(&b, "%s\n\n", wrap(w.Explanation, width, ""))
+	w.writeRules(&b, width)
 	dir := func(name string, c Counts) {
 		fmt.Fprintf(&b, "%-8s %5d flows %5d accepted %5d rejected", name, c.Flows, c.Accepted, c.Rejected)
 		if c.Flows > 0 {
@@ -504,7 +505,6 @@ func (w *Why) Report(width int) string {
 		fmt.Fprintf(&b, "  %s (the %s's)\n    out: %d accepted, %d rejected; back: %d accepted, %d rejected\n", s.Interface, s.Side,
 			s.Forward.Accepted, s.Forward.Rejected, s.Reverse.Accepted, s.Reverse.Rejected)
 	}
-	w.writeRules(&b, width)
 	fmt.Fprintf(&b, "\n%s\n", wrap("Flow logs cannot tell apart: "+w.CannotTell, width, "  "))
 	fmt.Fprintf(&b, "\n%s\n", wrap("Evidence: "+w.Evidence, width, "  "))
 	b.WriteString("\nConfirm from the configuration (Reachability Analyzer):\n")
