@@ -196,3 +196,29 @@ func (en *Enricher) Rules(ctx context.Context, a, b netip.Addr, eniA, eniB strin
 	en.store.Update(func(c *vpc.Config) *vpc.Config { return c.Merge(p) })
 	return en.store.Load(), errors.Join(errs...)
 }
+
+// DistinctErrors lists the errors a look-up's (joined) error holds, one
+// per distinct message, in order: each is reported once however many
+// batches met it.
+func DistinctErrors(err error) []error {
+	var out []error
+	seen := map[string]bool{}
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil {
+			return
+		}
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		if m := e.Error(); !seen[m] {
+			seen[m] = true
+			out = append(out, e)
+		}
+	}
+	walk(err)
+	return out
+}

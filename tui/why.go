@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/detect"
+	"github.com/flowlens/flowlens/source"
 )
 
 // whyView answers "why can't A talk to B?" for the record, group pair or
@@ -189,31 +189,12 @@ func (v *whyView) wrap() {
 			case v.rules == rulesLooking:
 				add("Looking up the security groups and network ACLs of both ends (EC2)…", markMuted)
 			case v.rulesErr != nil:
-				for _, e := range splitErrors(v.rulesErr) {
-					add("Rules: "+e, markWarn)
+				for _, e := range source.DistinctErrors(v.rulesErr) {
+					add("Rules: "+e.Error(), markWarn)
 				}
 			}
 		}
 	}
-}
-
-// splitErrors lists the distinct messages of a (joined) error.
-func splitErrors(err error) []string {
-	var out []string
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-			return
-		}
-		if m := e.Error(); !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	walk(err)
-	return out
 }
 
 // View renders exactly h lines of w cells.

@@ -112,25 +112,18 @@ func (n *naming) report(err error, stderr io.Writer) {
 	if err == nil {
 		return
 	}
-	seen := map[string]bool{}
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-			return
-		}
+	late := false
+	for _, e := range source.DistinctErrors(err) {
 		msg := e.Error()
 		if errors.Is(e, context.DeadlineExceeded) {
+			if late {
+				continue
+			}
+			late = true
 			msg = fmt.Sprintf("EC2 look-ups took longer than %s; names shown are those found so far", resolveTimeout)
 		}
-		if !seen[msg] {
-			seen[msg] = true
-			fmt.Fprintf(stderr, "flowlens: names: %s (continuing without them)\n", model.Sanitize(msg))
-		}
+		fmt.Fprintf(stderr, "flowlens: names: %s (continuing without them)\n", model.Sanitize(msg))
 	}
-	walk(err)
 }
 
 // bind returns f compiled against the current names when it uses them.
