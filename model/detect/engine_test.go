@@ -3,8 +3,10 @@ package detect
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -412,6 +414,65 @@ func TestBriefs(t *testing.T) {
 	for b := range want {
 		if !seen[b] {
 			t.Errorf("no finding %s", b)
+		}
+	}
+}
+
+// TestNotScans: the fixtures' everyday traffic that looks like probing at
+// a glance raises no scan, sweep or brute force with every detection run
+// over every fixture: servers' replies to ephemeral ports, load balancers'
+// health checks, a NAT gateway's egress, DNS and NTP clients, an app's
+// short database connections, automation's SSH. Where a threshold is what
+// keeps a guard quiet, turning it off must raise the finding (so the
+// fixture really exercises it).
+func TestNotScans(t *testing.T) {
+	guards := []struct {
+		src, what string
+		off       map[string]string // a threshold that turns the guard off
+		then      string            // the finding that then appears
+	}{
+		{"10.0.0.21", "a web server's replies from 443 to 30 clients' ephemeral ports (scan.log), and a load balancer's health checks of 20 targets on 8080 (sweep.log)", nil, ""},
+		{"10.0.30.10", "a database's rejected replies from 5432 to ephemeral ports (scan.log)", nil, ""},
+		{"10.0.5.5", "ephemeral-to-ephemeral transfers (scan.log)", map[string]string{"port-scan.tiny-packets": "30"}, "port-scan medium 10.0.5.5>10.0.5.10:-"},
+		{"10.1.0.30", "a load balancer's two-packet health checks of 12 targets on 80, again and again (sweep.log)", map[string]string{"port-sweep.max-flows-per-host": "1000"}, "port-sweep medium 10.1.0.30>-:80"},
+		{"10.0.1.10", "a NAT gateway's egress to 40 public addresses on 443 (sweep.log)", map[string]string{"port-sweep.tiny-packets": "20"}, "port-sweep medium 10.0.1.10>-:443"},
+		{"10.2.0.2", "a resolver's one-packet DNS queries to 30 servers and NTP to 15 (sweep.log)", map[string]string{"port-sweep.swept-ports": "5353"}, "port-sweep medium 10.2.0.2>-:53"},
+		{"10.0.20.11", "an app's 100 short connections to its database (brute.log)", nil, ""},
+		{"192.0.2.44", "long SSH sessions (brute.log)", nil, ""},
+	}
+	ix := loadIndex(t, 0, 0, nil, allFixtures...)
+	snap := ix.Snapshot()
+	fs := valuesOf(mustEngine(t, Config{}).Update(snap).All)
+	for _, g := range guards {
+		src := netip.MustParseAddr(g.src)
+		if flt, err := filter.Compile("srcaddr = " + g.src); err != nil || flt.Eval(snap, nil).Count == 0 {
+			t.Errorf("%s: no record from it in the fixtures (%v)", g.src, err)
+		}
+		for i := range fs {
+			f := &fs[i]
+			if f.Src != src {
+				continue
+			}
+			switch f.Detection {
+			case "port-scan", "port-sweep":
+				t.Errorf("%s: %s", g.what, brief(f))
+			case "brute-force":
+				if f.Severity > SevLow {
+					t.Errorf("%s: %s", g.what, brief(f))
+				}
+			}
+		}
+		if g.off == nil {
+			continue
+		}
+		var got []string
+		for _, f := range mustEngine(t, Config{Set: g.off}).Update(snap).All {
+			if f.Src == src {
+				got = append(got, brief(f))
+			}
+		}
+		if !slices.Contains(got, g.then) {
+			t.Errorf("%s with %v: %q, want %s among them: the fixture does not exercise the guard", g.src, g.off, got, g.then)
 		}
 	}
 }
