@@ -284,7 +284,9 @@ func (v *chartView) exportJob() (exportJob, bool) {
 	if d == nil || d.err != nil {
 		return exportJob{}, false
 	}
-	return exportJob{kind: exportSeries, label: itoa(d.win.n()) + " buckets", win: d.win, bkts: d.buckets}, true
+	// a series from records leaves out evicted ones (the rollups keep them)
+	return exportJob{kind: exportSeries, label: itoa(d.win.n()) + " buckets", win: d.win, bkts: d.buckets,
+		evicted: d.evicted, complete: d.rollups}, true
 }
 
 // zoomTo shows zoom level z and fetches its series.

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/flowlens/flowlens/filter"
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/vpc"
 	"github.com/flowlens/flowlens/source"
@@ -24,7 +25,10 @@ import (
 // of the current key and metric, Chart the series on screen. The file's
 // extension picks the format: .csv, or .jsonl (also .json, .ndjson). The
 // writing runs in a command; the status bar confirms the row count or
-// names the path and the reason it failed.
+// names the path and the reason it failed. An export never leaves records
+// out without saying so: once --max-memory evicted the oldest records,
+// totals and time buckets of whole minutes come from the rollups (exact),
+// and anything else is confirmed with what it covers.
 
 // prompt is the one-line input of the export path, drawn in place of the
 // key hints. While it is open it takes every key.
@@ -131,20 +135,26 @@ type exportJob struct {
 	names *vpc.Config      // records: names to add (nil: none)
 	win   chartWindow      // series
 	bkts  []model.Bucket
+
+	flt      *filter.Filter // groups: the applied filter, to tell whether the rollups answer it
+	asked    int            // groups: the rows asked about, when fewer (covered) were grouped
+	complete bool           // series: from the rollups, which keep evicted rows
+	evicted  uint64         // series: rows evicted when it was computed
 }
 
 // exportMsg reports an export's end (root: the status bar).
 type exportMsg struct {
 	path string
 	rows int
+	note string // what the file leaves out ("": nothing)
 	err  error
 }
 
 // exportCmd writes the job's file.
 func exportCmd(j exportJob) tea.Cmd {
 	return func() tea.Msg {
-		rows, err := writeExport(j)
-		return exportMsg{path: j.path, rows: rows, err: err}
+		rows, note, err := writeExport(j)
+		return exportMsg{path: j.path, rows: rows, note: note, err: err}
 	}
 }
 
@@ -170,25 +180,30 @@ func expandPath(path string) string {
 }
 
 // writeExport writes the file and returns the rows written (the header
-// not counted).
-func writeExport(j exportJob) (int, error) {
+// not counted) and what they leave out ("" when nothing).
+func writeExport(j exportJob) (int, string, error) {
 	format, err := exportFormat(j.path)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	f, err := os.Create(expandPath(j.path))
 	if err != nil {
-		return 0, unwrapPath(err)
+		return 0, "", unwrapPath(err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	var rows int
+	var note string
 	switch j.kind {
 	case exportRecords:
 		rows, err = writeRecords(w, format, j.snap, j.sel, j.names)
+		note = evictedNote(j.snap)
 	case exportGroups:
-		rows, err = writeGroups(w, format, j.snap, j.sel, j.query)
+		rows, note, err = writeGroups(w, format, j)
 	case exportSeries:
 		rows, err = writeSeries(w, format, j.win, j.bkts)
+		if !j.complete && j.evicted > 0 {
+			note = "partial: the " + model.HumanCount(j.evicted) + " oldest records were evicted (--max-memory) and are not counted"
+		}
 	}
 	if ferr := w.Flush(); err == nil {
 		err = ferr
@@ -196,7 +211,17 @@ func writeExport(j exportJob) (int, error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return rows, unwrapPath(err)
+	return rows, note, unwrapPath(err)
+}
+
+// evictedNote says what an answer over snap's rows leaves out: the oldest
+// records, evicted to stay under --max-memory ("" when none were).
+func evictedNote(snap *model.Snapshot) string {
+	if snap == nil || snap.Evicted == 0 {
+		return ""
+	}
+	return "partial: the " + model.HumanCount(snap.Evicted) + " oldest records were evicted (--max-memory); it covers the newest " +
+		model.HumanCount(uint64(snap.Rows()))
 }
 
 // unwrapPath drops the path from an *os.PathError: the status bar names
@@ -263,35 +288,59 @@ func writeRecords(w io.Writer, format string, snap *model.Snapshot, sel *model.S
 	return n, err
 }
 
-// writeGroups runs q over sel without a top-N cut and writes every
-// group: CSV with the key and metric names as header, or JSONL.
-func writeGroups(w io.Writer, format string, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery) (int, error) {
+// writeGroups runs the job's question without a top-N cut and writes
+// every group: CSV with the key and metric names as header, or JSONL.
+// After eviction, a question the rollups hold (totals or time buckets
+// of whole minutes, a filter on the action alone) is answered from them
+// in full; any other says what it covers.
+func writeGroups(w io.Writer, format string, j exportJob) (int, string, error) {
+	q := j.query
 	q.Top = 0
-	res, err := model.Group(snap, sel, q)
-	if err != nil {
-		return 0, err
+	var res *model.GroupResult
+	note := ""
+	if j.snap != nil && j.snap.Evicted > 0 {
+		if acts, ok := j.flt.Actions(); ok {
+			res, _ = model.GroupRollups(j.snap, q, acts)
+		}
+		if res == nil {
+			note = evictedNote(j.snap)
+		}
+	}
+	if res == nil {
+		var err error
+		if res, err = model.Group(j.snap, j.sel, q); err != nil {
+			return 0, "", err
+		}
+		if j.sel != nil && j.asked > j.sel.Count {
+			// memory for grouping ran short: the newest rows that fit
+			if note != "" {
+				note += "; "
+			}
+			note += "partial: grouped the newest " + model.HumanCount(uint64(j.sel.Count)) + " of " +
+				model.HumanCount(uint64(j.asked)) + " matching records (memory: see 4)"
+		}
 	}
 	if format == "jsonl" {
 		var buf []byte
 		for _, r := range res.Rows {
 			buf = append(model.AppendGroupJSON(buf[:0], q, r), '\n')
 			if _, err := w.Write(buf); err != nil {
-				return 0, err
+				return 0, "", err
 			}
 		}
-		return len(res.Rows), nil
+		return len(res.Rows), note, nil
 	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(model.GroupHeader(q)); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	for _, r := range res.Rows {
 		if err := cw.Write(model.GroupCells(q, r)); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 	}
 	cw.Flush()
-	return len(res.Rows), cw.Error()
+	return len(res.Rows), note, cw.Error()
 }
 
 // seriesColumns are the columns of a series export.
@@ -396,6 +445,11 @@ func (m *rootModel) exported(msg exportMsg) {
 	if msg.err != nil {
 		m.status.flash(fmt.Sprintf("export failed (%s): %s", model.Sanitize(msg.err.Error()), model.Sanitize(msg.path)), true)
 		m.env.debugf("export to %s: %v", msg.path, msg.err)
+		return
+	}
+	if msg.note != "" {
+		m.status.flash("exported "+itoa(msg.rows)+" rows to "+model.Sanitize(msg.path)+"; "+msg.note, true)
+		m.env.debugf("export to %s: %s", msg.path, msg.note)
 		return
 	}
 	m.status.flash("exported "+itoa(msg.rows)+" rows to "+model.Sanitize(msg.path), false)

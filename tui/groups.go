@@ -337,8 +337,12 @@ func (v *groupsView) exportJob() (exportJob, bool) {
 	if v.res == nil || v.stale || v.remote != "" { // export re-runs the question locally
 		return exportJob{}, false
 	}
-	return exportJob{kind: exportGroups, label: "groups by " + groupKeyChoices[v.st.key].label,
-		snap: v.env.selSnap, sel: v.covered, query: v.res.Query}, true
+	j := exportJob{kind: exportGroups, label: "groups by " + groupKeyChoices[v.st.key].label,
+		snap: v.env.selSnap, sel: v.covered, query: v.res.Query, flt: v.env.flt}
+	if v.resSel != nil {
+		j.asked = v.resSel.Count
+	}
+	return j, true
 }
 
 // copyItems offers the group under the cursor: as the filter that drills

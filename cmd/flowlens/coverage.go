@@ -43,7 +43,7 @@ func shapeOf(f *filter.Filter) filterShape {
 		conj = a.Args
 	}
 	for _, n := range conj {
-		if acts, ok := actionLeaf(n); ok {
+		if acts, ok := filter.ActionsOf(n); ok {
 			for i := range sh.actions {
 				sh.actions[i] = sh.actions[i] && acts[i]
 			}
@@ -55,41 +55,6 @@ func shapeOf(f *filter.Filter) filterShape {
 		}
 	}
 	return sh
-}
-
-// actionLeaf returns the rows a comparison of the action selects: action
-// = / != / in enum values, possibly negated. A row without an action is
-// never selected (SQL NULL semantics, as in the filter's evaluation).
-func actionLeaf(n filter.Node) (model.ActionSet, bool) {
-	neg := false
-	if nt, ok := n.(*filter.Not); ok {
-		neg, n = true, nt.X
-	}
-	c, ok := n.(*filter.Compare)
-	if !ok || c.Ref.Kind != filter.RefField || c.Ref.Field != model.FieldAction {
-		return model.ActionSet{}, false
-	}
-	var in model.ActionSet
-	for _, v := range c.Values {
-		if v.Kind != filter.LitEnum || v.Lo >= uint64(len(in)) {
-			return model.ActionSet{}, false
-		}
-		in[v.Lo] = true
-	}
-	switch c.Op {
-	case filter.OpEq, filter.OpIn:
-	case filter.OpNe:
-		neg = !neg
-	default:
-		return model.ActionSet{}, false
-	}
-	if neg {
-		for i := range in {
-			in[i] = !in[i]
-		}
-	}
-	in[model.ActionAbsent] = false
-	return in, true
 }
 
 // timeFloor returns t when n is `start`/`end` >= t (or > t-1): a lower
