@@ -121,8 +121,16 @@ const chunkBits = 10
 
 type cellChunk [1 << chunkBits]cell
 
-func newHBTable(hb int64) *hbTable {
-	return &hbTable{hb: hb, slots: make([]int32, 1024), reps: map[int32]contrib{}}
+// newHBTable returns an empty table for half-window hb with room for
+// about hint cells before it grows: half-windows of one detection hold
+// similar numbers of keys, and growing a large table rehashes it several
+// times over.
+func newHBTable(hb int64, hint int32) *hbTable {
+	n := 1024
+	for int32(n) < 2*(hint+hint/4) && n < 1<<30 {
+		n *= 2
+	}
+	return &hbTable{hb: hb, slots: make([]int32, n), reps: map[int32]contrib{}}
 }
 
 // at returns cell ci.

@@ -107,7 +107,11 @@ func (w *windowed) table(hb int64) *hbTable {
 	}
 	t := w.tables[hb]
 	if t == nil {
-		t = newHBTable(hb)
+		var hint int32
+		if w.last != nil {
+			hint = w.last.n
+		}
+		t = newHBTable(hb, hint)
 		w.tables[hb] = t
 	}
 	w.last = t
