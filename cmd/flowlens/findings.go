@@ -252,8 +252,17 @@ type findingsPrinter struct {
 	out      string
 	least    detect.Severity
 	header   bool
+	src, dst int // the table's source and target widths, set by the first rows
 	buf      []byte
 	unlisted []string // notices for stderr: findings left out
+}
+
+// findingSource is the table's source cell.
+func findingSource(f *detect.Finding) string {
+	if f.Src.IsValid() {
+		return f.Src.String()
+	}
+	return "-"
 }
 
 func (p *findingsPrinter) print(fs []*detect.Finding) error {
@@ -269,23 +278,29 @@ func (p *findingsPrinter) print(fs []*detect.Finding) error {
 			continue
 		}
 		if !p.header {
+			// The source and target columns are as wide as the first
+			// rows need (all of them without --follow), at least an IPv4
+			// address (with a port): a later, longer one pushes only its
+			// own row. The detail follows them, who being in the columns.
 			p.header = true
-			fmt.Fprintf(p.w, "%-6s  %-16s  %-39s  %-45s  %7s  %9s  %-20s  %s\n", "SEV", "DETECTION", "SOURCE", "TARGET", "FLOWS", "BYTES", "LAST", "SUMMARY")
-		}
-		src := "-"
-		if f.Src.IsValid() {
-			src = f.Src.String()
+			p.src, p.dst = 15, 21
+			for _, g := range fs {
+				if g.Severity >= p.least {
+					p.src, p.dst = max(p.src, len(findingSource(g))), max(p.dst, len(model.Sanitize(g.Target())))
+				}
+			}
+			fmt.Fprintf(p.w, "%-6s  %-16s  %-*s  %-*s  %7s  %9s  %-20s  %s\n", "SEV", "DETECTION", p.src, "SOURCE", p.dst, "TARGET", "FLOWS", "BYTES", "LAST", "DETAIL")
 		}
 		last := "-"
 		if f.Last > 0 {
 			last = model.FormatUnix(f.Last)
 		}
-		sum := f.Summary
+		detail := f.Detail
 		if e := f.Evicted.String(); e != "" {
-			sum += " [" + e + "]"
+			detail += " [" + e + "]"
 		}
-		if _, err := fmt.Fprintf(p.w, "%-6s  %-16s  %-39s  %-45s  %7s  %9s  %-20s  %s\n", f.Severity, f.Detection, src, model.Sanitize(f.Target()),
-			model.HumanCount(f.Flows), model.HumanBytes(f.Bytes), last, model.Sanitize(sum)); err != nil {
+		if _, err := fmt.Fprintf(p.w, "%-6s  %-16s  %-*s  %-*s  %7s  %9s  %-20s  %s\n", f.Severity, f.Detection, p.src, findingSource(f), p.dst, model.Sanitize(f.Target()),
+			model.HumanCount(f.Flows), model.HumanBytes(f.Bytes), last, model.Sanitize(detail)); err != nil {
 			return err
 		}
 	}

@@ -296,3 +296,39 @@ func TestQueryPreset(t *testing.T) {
 		t.Errorf("bad --filter with a preset: exit %d %s", code, errOut)
 	}
 }
+
+// TestFindingsTable: the table sizes its source and target columns to the
+// findings (not to the longest possible IPv6 address), and each row's
+// detail does not repeat the source its column shows.
+func TestFindingsTable(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "findings", "--seed", "1", "--output", "table", "demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) < 9 {
+		t.Fatalf("%d lines:\n%s", len(lines), out)
+	}
+	head := lines[0]
+	src, dst, flows := strings.Index(head, "SOURCE"), strings.Index(head, "TARGET"), strings.Index(head, "FLOWS")
+	if !strings.HasSuffix(head, "DETAIL") || src < 0 || dst < 0 {
+		t.Fatalf("header %q", head)
+	}
+	widest := 0
+	for _, l := range lines[1:] {
+		s := strings.Fields(l[src:])[0]
+		widest = max(widest, len(s))
+		if l[dst-1] != ' ' || l[dst] == ' ' {
+			t.Errorf("target not aligned under its header: %q", l)
+		}
+		if s != "-" && strings.Count(l, s+" ") > 1 {
+			t.Errorf("the detail repeats the source: %q", l)
+		}
+	}
+	if dst-src-2 != max(15, widest) {
+		t.Errorf("source column %d wide, its widest value %d", dst-src-2, widest)
+	}
+	if flows-dst > 30 {
+		t.Errorf("target column %d wide", flows-dst)
+	}
+}
