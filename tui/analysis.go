@@ -27,6 +27,9 @@ func (m *rootModel) serve(from viewID, r request) tea.Cmd {
 		cmd := m.why.open(m.env.snap, r.why, m.window)
 		m.push(viewWhy)
 		return cmd
+	case reqConv:
+		m.groups.restore(convState())
+		return m.switchTo(viewGroups)
 	}
 	return nil
 }

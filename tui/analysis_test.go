@@ -325,7 +325,7 @@ func TestAnalysisGolden(t *testing.T) {
 			tm.Type("2")
 			pick(t, tm, "g", "Group by", "conversation")
 			pick(t, tm, "m", "Rank groups by", "bytes")
-			waitScreen(t, tm, "top conversation by bytes", " → ", "flows")
+			waitScreen(t, tm, "top conversation by bytes", " ⇄ ", "flows")
 		}},
 		{"chart", func(t *testing.T, tm *prog) {
 			tm.Type("3")

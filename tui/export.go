@@ -132,6 +132,7 @@ type exportJob struct {
 	snap  *model.Snapshot
 	sel   *model.Selection
 	query model.GroupQuery // groups: the query, run again without a top-N cut
+	merge bool             // groups: answered by mergeConversations
 	names *vpc.Config      // records: names to add (nil: none)
 	win   chartWindow      // series
 	bkts  []model.Bucket
@@ -299,7 +300,7 @@ func writeGroups(w io.Writer, format string, j exportJob) (int, string, error) {
 	var res *model.GroupResult
 	note := ""
 	if j.snap != nil && j.snap.Evicted > 0 {
-		if acts, ok := j.flt.Actions(); ok {
+		if acts, ok := j.flt.Actions(); ok && !j.merge { // the rollups count each direction and interface
 			res, _ = model.GroupRollups(j.snap, q, acts)
 		}
 		if res == nil {
@@ -308,7 +309,12 @@ func writeGroups(w io.Writer, format string, j exportJob) (int, string, error) {
 	}
 	if res == nil {
 		var err error
-		if res, err = model.Group(j.snap, j.sel, q); err != nil {
+		if j.merge {
+			res, _, err = mergeConversations(j.snap, j.sel, q, 0)
+		} else {
+			res, err = model.Group(j.snap, j.sel, q)
+		}
+		if err != nil {
 			return 0, "", err
 		}
 		if j.sel != nil && j.asked > j.sel.Count {

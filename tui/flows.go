@@ -86,6 +86,8 @@ func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 			v.setFollow(true) // as less +F: the end is where new records arrive
 		case key.Matches(msg, k.Follow):
 			v.setFollow(!v.env.follow)
+		case key.Matches(msg, k.Conv):
+			v.ask(request{kind: reqConv})
 		case key.Matches(msg, k.Open):
 			if row, ok := v.cursorRow(); ok {
 				v.pin(row)
@@ -316,5 +318,5 @@ func (v *flowsView) ShortHelp() []key.Binding {
 // FullHelp lists every key of the view.
 func (v *flowsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Why, k.Follow, k.Filter, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Why, k.Follow, k.Conv, k.Filter, k.Export}}
 }

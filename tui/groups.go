@@ -24,31 +24,36 @@ type groupKeyChoice struct {
 	keys  []string
 	peer  string
 	desc  string
+	// merge: one row per pair of addresses, both directions, each flow
+	// counted once across the interfaces that logged it
+	// (mergeConversations); a distinct count stays directed.
+	merge bool
 }
 
 // groupKeyChoices are the keys offered by g, most asked-for first.
 var groupKeyChoices = []groupKeyChoice{
-	{"srcaddr", []string{"srcaddr"}, "dstaddr", "source address"},
-	{"dstaddr", []string{"dstaddr"}, "srcaddr", "destination address"},
-	{"dstport", []string{"dstport"}, "srcaddr", "destination port"},
-	{"conversation", []string{"srcaddr", "dstaddr"}, "dstport", "source → destination pair"},
-	{"interface-id", []string{"interface-id"}, "srcaddr", "network interface (ENI)"},
-	{"srcaddr/24", []string{"srcaddr/24"}, "dstaddr", "source /24 (IPv6: /64)"},
-	{"dstaddr/24", []string{"dstaddr/24"}, "srcaddr", "destination /24 (IPv6: /64)"},
-	{"protocol", []string{"protocol"}, "srcaddr", "IP protocol"},
-	{"action", []string{"action"}, "srcaddr", "ACCEPT or REJECT"},
-	{"srcport", []string{"srcport"}, "dstaddr", "source port"},
-	{"flow-direction", []string{"flow-direction"}, "srcaddr", "ingress or egress (v5)"},
-	{"vpc-id", []string{"vpc-id"}, "srcaddr", "VPC (v3)"},
-	{"subnet-id", []string{"subnet-id"}, "srcaddr", "subnet (v3)"},
-	{"instance-id", []string{"instance-id"}, "srcaddr", "instance (v3)"},
-	{"pkt-dst-aws-service", []string{"pkt-dst-aws-service"}, "srcaddr", "AWS service of the destination (v5)"},
-	{"log-status", []string{"log-status"}, "interface-id", "OK, NODATA, SKIPDATA"},
-	{"minute", []string{"minute"}, "srcaddr", "start time, by minute"},
-	{"hour", []string{"hour"}, "srcaddr", "start time, by hour"},
-	{"src-name", []string{"src-name"}, "dstaddr", "source's name (EC2, names file, demo)"},
-	{"dst-name", []string{"dst-name"}, "srcaddr", "destination's name"},
-	{"interface-name", []string{"interface-name"}, "srcaddr", "interface's name"},
+	{"srcaddr", []string{"srcaddr"}, "dstaddr", "source address", false},
+	{"dstaddr", []string{"dstaddr"}, "srcaddr", "destination address", false},
+	{"dstport", []string{"dstport"}, "srcaddr", "destination port", false},
+	{"conversation", []string{"srcaddr", "dstaddr"}, "dstport", "address pair, both directions, each flow once", true},
+	{"conversation →", []string{"srcaddr", "dstaddr"}, "dstport", "source → destination pair, one direction", false},
+	{"interface-id", []string{"interface-id"}, "srcaddr", "network interface (ENI)", false},
+	{"srcaddr/24", []string{"srcaddr/24"}, "dstaddr", "source /24 (IPv6: /64)", false},
+	{"dstaddr/24", []string{"dstaddr/24"}, "srcaddr", "destination /24 (IPv6: /64)", false},
+	{"protocol", []string{"protocol"}, "srcaddr", "IP protocol", false},
+	{"action", []string{"action"}, "srcaddr", "ACCEPT or REJECT", false},
+	{"srcport", []string{"srcport"}, "dstaddr", "source port", false},
+	{"flow-direction", []string{"flow-direction"}, "srcaddr", "ingress or egress (v5)", false},
+	{"vpc-id", []string{"vpc-id"}, "srcaddr", "VPC (v3)", false},
+	{"subnet-id", []string{"subnet-id"}, "srcaddr", "subnet (v3)", false},
+	{"instance-id", []string{"instance-id"}, "srcaddr", "instance (v3)", false},
+	{"pkt-dst-aws-service", []string{"pkt-dst-aws-service"}, "srcaddr", "AWS service of the destination (v5)", false},
+	{"log-status", []string{"log-status"}, "interface-id", "OK, NODATA, SKIPDATA", false},
+	{"minute", []string{"minute"}, "srcaddr", "start time, by minute", false},
+	{"hour", []string{"hour"}, "srcaddr", "start time, by hour", false},
+	{"src-name", []string{"src-name"}, "dstaddr", "source's name (EC2, names file, demo)", false},
+	{"dst-name", []string{"dst-name"}, "srcaddr", "destination's name", false},
+	{"interface-name", []string{"interface-name"}, "srcaddr", "interface's name", false},
 }
 
 // groupMetricChoice is one entry of the m picker; an empty metric means
@@ -88,18 +93,31 @@ type groupMsg struct {
 	res     *model.GroupResult
 	err     error
 	took    time.Duration
+	merged  bool // res is mergeConversations': one row per pair, both directions
 }
 
 func (groupMsg) owner() viewID { return viewGroups }
 
 // groupCmd runs q over sel off the UI goroutine, within the scratch
 // space budget b leaves (see groupScratch; growing: sources are live).
-func groupCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery, b model.Budget, growing bool) tea.Cmd {
+// A merge question (a conversation's sums) is answered by
+// mergeConversations instead.
+func groupCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, q model.GroupQuery, merge bool, b model.Budget, growing bool) tea.Cmd {
 	return func() tea.Msg {
 		t0 := time.Now()
+		if merge {
+			res, covered, err := mergeConversations(snap, sel, q, scratchFor(b, snap.Memory, growing))
+			return groupMsg{gen: gen, sel: sel, covered: covered, res: res, err: err, took: time.Since(t0), merged: true}
+		}
 		res, covered, err := groupScratch(snap, sel, q, b, growing)
 		return groupMsg{gen: gen, sel: sel, covered: covered, res: res, err: err, took: time.Since(t0)}
 	}
+}
+
+// merges reports whether the question of st is answered merged: a
+// conversation key ranked by a sum.
+func merges(st groupsState, q model.GroupQuery) bool {
+	return groupKeyChoices[st.key].merge && mergeable(q)
 }
 
 // groupQuery builds the query of a key and metric choice: the chosen
@@ -159,6 +177,7 @@ type groupsView struct {
 	st      groupsState
 	res     *model.GroupResult
 	covered *model.Selection // the rows res answers for (fewer than asked when memory ran short)
+	merged  bool             // res has one row per pair, both directions (mergeConversations)
 	err     error
 }
 
@@ -236,7 +255,7 @@ func (v *groupsView) refresh() tea.Cmd {
 		v.err = err
 		return nil
 	}
-	return groupCmd(v.ref.gen, v.env.selSnap, v.runSel, q, v.env.mem, !v.env.done)
+	return groupCmd(v.ref.gen, v.env.selSnap, v.runSel, q, merges(v.st, q), v.env.mem, !v.env.done)
 }
 
 // Update takes in results, ticks and picker choices, moves the cursor,
@@ -249,7 +268,7 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 		if !current || v.remote != "" {
 			return nil
 		}
-		v.res, v.err, v.covered = msg.res, msg.err, msg.covered
+		v.res, v.err, v.covered, v.merged = msg.res, msg.err, msg.covered, msg.merged
 		v.env.debugf("groups %s by %s: %d groups in %s", groupKeyChoices[v.st.key].label, metricLabel(v.st), v.groups(), msg.took)
 		v.clamp()
 		if again {
@@ -299,7 +318,7 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			}
 		case key.Matches(msg, k.Drill):
 			if row, ok := v.cursorRow(); ok {
-				clause, err := drillNode(v.res.Query.Keys, row)
+				clause, err := v.rowNode(row)
 				v.ask(request{kind: reqDrill, drill: drillRequest{label: v.rowLabel(row), clause: clause, err: err}})
 			}
 		case key.Matches(msg, k.Why):
@@ -338,7 +357,7 @@ func (v *groupsView) exportJob() (exportJob, bool) {
 		return exportJob{}, false
 	}
 	j := exportJob{kind: exportGroups, label: "groups by " + groupKeyChoices[v.st.key].label,
-		snap: v.env.selSnap, sel: v.covered, query: v.res.Query, flt: v.env.flt}
+		snap: v.env.selSnap, sel: v.covered, query: v.res.Query, flt: v.env.flt, merge: v.merged}
 	if v.resSel != nil {
 		j.asked = v.resSel.Count
 	}
@@ -354,12 +373,21 @@ func (v *groupsView) copyItems() []copyItem {
 	}
 	q := v.res.Query
 	var items []copyItem
-	if clause, err := drillNode(q.Keys, r); err == nil {
+	if clause, err := v.rowNode(r); err == nil {
 		if f, err := v.env.flt.And(clause); err == nil {
 			items = append(items, copyItem{"group as filter", "the filter that drills into the group", f.String()})
 		}
 	}
 	return append(items, copyItem{"group as JSON", "the group's keys and metrics", string(model.AppendGroupJSON(nil, q, r))})
+}
+
+// rowNode is the parsed expression selecting a group's records: both
+// directions of a merged conversation.
+func (v *groupsView) rowNode(row model.GroupRow) (filter.Node, error) {
+	if v.merged {
+		return pairNode(v.res.Query.Keys, row)
+	}
+	return drillNode(v.res.Query.Keys, row)
 }
 
 // working reports whether the view is computing its first answer to the
@@ -394,6 +422,9 @@ func (v *groupsView) cursorRow() (model.GroupRow, bool) {
 
 // rowLabel names a group in the breadcrumb.
 func (v *groupsView) rowLabel(row model.GroupRow) string {
+	if v.merged {
+		return "conversation " + rowKeyText(v.res.Query.Keys, row, nil, true)
+	}
 	parts := make([]string, len(row.Key))
 	for i, k := range v.res.Query.Keys {
 		parts[i] = k.Name + " " + keyText(k, row.Key[i], nil)
@@ -443,13 +474,17 @@ func keyText(k model.GroupKey, kv model.KeyValue, names *vpc.Config) string {
 	return model.Sanitize(kv.Text)
 }
 
-// rowKeyText renders a group's keys: a pair of addresses as "a → b".
-func rowKeyText(keys []model.GroupKey, row model.GroupRow, names *vpc.Config) string {
+// rowKeyText renders a group's keys: a pair of addresses as "a → b",
+// a merged conversation (both directions) as "a ⇄ b".
+func rowKeyText(keys []model.GroupKey, row model.GroupRow, names *vpc.Config, merged bool) string {
 	if len(keys) == 1 {
 		return keyText(keys[0], row.Key[0], names)
 	}
 	sep := " · "
-	if len(keys) == 2 && keys[0].Field.Kind() == model.KindAddr && keys[1].Field.Kind() == model.KindAddr {
+	switch {
+	case merged:
+		sep = " ⇄ "
+	case len(keys) == 2 && keys[0].Field.Kind() == model.KindAddr && keys[1].Field.Kind() == model.KindAddr:
 		sep = " → "
 	}
 	parts := make([]string, len(keys))
@@ -537,7 +572,7 @@ func layoutGroups(w int, keyWidth int, secondary bool) groupLayout {
 // groupLine renders one group: gutter, key, value, share, bar, flows;
 // plain text of exactly w cells, with the bar's cell range for styling.
 // names (nil: none) adds the names of address and interface keys.
-func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor bool, names *vpc.Config) (line string, barFrom, barTo int) {
+func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor bool, names *vpc.Config, merged bool) (line string, barFrom, barTo int) {
 	q := res.Query
 	var b []byte
 	if cursor {
@@ -545,7 +580,7 @@ func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor
 	} else {
 		b = append(b, ' ')
 	}
-	kt := rowKeyText(q.Keys, row, names)
+	kt := rowKeyText(q.Keys, row, names, merged)
 	b = appendPad(b, truncateMiddle(kt, l.key), l.key, false)
 	b = append(b, ' ')
 	b = appendPad(b, metricText(q.Metrics[0], row.Vals[0]), l.val, true)
@@ -584,12 +619,15 @@ func (v *groupsView) View() string {
 	top := min(max(0, v.st.cursor-rh/2), max(0, len(res.Rows)-rh))
 	kw := 0
 	for i := top; i < len(res.Rows) && i < top+rh; i++ {
-		kw = max(kw, width(rowKeyText(q.Keys, res.Rows[i], v.env.nameConfig())))
+		kw = max(kw, width(rowKeyText(q.Keys, res.Rows[i], v.env.nameConfig(), v.merged)))
 	}
 	l := layoutGroups(v.w, kw, secondary)
 	hdr := []byte{' '}
 	keyName := groupKeyChoices[v.st.key].label
-	if len(q.Keys) == 2 {
+	switch {
+	case v.merged:
+		keyName = "conversation (both ways)"
+	case len(q.Keys) == 2:
 		keyName = q.Keys[0].Name + " → " + q.Keys[1].Name
 	}
 	hdr = appendPad(hdr, keyName, l.key, false)
@@ -609,7 +647,7 @@ func (v *groupsView) View() string {
 			break
 		}
 		cur := i == v.st.cursor
-		line, bf, bt := groupLine(res, res.Rows[i], l, cur, v.env.nameConfig())
+		line, bf, bt := groupLine(res, res.Rows[i], l, cur, v.env.nameConfig(), v.merged)
 		line = fitLine(line, v.w)
 		switch {
 		case cur:
@@ -628,6 +666,12 @@ func (v *groupsView) title() string {
 	t := v.env.theme
 	kc := groupKeyChoices[v.st.key]
 	s := " " + t.Label.Render("top "+kc.label) + " by " + t.Label.Render(metricLabel(v.st))
+	switch {
+	case v.merged:
+		s += t.Muted.Render(" · both ways, each flow once")
+	case kc.merge && v.res != nil:
+		s += t.Muted.Render(" · one way (a distinct count does not merge)")
+	}
 	switch r := v.res; {
 	case v.remoteNote != "": // a remote question in flight: room for its progress
 	case r != nil && v.remote != "": // the engine does not count the flows

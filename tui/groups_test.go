@@ -92,7 +92,7 @@ func TestGroupLineFits(t *testing.T) {
 		for _, secondary := range []bool{true, false} {
 			l := layoutGroups(w, 80, secondary)
 			for i, row := range res.Rows {
-				line, bf, bt := groupLine(res, row, l, i == 0, nil)
+				line, bf, bt := groupLine(res, row, l, i == 0, nil, false)
 				if n := ansi.StringWidth(line); n != w {
 					t.Errorf("w=%d secondary=%v row %d: %d cells: %q", w, secondary, i, n, line)
 				}
