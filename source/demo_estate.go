@@ -188,7 +188,7 @@ type demoVPC struct {
 }
 
 type demoSubnet struct {
-	id, az string
+	id, name, az string
 }
 
 type tier uint8
@@ -276,7 +276,7 @@ func buildEstate() []*demoENI {
 		v.id = "vpc-" + demoHex(v.name, 17)
 	}
 	subnet := func(v *demoVPC, name, az string) demoSubnet {
-		return demoSubnet{id: "subnet-" + demoHex(v.name+"/"+name, 17), az: az}
+		return demoSubnet{id: "subnet-" + demoHex(v.name+"/"+name, 17), name: name, az: az}
 	}
 	type row struct {
 		name     string

@@ -62,7 +62,12 @@ func buildDemoConfig() *vpc.Config {
 	pfx := netip.MustParsePrefix
 	all4, all6 := pfx("0.0.0.0/0"), pfx("::/0")
 	var p vpc.Parts
+	subnets := map[string]bool{}
 	for _, e := range demoENIs {
+		if !subnets[e.subnet.id] {
+			subnets[e.subnet.id] = true
+			p.Subnets = append(p.Subnets, &vpc.Subnet{ID: e.subnet.id, Name: e.subnet.name, VPCID: e.vpc.id, AZ: e.subnet.az})
+		}
 		i := &vpc.Interface{ID: e.id, SubnetID: e.subnet.id, VPCID: e.vpc.id, AZ: e.subnet.az, OwnerID: e.vpc.account,
 			Groups: demoGroupsOf(e), Addrs: []netip.Addr{netip.MustParseAddr(e.addr)}}
 		if e.addr6 != "" {

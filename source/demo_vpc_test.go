@@ -180,3 +180,19 @@ func TestDemoWhyAgreesWithRules(t *testing.T) {
 	}
 	t.Logf("%d conversations inside the estate checked", len(seen))
 }
+
+// TestDemoDescribe: the demo's hosts are described as an incident names
+// them, "web-2 (sg web, subnet web-a)".
+func TestDemoDescribe(t *testing.T) {
+	cfg := DemoConfig()
+	for addr, want := range map[string]string{
+		"10.0.10.12": "web-2 (sg web, subnet web-a)",
+		"10.0.21.14": "app-8 (sg batch, subnet app-b)",
+		"10.0.31.20": "cache-2 (sg cache, subnet cache-b)",
+		"10.0.1.10":  "nat-b (subnet public-b)",
+	} {
+		if got := cfg.Describe(cfg.InterfaceByAddr(netip.MustParseAddr(addr), "")); got != want {
+			t.Errorf("%s: %q, want %q", addr, got, want)
+		}
+	}
+}

@@ -125,6 +125,13 @@ func (e *EC2) call(ctx context.Context, op string, fn func(ctx context.Context) 
 	return err
 }
 
+// isDenied reports whether the IAM action was denied in this run.
+func (e *EC2) isDenied(action string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.denied[action] != nil
+}
+
 // Denied returns the AccessDenied errors met so far, one per IAM action.
 func (e *EC2) Denied() []error {
 	e.mu.Lock()
@@ -347,6 +354,80 @@ func (e *EC2) instanceNames(ctx context.Context, ifaces []*vpc.Interface, now ti
 		}
 	}
 	return nil
+}
+
+// Subnets returns the subnets with the given ids, with their Name tags
+// and ranges (ec2:DescribeSubnets), from the cache or the API: what names
+// a subnet in "web-2 (sg web, subnet app-b)". A subnet the API does not
+// return is kept with its id only. On an error the subnets found so far
+// are returned with it.
+func (e *EC2) Subnets(ctx context.Context, ids []string) ([]*vpc.Subnet, error) {
+	if err := e.init(ctx); err != nil {
+		return nil, err
+	}
+	now := e.cfg.AWS.now()
+	var out []*vpc.Subnet
+	var want []string
+	for _, id := range ids {
+		if id == "" || slices.Contains(want, id) || slices.ContainsFunc(out, func(sn *vpc.Subnet) bool { return sn.ID == id }) {
+			continue
+		}
+		if sn, ok := e.cache.subnet(id, e.cfg.NamesTTL, now); ok {
+			out = append(out, sn)
+		} else {
+			want = append(want, id)
+		}
+	}
+	var err error
+	for _, batch := range chunks(want, e.cfg.Batch) {
+		var got []*vpc.Subnet
+		got, err = e.describeSubnets(ctx, batch)
+		found := map[string]bool{}
+		for _, sn := range got {
+			found[sn.ID] = true
+			e.cache.putSubnet(sn, now)
+		}
+		out = append(out, got...)
+		if err != nil {
+			break
+		}
+		for _, id := range batch {
+			if !found[id] {
+				e.cache.putSubnet(&vpc.Subnet{ID: id}, now)
+			}
+		}
+	}
+	e.cache.save()
+	return out, err
+}
+
+func (e *EC2) describeSubnets(ctx context.Context, ids []string) ([]*vpc.Subnet, error) {
+	var out []*vpc.Subnet
+	in := &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("subnet-id", ids)}, MaxResults: aws.Int32(1000)}
+	for {
+		var page *ec2.DescribeSubnetsOutput
+		err := e.call(ctx, "DescribeSubnets", func(ctx context.Context) (err error) {
+			page, err = e.client.DescribeSubnets(ctx, in)
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+		for _, s := range page.Subnets {
+			sn := &vpc.Subnet{ID: aws.ToString(s.SubnetId), VPCID: aws.ToString(s.VpcId), AZ: aws.ToString(s.AvailabilityZone)}
+			sn.CIDR, _ = netip.ParsePrefix(aws.ToString(s.CidrBlock))
+			for _, t := range s.Tags {
+				if aws.ToString(t.Key) == "Name" {
+					sn.Name = aws.ToString(t.Value)
+				}
+			}
+			out = append(out, sn)
+		}
+		if aws.ToString(page.NextToken) == "" {
+			return out, nil
+		}
+		in.NextToken = page.NextToken
+	}
 }
 
 // Rules returns the configuration that governs traffic of the given

@@ -69,6 +69,11 @@ func testEstate(n int) *vpc.Config {
 		},
 		PrefixLists: []*vpc.PrefixList{{ID: "pl-office", Name: "office", CIDRs: []netip.Prefix{
 			netip.MustParsePrefix("192.0.2.0/28"), netip.MustParsePrefix("198.51.100.64/26")}}},
+		Subnets: []*vpc.Subnet{
+			{ID: "subnet-app", Name: "app-a", VPCID: "vpc-1", AZ: "use1-az1", CIDR: netip.MustParsePrefix("10.0.20.0/22")},
+			{ID: "subnet-db", Name: "db-a", VPCID: "vpc-1", AZ: "use1-az1", CIDR: netip.MustParsePrefix("10.0.30.0/24")},
+			{ID: "subnet-pub", VPCID: "vpc-1", AZ: "use1-az1", CIDR: netip.MustParsePrefix("10.0.0.0/24")}, // no Name tag
+		},
 	})
 }
 
@@ -251,6 +256,81 @@ func TestEC2Rules(t *testing.T) {
 	}
 	if len(p2.Groups) != 2 || len(p2.ACLs) != 0 {
 		t.Errorf("with ACLs denied: %d groups, %d ACLs", len(p2.Groups), len(p2.ACLs))
+	}
+}
+
+// TestEC2Subnets: subnet names (DescribeSubnets Name tags) through the
+// SDK: paged, cached on disk, a subnet the API does not know kept by id,
+// and a denied DescribeSubnets named in the error while the interfaces'
+// names still come.
+func TestEC2Subnets(t *testing.T) {
+	est := testEstate(3)
+	dir := t.TempDir()
+	e, fake, _ := newTestEC2(t, est, dir)
+	fake.PageSize = 1
+	got, err := e.Subnets(context.Background(), []string{"subnet-app", "subnet-db", "subnet-pub", "subnet-gone", "subnet-app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*vpc.Subnet{}
+	for _, sn := range got {
+		byID[sn.ID] = sn
+	}
+	want := est.Parts().Subnets
+	for _, w := range want {
+		if !reflect.DeepEqual(byID[w.ID], w) {
+			t.Errorf("%s: got %s, want %s", w.ID, js(byID[w.ID]), js(w))
+		}
+	}
+	if len(got) != 3 || fake.Calls("DescribeSubnets") != 3 { // three subnets, one a page
+		t.Errorf("%d subnets in %d calls", len(got), fake.Calls("DescribeSubnets"))
+	}
+	// A new client reads the disk cache: no call, and the unknown subnet
+	// is known to be unknown.
+	n := fake.Calls("DescribeSubnets")
+	e2 := NewEC2(EC2Config{AWS: e.cfg.AWS, CacheDir: dir, Rate: 1000})
+	got, err = e2.Subnets(context.Background(), []string{"subnet-db", "subnet-gone"})
+	if err != nil || len(got) != 2 || fake.Calls("DescribeSubnets") != n {
+		t.Errorf("from the cache: %s, %d calls, %v", js(got), fake.Calls("DescribeSubnets")-n, err)
+	}
+
+	// Through the enricher: names and subnets; with DescribeSubnets
+	// denied the names still come and the error names the action.
+	for _, deny := range []bool{false, true} {
+		e, fake, _ := newTestEC2(t, est, "-")
+		if deny {
+			fake.Deny("DescribeSubnets")
+		}
+		store := &vpc.Store{}
+		en := NewEnricher(e, store)
+		en.PerPass = 1 // several passes: a denial must not end ResolveAll early
+		ix := model.NewIndex(0)
+		ix.Ingest(&model.Batch{Source: "t", Object: "o", Line: 1, Data: []byte(
+			"2 111122223333 eni-00000001 10.0.20.2 10.0.30.10 40000 5432 6 3 180 1717236000 1717236060 REJECT OK\n" +
+				"2 111122223333 eni-00000002 10.0.20.3 10.0.30.10 40000 5432 6 3 180 1717236000 1717236060 REJECT OK\n")})
+		err := en.ResolveAll(context.Background(), ix.Publish())
+		c := store.Load()
+		web1, db := c.InterfaceByAddr(netip.MustParseAddr("10.0.20.2"), ""), c.InterfaceByAddr(netip.MustParseAddr("10.0.30.10"), "")
+		if web1 == nil || db == nil || c.Interface("eni-00000002") == nil {
+			t.Fatalf("deny %v: interfaces not found (%v)", deny, err)
+		}
+		if !deny {
+			if err != nil || c.Describe(web1) != "web-1 (sg-app, subnet app-a)" || c.Describe(db) != "db-primary (sg-db, subnet db-a)" {
+				t.Errorf("%q, %q, %v", c.Describe(web1), c.Describe(db), err)
+			}
+			// The rules bring the groups' names.
+			c, err = en.Rules(context.Background(), netip.MustParseAddr("10.0.20.2"), netip.MustParseAddr("10.0.30.10"), "eni-00000001", "")
+			if err != nil || c.Describe(web1) != "web-1 (sg app, subnet app-a)" {
+				t.Errorf("after the rules: %q, %v", c.Describe(web1), err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrAccessDenied) || !strings.Contains(err.Error(), "ec2:DescribeSubnets") {
+			t.Errorf("error %v, want AccessDenied naming ec2:DescribeSubnets", err)
+		}
+		if c.Describe(web1) != "web-1 (sg-app, subnet subnet-app)" || fake.Calls("DescribeSubnets") != 1 {
+			t.Errorf("%q; %d DescribeSubnets calls", c.Describe(web1), fake.Calls("DescribeSubnets"))
+		}
 	}
 }
 

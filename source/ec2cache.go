@@ -45,6 +45,7 @@ type ec2CacheFile struct {
 	Groups      map[string]stamped[*vpc.SecurityGroup] `json:"groups"`
 	ACLs        map[string]stamped[*vpc.NetworkACL]    `json:"acls"` // by subnet
 	PrefixLists map[string]stamped[*vpc.PrefixList]    `json:"prefix_lists"`
+	Subnets     map[string]stamped[*vpc.Subnet]        `json:"subnets"` // a subnet not found: one with its id only
 
 	byAddr map[netip.Addr]string // address -> interface id, rebuilt on load
 }
@@ -102,6 +103,9 @@ func (c *ec2Cache) fill() {
 	}
 	if f.PrefixLists == nil {
 		f.PrefixLists = map[string]stamped[*vpc.PrefixList]{}
+	}
+	if f.Subnets == nil {
+		f.Subnets = map[string]stamped[*vpc.Subnet]{}
 	}
 	f.byAddr = map[netip.Addr]string{}
 	for id, s := range f.Interfaces {
@@ -235,6 +239,20 @@ func (c *ec2Cache) prefixList(id string, ttl time.Duration, now time.Time) (*vpc
 func (c *ec2Cache) putPrefixList(l *vpc.PrefixList, now time.Time) {
 	c.mu.Lock()
 	c.f.PrefixLists[l.ID] = stamped[*vpc.PrefixList]{now, l}
+	c.dirty = true
+	c.mu.Unlock()
+}
+
+func (c *ec2Cache) subnet(id string, ttl time.Duration, now time.Time) (*vpc.Subnet, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.f.Subnets[id]
+	return s.V, ok && s.V != nil && fresh(s.At, ttl, now)
+}
+
+func (c *ec2Cache) putSubnet(sn *vpc.Subnet, now time.Time) {
+	c.mu.Lock()
+	c.f.Subnets[sn.ID] = stamped[*vpc.Subnet]{now, sn}
 	c.dirty = true
 	c.mu.Unlock()
 }

@@ -105,7 +105,9 @@ func (en *Enricher) Resolve(ctx context.Context, snap *model.Snapshot) error {
 		err = err2
 	}
 	if len(found) > 0 {
-		en.store.Update(func(c *vpc.Config) *vpc.Config { return c.Merge(vpc.Parts{Interfaces: found}) })
+		subs, err2 := en.subnetsOf(ctx, found)
+		err = errors.Join(err, err2)
+		en.store.Update(func(c *vpc.Config) *vpc.Config { return c.Merge(vpc.Parts{Interfaces: found, Subnets: subs}) })
 	}
 	en.mu.Lock()
 	en.passes++
@@ -149,17 +151,27 @@ func (en *Enricher) Run(ctx context.Context, ix *model.Index) {
 }
 
 // ResolveAll runs passes over snap until nothing is pending or ctx ends:
-// what a one-shot query does before it prints names.
+// what a one-shot query does before it prints names. A denied secondary
+// look-up (instance Name tags, subnet names) does not stop it: only a
+// denied ec2:DescribeNetworkInterfaces, missing credentials, or a few
+// failed passes do.
 func (en *Enricher) ResolveAll(ctx context.Context, snap *model.Snapshot) error {
 	var errs []error
+	failed := 0
 	for {
 		if err := en.Resolve(ctx, snap); err != nil {
 			errs = append(errs, err)
-			if errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrCredentials) || ctx.Err() != nil {
+			if en.ec2.isDenied("ec2:DescribeNetworkInterfaces") || errors.Is(err, ErrCredentials) || ctx.Err() != nil {
 				return errors.Join(errs...)
 			}
+			for _, e := range DistinctErrors(err) {
+				if !errors.Is(e, ErrAccessDenied) {
+					failed++
+					break
+				}
+			}
 		}
-		if !en.Pending() || ctx.Err() != nil || len(errs) > 3 {
+		if !en.Pending() || ctx.Err() != nil || failed > 3 {
 			return errors.Join(errs...)
 		}
 	}
@@ -171,6 +183,36 @@ func (en *Enricher) ResolveAll(ctx context.Context, snap *model.Snapshot) error 
 // newest configuration. An error (an AccessDenied naming the IAM action)
 // comes with whatever was found.
 func (en *Enricher) Rules(ctx context.Context, a, b netip.Addr, eniA, eniB string) (*vpc.Config, error) {
+	ifaces, err := en.pair(ctx, a, b, eniA, eniB)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	p, err := en.ec2.Rules(ctx, ifaces)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	p.Interfaces = ifaces
+	p.Subnets, err = en.subnetsOf(ctx, ifaces)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	en.store.Update(func(c *vpc.Config) *vpc.Config { return c.Merge(p) })
+	return en.store.Load(), errors.Join(errs...)
+}
+
+// Pair looks up the interfaces of a and b (by interface id when given,
+// else by address) and their subnets, and merges them into the store:
+// the names of one conversation's ends, without its rules.
+func (en *Enricher) Pair(ctx context.Context, a, b netip.Addr, eniA, eniB string) error {
+	ifaces, err := en.pair(ctx, a, b, eniA, eniB)
+	subs, err2 := en.subnetsOf(ctx, ifaces)
+	en.store.Update(func(c *vpc.Config) *vpc.Config { return c.Merge(vpc.Parts{Interfaces: ifaces, Subnets: subs}) })
+	return errors.Join(err, err2)
+}
+
+// pair looks up the interfaces of a conversation's two ends.
+func (en *Enricher) pair(ctx context.Context, a, b netip.Addr, eniA, eniB string) ([]*vpc.Interface, error) {
 	var ids []string
 	for _, id := range []string{eniA, eniB} {
 		if id != "" {
@@ -183,18 +225,23 @@ func (en *Enricher) Rules(ctx context.Context, a, b netip.Addr, eniA, eniB strin
 			addrs = append(addrs, x)
 		}
 	}
-	ifaces, err := en.ec2.Interfaces(ctx, ids, addrs)
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
+	return en.ec2.Interfaces(ctx, ids, addrs)
+}
+
+// subnetsOf looks up the subnets of ifaces that the store does not name
+// yet.
+func (en *Enricher) subnetsOf(ctx context.Context, ifaces []*vpc.Interface) ([]*vpc.Subnet, error) {
+	cur := en.store.Load()
+	var ids []string
+	for _, i := range ifaces {
+		if i.SubnetID != "" && cur.Subnet(i.SubnetID) == nil {
+			ids = append(ids, i.SubnetID)
+		}
 	}
-	p, err := en.ec2.Rules(ctx, ifaces)
-	if err != nil {
-		errs = append(errs, err)
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	p.Interfaces = ifaces
-	en.store.Update(func(c *vpc.Config) *vpc.Config { return c.Merge(p) })
-	return en.store.Load(), errors.Join(errs...)
+	return en.ec2.Subnets(ctx, ids)
 }
 
 // DistinctErrors lists the errors a look-up's (joined) error holds, one

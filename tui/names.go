@@ -76,7 +76,14 @@ func describe(c *vpc.Config, e *vpc.Interface, add func(label, value, meaning st
 	if e.InstanceID != "" {
 		add("instance", e.InstanceID, e.InstanceName)
 	}
-	add("subnet", e.SubnetID, "")
+	subnet := ""
+	if sn := c.Subnet(e.SubnetID); sn != nil {
+		subnet = sn.Name
+		if sn.CIDR.IsValid() {
+			subnet = strings.TrimSpace(subnet + " " + sn.CIDR.String())
+		}
+	}
+	add("subnet", e.SubnetID, subnet)
 	add("vpc", e.VPCID, "")
 	var gs []string
 	for _, g := range e.Groups {
@@ -88,19 +95,15 @@ func describe(c *vpc.Config, e *vpc.Interface, add func(label, value, meaning st
 	add("security groups", strings.Join(gs, ", "), "")
 }
 
-// endInWords says what an address is, for the meaning column: "NAT
-// gateway in subnet-..., sg-web".
+// endInWords says what an address is, for the meaning column:
+// "instance, sg web, subnet web-b".
 func endInWords(c *vpc.Config, a netip.Addr) string {
 	e := c.InterfaceByAddr(a, "")
 	if e == nil {
 		return ""
 	}
-	s := e.Kind()
-	if e.SubnetID != "" {
-		s += " in " + e.SubnetID
+	if p := c.Placement(e); p != "" {
+		return e.Kind() + ", " + p
 	}
-	if len(e.Groups) > 0 {
-		s += ", " + strings.Join(e.Groups, " ")
-	}
-	return s
+	return e.Kind()
 }

@@ -16,8 +16,9 @@ func testNames() *vpc.Config {
 	return vpc.NewConfig(vpc.Parts{
 		Interfaces: []*vpc.Interface{{ID: "eni-0a1b2c3d4e5f67890", InstanceID: "i-1", InstanceName: "web-1", SubnetID: "subnet-a",
 			VPCID: "vpc-1", Groups: []string{"sg-web"}, Addrs: []netip.Addr{netip.MustParseAddr("10.0.1.5")}}},
-		Groups: []*vpc.SecurityGroup{{ID: "sg-web", Name: "web"}},
-		Names:  map[string]string{"203.0.113.7": "partner"},
+		Groups:  []*vpc.SecurityGroup{{ID: "sg-web", Name: "web"}},
+		Subnets: []*vpc.Subnet{{ID: "subnet-a", Name: "app-b", CIDR: netip.MustParsePrefix("10.0.1.0/24")}},
+		Names:   map[string]string{"203.0.113.7": "partner"},
 	})
 }
 
@@ -47,7 +48,7 @@ func TestDetailNames(t *testing.T) {
 	for _, l := range nameLines(testNames(), snap, sg, i) {
 		b.WriteString(l.label + "=" + l.value + " (" + l.meaning + ")\n")
 	}
-	for _, want := range []string{"interface-name=web-1", "kind=instance", "security groups=sg-web (web)", "src-name=web-1 (instance in subnet-a, sg-web)", "dst-name=partner"} {
+	for _, want := range []string{"interface-name=web-1", "kind=instance", "security groups=sg-web (web)", "src-name=web-1 (instance, sg web, subnet app-b)", "subnet=subnet-a (app-b 10.0.1.0/24)", "dst-name=partner"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("detail names lack %q:\n%s", want, b.String())
 		}

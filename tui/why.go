@@ -85,9 +85,9 @@ const rulesTimeout = 30 * time.Second
 func newWhy(e *env) *whyView { return &whyView{viewBase: viewBase{env: e}} }
 
 // open starts the diagnosis of q over snap, within scope (the explorer's
-// time window), and returns the command that runs it. Without EC2
-// look-ups the rules known already (Config.Names) are added in the same
-// command.
+// time window), and returns the command that runs it. The names known
+// already (Config.Names) are added in the same command, and so are the
+// rules without EC2 look-ups.
 func (v *whyView) open(snap *model.Snapshot, q detect.WhyQuery, scope filter.Node) tea.Cmd {
 	v.gen++
 	v.q, v.res, v.err, v.rules, v.rulesErr, v.lines, v.marks, v.offset = q, nil, nil, rulesNone, nil, nil, nil, 0
@@ -96,8 +96,11 @@ func (v *whyView) open(snap *model.Snapshot, q detect.WhyQuery, scope filter.Nod
 	names, fetch := v.env.names, v.env.rules
 	return func() tea.Msg {
 		w, err := detect.Diagnose(snap, q)
-		if err == nil && fetch == nil && names != nil {
-			w.AddRules(names.Load())
+		if err == nil && names != nil {
+			if fetch == nil {
+				w.AddRules(names.Load())
+			}
+			w.AddNames(names.Load())
 		}
 		return whyMsg{gen: gen, res: w, err: err}
 	}
@@ -122,6 +125,7 @@ func (v *whyView) lookUpRules() tea.Cmd {
 		cfg, err := fetch(ctx, q)
 		cancel()
 		w.AddRules(cfg)
+		w.AddNames(cfg)
 		return whyRulesMsg{gen: gen, res: &w, err: err}
 	}
 }

@@ -31,7 +31,7 @@ func TestWhyRules(t *testing.T) {
 			waitScreen(t, tm, "sources done", "REJECT")
 			waitGone(t, tm, "filtering…")
 			tm.Type("w")
-			waitScreen(t, tm, "› why", "BLOCKED-AT-DESTINATION-INBOUND", "configuration")
+			waitScreen(t, tm, "› why", "BLOCKED-AT-DESTINATION-INBOUND", "configuration", "app-8 (sg batch, subnet app-b) -> db-1 (sg db, subnet db-a)")
 			for i := 0; i < 6 && !strings.Contains(tm.s.Screen(), "STOP no inbound rule in sg-db (db)"); i++ {
 				tm.Send(keyPgDown)
 				waitScreen(t, tm, "› why")

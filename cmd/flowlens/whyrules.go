@@ -7,24 +7,30 @@ import (
 	"github.com/flowlens/flowlens/model/detect"
 )
 
-// addRules adds configuration evidence to a verdict (detect.Why.AddRules,
-// which the explorer's w shares): the security-group and network-ACL rules
-// on the path of the pair and port, from the names store (the demo's
-// estate) or, with EC2 look-ups, from EC2. Nothing is added when no
-// configuration is known or no port was given; look-up failures go to
-// stderr, once each, naming the IAM action.
+// addRules adds configuration evidence to a verdict, as the explorer's w
+// does (detect.Why.AddRules and AddNames): with a port, the security-group
+// and network-ACL rules on the path of the pair, from the names store (the
+// demo's estate, a names file) or, with EC2 look-ups, from EC2; and the
+// names of the two ends and of the interfaces that logged them. Look-up
+// failures go to stderr, once each, naming the IAM action.
 func addRules(ctx context.Context, nm *naming, w *detect.Why, stderr io.Writer) {
-	q, ok := w.RuleQuery()
-	if !ok {
-		return
-	}
-	cfg := nm.store.Load()
+	q, port := w.RuleQuery()
 	if nm.en != nil {
 		ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
-		c, err := nm.en.Rules(ctx, q.Src, q.Dst, q.SrcInterface, q.DstInterface)
+		// The pair's interfaces (and their names) come with the rules;
+		// without a port they are all that is looked up.
+		var err error
+		if port {
+			_, err = nm.en.Rules(ctx, q.Src, q.Dst, q.SrcInterface, q.DstInterface)
+		} else {
+			err = nm.en.Pair(ctx, q.Src, q.Dst, q.SrcInterface, q.DstInterface)
+		}
 		cancel()
 		nm.report(err, stderr)
-		cfg = c
 	}
-	w.AddRules(cfg)
+	cfg := nm.store.Load()
+	if port {
+		w.AddRules(cfg)
+	}
+	w.AddNames(cfg)
 }

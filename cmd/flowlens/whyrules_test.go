@@ -49,9 +49,16 @@ func TestWhyRulesDemo(t *testing.T) {
 			t.Errorf("%v: no %q in %v", tc.args, tc.blocking, w.Rules)
 		}
 	}
-	// Without a port there is nothing to evaluate: no rules.
+	// Without a port there is nothing to evaluate: no rules, but names.
 	out, _, _ := runCmd(t, "", "why", "10.0.21.14", "10.0.30.10", "--output", "json", "demo")
-	if strings.Contains(out, `"rules"`) {
-		t.Errorf("rules without a port: %s", out)
+	if strings.Contains(out, `"rules"`) || !strings.Contains(out, `"src-name": "app-8"`) || !strings.Contains(out, `"dst-name": "db-1"`) {
+		t.Errorf("rules without a port, or no names: %s", out)
+	}
+	// The text names the ends as the issue does: "web-2 (sg web, subnet
+	// web-a)".
+	out, _, _ = runCmd(t, "", "why", "10.0.10.12", "10.0.30.20", "--port", "6379", "--output", "text", "--seed", "1", "demo")
+	if !strings.Contains(out, "\nweb-2 (sg web, subnet web-a) -> cache-1 (sg cache, subnet cache-a)\n") ||
+		!strings.Contains(out, "STOP no inbound rule in sg-cache (cache) allows tcp/6379 from 10.0.10.12") {
+		t.Errorf("text report:\n%s", out)
 	}
 }

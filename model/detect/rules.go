@@ -2,6 +2,8 @@ package detect
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/flowlens/flowlens/model/vpc"
@@ -125,4 +127,55 @@ func (w *Why) rulesHeading() string {
 		return "they agree with the records"
 	}
 	return "they say " + w.RulesVerdict
+}
+
+// AddNames names the two ends and the interfaces that logged them from
+// cfg (a names file, the demo's estate, EC2 look-ups): SrcName, DstName,
+// each Side's Name, and, for the report, who each end is, "web-2 (sg web,
+// subnet app-b)". Ends cfg does not know keep their addresses only.
+func (w *Why) AddNames(cfg *vpc.Config) {
+	if cfg.Empty() {
+		return
+	}
+	about := func(a netip.Addr, eni string) (string, string) {
+		e := cfg.Interface(eni)
+		if e == nil || !slices.Contains(e.Addrs, a) && !slices.Contains(e.PublicAddrs, a) {
+			e = cfg.InterfaceByAddr(a, "")
+		}
+		name := cfg.NameOfAddr(a)
+		if e == nil {
+			return name, name
+		}
+		if name == "" {
+			name = cfg.NameOfInterface(e.ID)
+		}
+		who := name
+		if who == "" {
+			who = e.ID // known, but without a name
+		}
+		if p := cfg.Placement(e); p != "" {
+			who += " (" + p + ")"
+		}
+		return name, who
+	}
+	q, _ := w.RuleQuery()
+	w.SrcName, w.srcAbout = about(w.Src, q.SrcInterface)
+	w.DstName, w.dstAbout = about(w.Dst, q.DstInterface)
+	for i := range w.Sides {
+		w.Sides[i].Name = cfg.NameOfInterface(w.Sides[i].Interface)
+	}
+}
+
+// writeNames writes who the two ends are, under the report's title.
+func (w *Why) writeNames(b *strings.Builder, width int) {
+	if w.srcAbout == "" && w.dstAbout == "" {
+		return
+	}
+	end := func(about string, a netip.Addr) string {
+		if about == "" {
+			return a.String()
+		}
+		return about
+	}
+	fmt.Fprintf(b, "%s\n", wrap(end(w.srcAbout, w.Src)+" -> "+end(w.dstAbout, w.Dst), width, "  "))
 }

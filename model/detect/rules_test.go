@@ -67,6 +67,14 @@ func TestAddRules(t *testing.T) {
 		!strings.Contains(rep, "ok   outbound sg-app (app) allows all traffic to 0.0.0.0/0") {
 		t.Errorf("report:\n%s", rep)
 	}
+	// Names: the ends as an incident names them, and the interfaces.
+	c := cfg(3306).Merge(vpc.Parts{Subnets: []*vpc.Subnet{{ID: "subnet-1", Name: "app-b"}}, Names: map[string]string{"eni-app": "app-2"}})
+	w.AddNames(c)
+	if w.SrcName != "app-2" || w.DstName != "" || w.Sides[0].Name != "app-2" ||
+		!strings.Contains(w.Report(100), "\napp-2 (sg app, subnet app-b) -> eni-db (sg db, subnet app-b)\n") ||
+		!strings.Contains(w.Report(100), "eni-app app-2 (the source's)") {
+		t.Errorf("names %q %q %+v\n%s", w.SrcName, w.DstName, w.Sides, w.Report(100))
+	}
 	w = blocked()
 	if !w.AddRules(cfg(5432)) || !w.RulesDisagree() || !strings.Contains(w.Report(100), "Rules (they say allowed, the records blocked-at-destination-inbound)") {
 		t.Errorf("%s\n%s", w.RulesVerdict, w.Report(100))

@@ -103,7 +103,10 @@ type Side struct {
 	Side string `json:"side"`
 	// How tells how the side was told: flow-direction, or the address on
 	// every record of the interface (v2 logs), or a guess.
-	How     string `json:"how"`
+	How string `json:"how"`
+	// Name is the interface's name when the configuration knows it
+	// (AddNames).
+	Name    string `json:"name,omitempty"`
 	Forward Counts `json:"forward"`
 	Reverse Counts `json:"reverse"`
 }
@@ -123,15 +126,24 @@ type Rule struct {
 
 // Why is the diagnosis of one conversation.
 type Why struct {
-	Src      netip.Addr `json:"-"`
-	Dst      netip.Addr `json:"-"`
-	Port     int        `json:"-"`
-	Proto    uint8      `json:"-"`
-	Verdict  string     `json:"verdict"`
-	Forward  Counts     `json:"forward"`
-	Reverse  Counts     `json:"reverse"`
-	Sides    []Side     `json:"sides"`
-	Evidence string     `json:"evidence"`
+	Src   netip.Addr `json:"-"`
+	Dst   netip.Addr `json:"-"`
+	Port  int        `json:"-"`
+	Proto uint8      `json:"-"`
+
+	// SrcName and DstName are the two ends' names when the configuration
+	// knows them (AddNames).
+	SrcName string `json:"src-name,omitempty"`
+	DstName string `json:"dst-name,omitempty"`
+	// srcAbout and dstAbout describe the ends for the report: "web-2 (sg
+	// web, subnet app-b)".
+	srcAbout, dstAbout string
+
+	Verdict  string `json:"verdict"`
+	Forward  Counts `json:"forward"`
+	Reverse  Counts `json:"reverse"`
+	Sides    []Side `json:"sides"`
+	Evidence string `json:"evidence"`
 	// Explanation says what the records show and what to look at.
 	Explanation string `json:"explanation"`
 	// CannotTell says what flow logs cannot tell apart for this verdict.
@@ -485,7 +497,9 @@ func (w *Why) Report(width int) string {
 	if w.Port >= 0 {
 		what += fmt.Sprintf(" port %d", w.Port)
 	}
-	fmt.Fprintf(&b, "%s: %s\n\n", what, strings.ToUpper(w.Verdict))
+	fmt.Fprintf(&b, "%s: %s\n", what, strings.ToUpper(w.Verdict))
+	w.writeNames(&b, width)
+	b.WriteByte('\n')
 	fmt.Fprintf(&b, "%s\n\n", wrap(w.Explanation, width, ""))
 	w.writeRules(&b, width)
 	dir := func(name string, c Counts) {
@@ -502,7 +516,11 @@ func (w *Why) Report(width int) string {
 	dir("forward", w.Forward)
 	dir("reverse", w.Reverse)
 	for _, s := range w.Sides {
-		fmt.Fprintf(&b, "  %s (the %s's)\n    out: %d accepted, %d rejected; back: %d accepted, %d rejected\n", s.Interface, s.Side,
+		name := s.Interface
+		if s.Name != "" {
+			name += " " + s.Name
+		}
+		fmt.Fprintf(&b, "  %s (the %s's)\n    out: %d accepted, %d rejected; back: %d accepted, %d rejected\n", name, s.Side,
 			s.Forward.Accepted, s.Forward.Rejected, s.Reverse.Accepted, s.Reverse.Rejected)
 	}
 	fmt.Fprintf(&b, "\n%s\n", wrap("Flow logs cannot tell apart: "+w.CannotTell, width, "  "))

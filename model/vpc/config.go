@@ -155,6 +155,15 @@ type NetworkACL struct {
 	Subnets []string   // associated subnets
 }
 
+// Subnet is one subnet as people know it: its Name tag and range.
+type Subnet struct {
+	ID    string
+	Name  string       // the Name tag ("" when it has none)
+	VPCID string       // vpc-...
+	AZ    string       // availability zone
+	CIDR  netip.Prefix // IPv4 range (zero when not known)
+}
+
 // PrefixList is one managed prefix list and its entries.
 type PrefixList struct {
 	ID    string
@@ -173,6 +182,7 @@ type Config struct {
 	acls    map[string]*NetworkACL
 	aclOf   map[string]*NetworkACL // subnet -> its ACL
 	plists  map[string]*PrefixList
+	subnets map[string]*Subnet
 	names   map[string]string // manual names by address text or interface id
 	members map[string][]*Interface
 }
@@ -183,6 +193,7 @@ type Parts struct {
 	Groups      []*SecurityGroup
 	ACLs        []*NetworkACL
 	PrefixLists []*PrefixList
+	Subnets     []*Subnet
 	// Names are names given by hand (a names file): address or interface
 	// id to name. They win over every name derived from EC2.
 	Names map[string]string
@@ -195,6 +206,7 @@ func NewConfig(p Parts) *Config {
 		ifaces: p.Interfaces, byID: map[string]*Interface{}, byAddr: map[netip.Addr][]*Interface{},
 		groups: map[string]*SecurityGroup{}, acls: map[string]*NetworkACL{}, aclOf: map[string]*NetworkACL{},
 		plists: map[string]*PrefixList{}, names: map[string]string{}, members: map[string][]*Interface{},
+		subnets: map[string]*Subnet{},
 	}
 	for _, e := range p.Interfaces {
 		c.byID[e.ID] = e
@@ -219,6 +231,9 @@ func NewConfig(p Parts) *Config {
 	}
 	for _, l := range p.PrefixLists {
 		c.plists[l.ID] = l
+	}
+	for _, sn := range p.Subnets {
+		c.subnets[sn.ID] = sn
 	}
 	for k, v := range p.Names {
 		c.names[normKey(k)] = v
@@ -250,9 +265,13 @@ func (c *Config) Parts() Parts {
 	for _, l := range c.plists {
 		p.PrefixLists = append(p.PrefixLists, l)
 	}
+	for _, sn := range c.subnets {
+		p.Subnets = append(p.Subnets, sn)
+	}
 	slices.SortFunc(p.Groups, func(a, b *SecurityGroup) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(p.ACLs, func(a, b *NetworkACL) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(p.PrefixLists, func(a, b *PrefixList) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(p.Subnets, func(a, b *Subnet) int { return strings.Compare(a.ID, b.ID) })
 	return p
 }
 
@@ -275,6 +294,7 @@ func (c *Config) Merge(p Parts) *Config {
 	out.Groups = mergeByID(old.Groups, p.Groups, func(g *SecurityGroup) string { return g.ID })
 	out.ACLs = mergeByID(old.ACLs, p.ACLs, func(a *NetworkACL) string { return a.ID })
 	out.PrefixLists = mergeByID(old.PrefixLists, p.PrefixLists, func(l *PrefixList) string { return l.ID })
+	out.Subnets = mergeByID(old.Subnets, p.Subnets, func(sn *Subnet) string { return sn.ID })
 	out.Names = make(map[string]string, len(old.Names)+len(p.Names))
 	for k, v := range old.Names {
 		out.Names[k] = v
@@ -369,6 +389,69 @@ func (c *Config) PrefixList(id string) *PrefixList {
 		return nil
 	}
 	return c.plists[id]
+}
+
+// Subnet returns the subnet with id, or nil.
+func (c *Config) Subnet(id string) *Subnet {
+	if c == nil {
+		return nil
+	}
+	return c.subnets[id]
+}
+
+// SubnetName returns the name of subnet id: its Name tag, else the id.
+func (c *Config) SubnetName(id string) string {
+	if sn := c.Subnet(id); sn != nil && sn.Name != "" {
+		return sn.Name
+	}
+	return id
+}
+
+// GroupName returns the name of security group id when it was described,
+// else the id.
+func (c *Config) GroupName(id string) string {
+	if g := c.Group(id); g != nil && g.Name != "" {
+		return g.Name
+	}
+	return id
+}
+
+// Describe says who interface e is in the words of an incident: its name,
+// then where it sits, "web-2 (sg web, subnet web-b)" (see Placement). A
+// manual name wins as everywhere.
+func (c *Config) Describe(e *Interface) string {
+	if e == nil {
+		return ""
+	}
+	name := c.NameOfInterface(e.ID)
+	if name == "" {
+		name = e.ID
+	}
+	if p := c.Placement(e); p != "" {
+		return name + " (" + p + ")"
+	}
+	return name
+}
+
+// Placement says where interface e sits: its security groups and subnet,
+// "sg web, subnet web-b". Groups and subnets go by name where known
+// ("sg web"), else by id ("sg-0abc", "subnet subnet-0abc").
+func (c *Config) Placement(e *Interface) string {
+	if e == nil {
+		return ""
+	}
+	var what []string
+	for _, g := range e.Groups {
+		if n := c.GroupName(g); n != g {
+			what = append(what, "sg "+n)
+		} else {
+			what = append(what, g)
+		}
+	}
+	if e.SubnetID != "" {
+		what = append(what, "subnet "+c.SubnetName(e.SubnetID))
+	}
+	return strings.Join(what, ", ")
 }
 
 // Members returns the known interfaces in security group id.

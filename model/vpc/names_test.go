@@ -112,3 +112,24 @@ func TestMergeAndStore(t *testing.T) {
 		t.Errorf("merge: %q %q %d", c2.NameOfInterface("eni-a"), c.NameOfInterface("eni-a"), len(c2.Interfaces()))
 	}
 }
+
+// TestDescribe: an interface is described by name, groups and subnet,
+// by name where described and by id where not; subnets merge by id.
+func TestDescribe(t *testing.T) {
+	e := &Interface{ID: "eni-1", InstanceName: "web-2", SubnetID: "subnet-0b", Groups: []string{"sg-0web", "sg-0mon"}}
+	c := NewConfig(Parts{Interfaces: []*Interface{e}, Groups: []*SecurityGroup{{ID: "sg-0web", Name: "web"}}})
+	if got := c.Describe(e); got != "web-2 (sg web, sg-0mon, subnet subnet-0b)" {
+		t.Error(got)
+	}
+	c = c.Merge(Parts{Subnets: []*Subnet{{ID: "subnet-0b", Name: "app-b"}}})
+	if got := c.Describe(e); got != "web-2 (sg web, sg-0mon, subnet app-b)" {
+		t.Error(got)
+	}
+	c = c.Merge(Parts{Subnets: []*Subnet{{ID: "subnet-0b", Name: "app-b2"}}, Names: map[string]string{"eni-1": "front"}})
+	if got := c.Describe(e); got != "front (sg web, sg-0mon, subnet app-b2)" || len(c.Parts().Subnets) != 1 {
+		t.Error(got, len(c.Parts().Subnets))
+	}
+	if got := c.Describe(&Interface{ID: "eni-2"}); got != "eni-2" {
+		t.Error(got)
+	}
+}

@@ -188,6 +188,8 @@ func (e *EC2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		items = e.acls(cfg, req)
 	case "DescribeManagedPrefixLists":
 		items = e.prefixLists(cfg, req)
+	case "DescribeSubnets":
+		items = subnets(cfg, req)
 	case "GetManagedPrefixListEntries":
 		id := r.PostForm.Get("PrefixListId")
 		pl := cfg.PrefixList(id)
@@ -228,6 +230,7 @@ func (e *EC2) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"DescribeNetworkInterfaces": "networkInterfaceSet", "DescribeTags": "tagSet",
 		"DescribeSecurityGroups": "securityGroupInfo", "DescribeNetworkAcls": "networkAclSet",
 		"DescribeManagedPrefixLists": "prefixListSet", "GetManagedPrefixListEntries": "entrySet",
+		"DescribeSubnets": "subnetSet",
 	}[req.Action]
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake-request</requestId><%s>`, req.Action, setName)
@@ -584,6 +587,36 @@ func (e *EC2) prefixLists(c *vpc.Config, req EC2Request) []any {
 	return out
 }
 
+type xSubnet struct {
+	ID    string `xml:"subnetId"`
+	VPCID string `xml:"vpcId"`
+	AZ    string `xml:"availabilityZone,omitempty"`
+	CIDR  string `xml:"cidrBlock,omitempty"`
+	State string `xml:"state"`
+	Tags  []xTag `xml:"tagSet>item"`
+}
+
+// subnets answers DescribeSubnets: the subnets of the configuration, by
+// subnet-id filter (all without one), with their Name tags.
+func subnets(c *vpc.Config, req EC2Request) []any {
+	ids := req.Filter("subnet-id")
+	var out []any
+	for _, sn := range c.Parts().Subnets {
+		if ids != nil && !has(ids, sn.ID) {
+			continue
+		}
+		x := xSubnet{ID: sn.ID, VPCID: sn.VPCID, AZ: sn.AZ, State: "available"}
+		if sn.CIDR.IsValid() {
+			x.CIDR = sn.CIDR.String()
+		}
+		if sn.Name != "" {
+			x.Tags = append(x.Tags, xTag{"Name", sn.Name})
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
 // ParseAddrs is netip.MustParseAddr over a list, for building estates.
 func ParseAddrs(s ...string) []netip.Addr {
 	out := make([]netip.Addr, len(s))
@@ -595,8 +628,8 @@ func ParseAddrs(s ...string) []netip.Addr {
 
 // FakeEstate is the configuration behind Record's interfaces: interface
 // n (eni-%017x) belongs to instance fake-web-NN at 10.1.n.1 (the
-// destination side of Record's lines), in one of two subnets with their
-// own network ACLs; security group sg-fake-web allows tcp 443 from the
+// destination side of Record's lines), in one of two subnets (named
+// fake-a and fake-b) with their own network ACLs; security group sg-fake-web allows tcp 443 from the
 // VPC, and the second subnet's ACL denies replies to ports 1024-32767.
 func FakeEstate(account string, n int) *vpc.Config {
 	var ifaces []*vpc.Interface
@@ -622,6 +655,10 @@ func FakeEstate(account string, n int) *vpc.Config {
 		Groups: []*vpc.SecurityGroup{{ID: "sg-fake-web", Name: "fake-web", VPCID: "vpc-fake",
 			Ingress: []vpc.Rule{{Protocol: 6, FromPort: 443, ToPort: 443, CIDR: netip.MustParsePrefix("10.0.0.0/8")}},
 			Egress:  []vpc.Rule{{Protocol: vpc.AllProtocols, FromPort: -1, ToPort: -1, CIDR: all}}}},
+		Subnets: []*vpc.Subnet{
+			{ID: "subnet-fake-a", Name: "fake-a", VPCID: "vpc-fake"},
+			{ID: "subnet-fake-b", Name: "fake-b", VPCID: "vpc-fake"},
+		},
 		ACLs: []*vpc.NetworkACL{
 			open("acl-fake-a", "subnet-fake-a"),
 			open("acl-fake-b", "subnet-fake-b", vpc.ACLEntry{Number: 90, Egress: true, Protocol: 6, CIDR: all, FromPort: 1024, ToPort: 32767, ICMPType: -1, ICMPCode: -1}),
