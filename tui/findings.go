@@ -174,24 +174,32 @@ func (v *findingsView) rowsHeight() int { return max(1, v.h-2) }
 
 // findingCols are the widths of the table's columns at width w:
 // severity, detection, source, target, flows, last seen, what, detail (0:
-// left out). Below 120 columns a row is what, who, how severe and how
-// many records in brief (what: the finding's Brief, "126 ports",
-// "replies:ACL"); wider, the last-seen time and the detail follow.
+// left out). A narrow row is what, who, how severe and how many records
+// in brief (what: the finding's Brief, "126 ports", "replies:ACL"); from
+// 100 columns the last-seen time joins, then the detail once at least
+// minDetail columns are left for it; from 150 the addresses get room for
+// most IPv6 ones.
 func findingCols(w int) (c findingWidths) {
 	c = findingWidths{sev: 6, det: 16, src: 15, dst: 21, flows: 5}
-	if w >= 120 {
-		c.src, c.dst, c.flows, c.last = 22, 28, 6, 8
+	if w >= 100 {
+		c.flows, c.last = 6, 8
+	}
+	if w >= 150 {
+		c.src, c.dst = 22, 28
 	}
 	used := 1 + c.sev + 1 + c.det + 1 + c.src + 1 + c.dst + 1 + c.flows + 1
 	if c.last > 0 {
 		used += c.last + 1
-		c.what = briefWidth
-		c.detail = max(0, w-used-c.what-1)
-	} else {
-		c.what = max(0, w-used)
+	}
+	c.what = max(0, w-used)
+	if rest := w - used - briefWidth - 1; rest >= minDetail {
+		c.what, c.detail = briefWidth, rest
 	}
 	return c
 }
+
+// minDetail is the narrowest detail column worth showing.
+const minDetail = 24
 
 // findingWidths are the Findings table's column widths.
 type findingWidths struct{ sev, det, src, dst, flows, last, what, detail int }

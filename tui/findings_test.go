@@ -189,7 +189,7 @@ func TestFindingsRows(t *testing.T) {
 	gone := *res.All[len(res.All)-1]
 	gone.Evicted = detect.EvictAll
 	res.All = append(res.All[:len(res.All)-1:len(res.All)-1], &gone)
-	for _, sz := range sizes {
+	for _, sz := range append(sizes, struct{ w, h int }{120, 40}) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			m, err := newRootModel(Config{Index: ix, Feed: newIdleFeed()})
 			if err != nil {
@@ -217,6 +217,9 @@ func TestFindingsRows(t *testing.T) {
 				t.Errorf("header %q", lines[head])
 			}
 			c := findingCols(sz.w)
+			if (c.detail > 0) != (sz.w >= 120) || c.what < 11 {
+				t.Errorf("at %d columns: %+v", sz.w, c)
+			}
 			shown := 0
 			for i, f := range res.All {
 				if head+1+i >= len(lines)-2 {
@@ -248,7 +251,7 @@ func TestFindingsRows(t *testing.T) {
 				if f.Src.IsValid() && strings.Count(row, f.Src.String()) > 1 {
 					t.Errorf("%s: row repeats its source: %q", f.Detection, row)
 				}
-				if sz.w >= 120 && !strings.Contains(row, f.Detail[:min(len(f.Detail), 10)]) {
+				if c.detail > 0 && !strings.Contains(row, f.Detail[:min(len(f.Detail), 10)]) {
 					t.Errorf("%s: row %q has no detail", f.Detection, row)
 				}
 			}
