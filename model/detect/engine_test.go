@@ -476,3 +476,25 @@ func TestNotScans(t *testing.T) {
 		}
 	}
 }
+
+// TestListOrder: the list is by severity, most severe first, then by
+// recency (the latest last seen first), as the Findings view and
+// `flowlens findings` show it.
+func TestListOrder(t *testing.T) {
+	ix := loadIndex(t, 0, 0, nil, allFixtures...)
+	all := mustEngine(t, Config{}).Update(ix.Snapshot()).All
+	sevs := map[Severity]bool{}
+	for i, f := range all {
+		sevs[f.Severity] = true
+		if i == 0 {
+			continue
+		}
+		p := all[i-1]
+		if p.Severity < f.Severity || p.Severity == f.Severity && p.Last < f.Last {
+			t.Errorf("%s (last %d) listed after %s (last %d)", brief(f), f.Last, brief(p), p.Last)
+		}
+	}
+	if len(sevs) < 2 || len(all) < 10 {
+		t.Errorf("%d findings of %d severities: the order is not exercised", len(all), len(sevs))
+	}
+}
