@@ -121,8 +121,22 @@ func (e *EC2) call(ctx context.Context, op string, fn func(ctx context.Context) 
 		e.mu.Unlock()
 		e.AddError(err.Error())
 		e.SetState(StateDegraded, err.Error())
+		if errors.Is(err, ErrAccessDenied) {
+			e.Deny(action + " (" + deniedCost[op] + ")")
+		}
 	}
 	return err
+}
+
+// deniedCost says what goes missing without each EC2 action.
+var deniedCost = map[string]string{
+	"DescribeNetworkInterfaces":   "names from EC2",
+	"DescribeTags":                "instance names",
+	"DescribeSubnets":             "subnet names",
+	"DescribeSecurityGroups":      "security-group rules in why",
+	"DescribeNetworkAcls":         "network ACL rules in why",
+	"DescribeManagedPrefixLists":  "prefix list names",
+	"GetManagedPrefixListEntries": "prefix lists in security-group rules",
 }
 
 // isDenied reports whether the IAM action was denied in this run.

@@ -197,6 +197,11 @@ func TestEC2AccessDenied(t *testing.T) {
 	if d := e.Denied(); len(d) != 2 {
 		t.Errorf("Denied: %v", d)
 	}
+	// The status names each action once, with what goes missing: the
+	// explorer's status-bar note.
+	if d := e.Status().Denied; !reflect.DeepEqual(d, []string{"ec2:DescribeTags (instance names)", "ec2:DescribeNetworkInterfaces (names from EC2)"}) {
+		t.Errorf("Status.Denied: %q", d)
+	}
 }
 
 func TestEC2Rules(t *testing.T) {

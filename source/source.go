@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -93,6 +94,11 @@ type Status struct {
 	Current string        // the object being read now
 	Updated time.Time     // when the status last changed
 	Errors  []string      // recent errors, newest last (at most a few)
+	// Denied lists the IAM actions the credentials were refused, each
+	// once, with what goes missing without it: "ec2:DescribeSubnets
+	// (subnet names)". Unlike Errors it never drops one: the explorer
+	// notes each in the status bar once.
+	Denied []string
 
 	// Counters are counts of the source's own, in display order, shown
 	// beside the common ones (a receiver's requests, duplicates and
@@ -128,6 +134,7 @@ func (b *StatusBox) Status() Status {
 	defer b.mu.Unlock()
 	st := b.st
 	st.Errors = append([]string(nil), b.st.Errors...)
+	st.Denied = append([]string(nil), b.st.Denied...)
 	st.Counters = append([]Counter(nil), b.st.Counters...)
 	st.Info = append([]string(nil), b.st.Info...)
 	st.DropSamples = append([]string(nil), b.st.DropSamples...)
@@ -145,6 +152,15 @@ func (b *StatusBox) Update(fn func(st *Status)) {
 // SetState sets the state and reason.
 func (b *StatusBox) SetState(s State, reason string) {
 	b.Update(func(st *Status) { st.State, st.Reason = s, reason })
+}
+
+// Deny records an IAM action refused (Status.Denied), once.
+func (b *StatusBox) Deny(what string) {
+	b.Update(func(st *Status) {
+		if !slices.Contains(st.Denied, what) {
+			st.Denied = append(st.Denied, what)
+		}
+	})
 }
 
 // maxErrors is how many recent errors a Status keeps.

@@ -64,6 +64,11 @@ type rootModel struct {
 	failed   map[string]bool // sources already reported as failed
 	err      error           // why the program ended, for Run
 
+	denied map[string]bool // IAM actions already noted as refused (Status.Denied)
+	// noteHold keeps an access-denied note through keys pressed before it
+	// (env clock): typing on must not wipe it unseen.
+	noteHold time.Time
+
 	remote    *remoteJob // the remote question of R (remote.go); nil: none
 	remoteGen uint64
 }
@@ -218,7 +223,9 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // key routes a key press through steps 1 and 2; done says it was used.
 func (m *rootModel) key(msg tea.KeyMsg) (cmd tea.Cmd, done bool) {
 	m.syncKeys() // views may have changed outside Update (tests call switchTo)
-	m.note = ""
+	if !m.env.now().Before(m.noteHold) {
+		m.note = ""
+	}
 	if key.Matches(msg, m.env.keys.ForceQuit) {
 		return tea.Quit, true
 	}
@@ -285,8 +292,31 @@ func (m *rootModel) clearFilter() tea.Cmd {
 	return m.apply(applyFilter{expr: m.baseExpr, flt: f})
 }
 
-// noteFailures shows a note when a source fails (the rest go on).
+// deniedHold is how long an access-denied note survives keys.
+const deniedHold = 3 * time.Second
+
+// noteFailures shows a note when a source fails (the rest go on), and
+// when an IAM action is refused (EC2 look-ups: names, rules), naming the
+// action and what goes missing, once each; that note stays through the
+// keys of the next few seconds.
 func (m *rootModel) noteFailures(msg statusMsg) {
+	var refused []string
+	for _, st := range msg.statuses {
+		for _, d := range st.Denied {
+			if !m.denied[d] {
+				if m.denied == nil {
+					m.denied = map[string]bool{}
+				}
+				m.denied[d] = true
+				refused = append(refused, d)
+				m.env.debugf("%s: access denied: %s", st.Name, d)
+			}
+		}
+	}
+	if len(refused) > 0 {
+		m.note = "access denied: the credentials need " + strings.Join(refused, ", ") + "; 4: sources"
+		m.noteHold = m.env.now().Add(deniedHold)
+	}
 	for _, st := range msg.statuses {
 		if st.State == source.StateFailed && !m.failed[st.Name] {
 			if m.failed == nil {
