@@ -157,40 +157,41 @@ func mergeConversations(snap *model.Snapshot, sel *model.Selection, q model.Grou
 			d[0].maxOf(s)
 		}
 	}
-	res := &model.GroupResult{Query: q, Groups: len(pairs), Count: covered.Count,
-		Totals: make([]float64, len(q.Metrics)), TotalInts: make([]uint64, len(q.Metrics)), Saturated: make([]bool, len(q.Metrics))}
+	res := &model.GroupResult{Query: q, Groups: len(pairs), Count: covered.Count, Saturated: make([]bool, len(q.Metrics))}
+	// Ranked on small structs; rows (with their key texts) are built for
+	// the kept ones only.
+	type ranked struct {
+		a, b model.KeyValue
+		sum  convSums
+		val  float64
+	}
 	var total convSums
-	rows := make([]model.GroupRow, 0, len(pairs))
+	all := make([]ranked, 0, len(pairs))
 	for k, d := range pairs {
-		a, b := addrKey(snap, k.a), addrKey(snap, k.b)
-		if keyLess(b, a) { // shown in address order
-			a, b = b, a
-		}
 		sum := d[0]
 		sum.add(d[1])
 		total.add(sum)
-		row := model.GroupRow{Key: []model.KeyValue{a, b}}
-		row.Vals, row.Ints = convMetrics(q.Metrics, sum)
-		rows = append(rows, row)
+		v, _ := convMetrics(q.Metrics[:1], sum)
+		all = append(all, ranked{a: addrKey(snap, k.a), b: addrKey(snap, k.b), sum: sum, val: v[0]})
 	}
+	pairs = nil
 	res.Totals, res.TotalInts = convMetrics(q.Metrics, total)
-	slices.SortFunc(rows, func(x, y model.GroupRow) int {
-		if c := cmp.Compare(y.Vals[0], x.Vals[0]); c != 0 {
+	slices.SortFunc(all, func(x, y ranked) int {
+		if c := cmp.Compare(y.val, x.val); c != 0 {
+			if q.Asc {
+				return -c
+			}
 			return c
 		}
-		if keyLess(x.Key[0], y.Key[0]) {
-			return -1
-		}
-		if keyLess(y.Key[0], x.Key[0]) {
-			return 1
-		}
-		if keyLess(x.Key[1], y.Key[1]) {
-			return -1
-		}
-		return 1
+		return cmp.Or(keyCompare(min2(x.a, x.b), min2(y.a, y.b)), keyCompare(max2(x.a, x.b), max2(y.a, y.b)))
 	})
-	if q.Top > 0 && len(rows) > q.Top {
-		rows = rows[:q.Top:q.Top]
+	if q.Top > 0 && len(all) > q.Top {
+		all = all[:q.Top]
+	}
+	rows := make([]model.GroupRow, len(all))
+	for i, r := range all {
+		rows[i].Key = []model.KeyValue{min2(r.a, r.b), max2(r.a, r.b)} // shown in address order
+		rows[i].Vals, rows[i].Ints = convMetrics(q.Metrics, r.sum)
 	}
 	res.Rows = rows
 	return res, covered, nil
@@ -229,12 +230,34 @@ func addrKey(snap *model.Snapshot, code uint32) model.KeyValue {
 	return model.KeyValue{Text: a.String(), Addr: netip.PrefixFrom(a, a.BitLen())}
 }
 
-// keyLess orders address key values: absent first, then by address.
-func keyLess(x, y model.KeyValue) bool {
-	if x.Absent != y.Absent {
-		return x.Absent
+// keyCompare orders address key values: absent first, then by address.
+func keyCompare(x, y model.KeyValue) int {
+	if x.Absent || y.Absent {
+		return -cmp.Compare(b2i(x.Absent), b2i(y.Absent))
 	}
-	return x.Addr.Addr().Less(y.Addr.Addr())
+	return x.Addr.Addr().Compare(y.Addr.Addr())
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// min2 and max2 are the lower and the higher of two address key values.
+func min2(x, y model.KeyValue) model.KeyValue {
+	if keyCompare(y, x) < 0 {
+		return y
+	}
+	return x
+}
+
+func max2(x, y model.KeyValue) model.KeyValue {
+	if keyCompare(y, x) < 0 {
+		return x
+	}
+	return y
 }
 
 // pairNode is the parsed expression selecting both directions of the

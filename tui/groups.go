@@ -1,8 +1,10 @@
 package tui
 
 import (
+	"cmp"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,7 +85,19 @@ const groupTop = 1000
 // is popped: key and metric (indexes into the choices) and the cursor.
 type groupsState struct {
 	key, metric, cursor int
+	by                  groupSort // the column the table is sorted by (s)
+	asc                 bool      // ascending (S): the metric's smallest groups are asked for, not sorted from the top
 }
+
+// groupSort is the column the Groups table is sorted by.
+type groupSort uint8
+
+const (
+	sortMetric groupSort = iota // the ranked metric: the query's own order
+	sortKey                     // the key, among the groups kept
+	sortFlows                   // the flows column, among the groups kept
+	numSorts
+)
 
 // groupMsg is a group-by result (Groups).
 type groupMsg struct {
@@ -151,6 +165,7 @@ func groupQuery(st groupsState, labels *source.Labels) (model.GroupQuery, error)
 		q.Metrics = append(q.Metrics, model.Metric{Kind: model.MetricCount, Name: "count"})
 	}
 	q.Top = groupTop
+	q.Asc = st.by == sortMetric && st.asc // the smallest groups, not the largest sorted backwards
 	return q, nil
 }
 
@@ -201,7 +216,7 @@ func (v *groupsView) state() groupsState { return v.st }
 
 // restore puts back a saved state; the caller refreshes.
 func (v *groupsView) restore(st groupsState) {
-	if st.key != v.st.key || st.metric != v.st.metric {
+	if st.key != v.st.key || st.metric != v.st.metric || st.by == sortMetric && st.asc != v.st.asc {
 		v.questionChanged()
 		v.leaveRemote()
 		v.change(v.res != nil)
@@ -214,7 +229,7 @@ func (v *groupsView) setKey(i int) tea.Cmd {
 	if i < 0 || i >= len(groupKeyChoices) {
 		return nil
 	}
-	v.restore(groupsState{key: i, metric: v.st.metric})
+	v.restore(groupsState{key: i, metric: v.st.metric, by: v.st.by, asc: v.st.asc})
 	return v.refresh()
 }
 
@@ -222,7 +237,7 @@ func (v *groupsView) setMetric(i int) tea.Cmd {
 	if i < 0 || i >= len(groupMetricChoices) {
 		return nil
 	}
-	v.restore(groupsState{key: v.st.key, metric: i})
+	v.restore(groupsState{key: v.st.key, metric: i, by: v.st.by, asc: v.st.asc})
 	return v.refresh()
 }
 
@@ -269,6 +284,7 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		v.res, v.err, v.covered, v.merged = msg.res, msg.err, msg.covered, msg.merged
+		v.sortRows()
 		v.env.debugf("groups %s by %s: %d groups in %s", groupKeyChoices[v.st.key].label, metricLabel(v.st), v.groups(), msg.took)
 		v.clamp()
 		if again {
@@ -299,6 +315,10 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			v.st.cursor = 0
 		case key.Matches(msg, k.End):
 			v.st.cursor = 1 << 30
+		case key.Matches(msg, k.Sort):
+			return v.setSort(v.nextSort(), v.st.by == sortMetric) // a key reads best A to Z, numbers largest first
+		case key.Matches(msg, k.Reverse):
+			return v.setSort(v.st.by, !v.st.asc)
 		case key.Matches(msg, k.GroupKey):
 			v.askPicker(chooseKey)
 		case key.Matches(msg, k.Metric):
@@ -331,6 +351,81 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 		v.clamp()
 	}
 	return nil
+}
+
+// nextSort is the column s sorts by next: metric, key, flows (when
+// shown), metric.
+func (v *groupsView) nextSort() groupSort {
+	n := (v.st.by + 1) % numSorts
+	if n == sortFlows && (v.res == nil || len(v.res.Query.Metrics) < 2) {
+		n = sortMetric
+	}
+	return n
+}
+
+// setSort sorts the table by column by, ascending or not: the metric's
+// order is the query's (its smallest groups are asked for), the others
+// sort the groups kept at once.
+func (v *groupsView) setSort(by groupSort, asc bool) tea.Cmd {
+	st := v.st
+	st.by, st.asc, st.cursor = by, asc, 0
+	if by == sortMetric || v.st.by == sortMetric && v.st.asc {
+		v.restore(st)
+		return v.refresh()
+	}
+	v.st = st
+	v.sortRows()
+	return nil
+}
+
+// sortRows puts the kept groups in the order of a key or flows sort
+// (the metric's order is the query's own).
+func (v *groupsView) sortRows() {
+	if v.res == nil || v.st.by == sortMetric {
+		return
+	}
+	rows, by, asc := v.res.Rows, v.st.by, v.st.asc
+	slices.SortStableFunc(rows, func(x, y model.GroupRow) int {
+		var c int
+		if by == sortFlows && len(x.Vals) > 1 {
+			c = cmp.Compare(x.Vals[1], y.Vals[1])
+		} else {
+			for i := range x.Key {
+				if c = keyValueCompare(x.Key[i], y.Key[i]); c != 0 {
+					break
+				}
+			}
+		}
+		if !asc {
+			c = -c
+		}
+		return c
+	})
+}
+
+// keyValueCompare orders key values: absent first, then addresses by
+// address, numbers (ports, protocols, times) by value, text as text.
+func keyValueCompare(x, y model.KeyValue) int {
+	switch {
+	case x.Absent || y.Absent:
+		return -cmp.Compare(b2i(x.Absent), b2i(y.Absent))
+	case x.Addr.IsValid() && y.Addr.IsValid():
+		return cmp.Or(x.Addr.Addr().Compare(y.Addr.Addr()), cmp.Compare(x.Addr.Bits(), y.Addr.Bits()))
+	case x.Num != y.Num:
+		return cmp.Compare(x.Num, y.Num)
+	}
+	return strings.Compare(x.Text, y.Text)
+}
+
+// sortMark is the header's mark on the sorted column.
+func (v *groupsView) sortMark(by groupSort) string {
+	switch {
+	case v.st.by != by:
+		return ""
+	case v.st.asc:
+		return "▲"
+	}
+	return "▼"
 }
 
 // askPicker asks the root for the key (chooseKey) or metric picker.
@@ -588,7 +683,10 @@ func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor
 	b = appendPad(b, shareText(q.Metrics[0], row.Vals[0], res.Totals[0]), l.share, true)
 	b = append(b, ' ')
 	barFrom = len(b)
-	top := res.Rows[0].Vals[0]
+	top := 0.0 // the largest kept: the first but for a sort by another column
+	for _, r := range res.Rows {
+		top = max(top, r.Vals[0])
+	}
 	if q.Metrics[0].Kind == model.MetricRejectRatio {
 		top = 1
 	}
@@ -630,16 +728,16 @@ func (v *groupsView) View() string {
 	case len(q.Keys) == 2:
 		keyName = q.Keys[0].Name + " → " + q.Keys[1].Name
 	}
-	hdr = appendPad(hdr, keyName, l.key, false)
+	hdr = appendPad(hdr, keyName+v.sortMark(sortKey), l.key, false)
 	hdr = append(hdr, ' ')
-	hdr = appendPad(hdr, groupMetricChoices[v.st.metric].label, l.val, true)
+	hdr = appendPad(hdr, v.sortMark(sortMetric)+groupMetricChoices[v.st.metric].label, l.val, true)
 	hdr = append(hdr, ' ')
 	hdr = appendPad(hdr, "share", l.share, true)
 	hdr = append(hdr, ' ')
 	hdr = appendPad(hdr, "", l.bar, false)
 	if l.flows > 0 {
 		hdr = append(hdr, ' ')
-		hdr = appendPad(hdr, "flows", l.flows, true)
+		hdr = appendPad(hdr, v.sortMark(sortFlows)+"flows", l.flows, true)
 	}
 	out = append(out, t.Header.Render(fitLine(string(hdr), v.w)))
 	for i := top; i < top+rh && len(out) < v.h; i++ {
@@ -665,7 +763,14 @@ func (v *groupsView) View() string {
 func (v *groupsView) title() string {
 	t := v.env.theme
 	kc := groupKeyChoices[v.st.key]
-	s := " " + t.Label.Render("top "+kc.label) + " by " + t.Label.Render(metricLabel(v.st))
+	head := "top "
+	if v.st.by == sortMetric && v.st.asc {
+		head = "bottom "
+	}
+	s := " " + t.Label.Render(head+kc.label) + " by " + t.Label.Render(metricLabel(v.st))
+	if r := v.res; r != nil && v.st.by != sortMetric && r.Groups > len(r.Rows) {
+		s += t.Muted.Render(" · sorted among these")
+	}
 	switch {
 	case v.merged:
 		s += t.Muted.Render(" · both ways, each flow once")
@@ -723,5 +828,5 @@ func (v *groupsView) ShortHelp() []key.Binding {
 // FullHelp lists every key of the view.
 func (v *groupsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Drill, k.Why, k.Back, k.Remote, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Sort, k.Reverse, k.Drill, k.Why, k.Back, k.Remote, k.Export}}
 }

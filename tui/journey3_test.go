@@ -37,3 +37,34 @@ func TestJourneyConversations(t *testing.T) {
 		})
 	}
 }
+
+// TestJourneyGroupsSort: s sorts Groups by the key, then by the metric;
+// S on the metric asks for the smallest groups (not the top ones turned
+// over), and the header marks the sorted column.
+func TestJourneyGroupsSort(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			clk := newTestClock()
+			tm := startProgram(t, demoConfig(t, clk, false), sz.w, sz.h)
+			waitScreen(t, tm, "sources done", "12.0k records")
+			tm.Type("2")
+			waitScreen(t, tm, "top srcaddr by flows", "▼flows")
+			tm.Type("s")
+			waitScreen(t, tm, "srcaddr▲", ">- (absent)")
+			tm.Type("S")
+			waitScreen(t, tm, "srcaddr▼")
+			tm.Type("s")
+			waitScreen(t, tm, "top srcaddr by flows", "▼flows")
+			tm.Type("S")
+			waitScreen(t, tm, "bottom srcaddr by flows", "▲flows")
+			view, fm := finalView(t, tm)
+			rows := fm.groups.res.Rows
+			for i := 1; i < len(rows); i++ {
+				if rows[i].Vals[0] < rows[i-1].Vals[0] {
+					t.Fatalf("bottom groups out of order at %d: %v after %v", i, rows[i].Vals[0], rows[i-1].Vals[0])
+				}
+			}
+			checkScreen(t, view, sz.w, sz.h)
+		})
+	}
+}

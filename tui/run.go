@@ -31,8 +31,25 @@ func Run(ctx context.Context, cfg Config) error {
 		// reverse video, which NO_COLOR allows and the cursor row needs.
 		lipgloss.SetColorProfile(termenv.ANSI)
 	}
+	if isTerminal(os.Stdout) {
+		// The mouse wheel scrolls the tables without the program taking
+		// the mouse: in alternate scroll mode the terminal (xterm, VTE,
+		// iTerm2, kitty, Windows Terminal; tmux passes it on) sends the
+		// wheel as up and down keys while the alternate screen is shown,
+		// and selecting text with the mouse keeps working as usual.
+		os.Stdout.WriteString(altScrollOn)
+		defer os.Stdout.WriteString(altScrollOff)
+	}
 	return run(ctx, cfg, tea.WithAltScreen(), tea.WithoutSignalHandler())
 }
+
+// altScrollOn and altScrollOff set and reset the terminal's alternate
+// scroll mode (DECSET 1007): the mouse wheel as cursor keys on the
+// alternate screen.
+const (
+	altScrollOn  = "\x1b[?1007h"
+	altScrollOff = "\x1b[?1007l"
+)
 
 // run is Run on any input and output (tests give buffers).
 func run(ctx context.Context, cfg Config, opts ...tea.ProgramOption) error {
