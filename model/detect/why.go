@@ -404,11 +404,11 @@ func (w *Why) judge() {
 		}
 	case fb.Accepted > 0 && rb.Rejected > 0:
 		w.Verdict = VerdictReplyBlockedDst
-		w.Explanation = fmt.Sprintf("%s's interface ACCEPTed %d requests from %s%s, and REJECTed %d of its replies on the way out. Security groups are stateful and never block a reply: the outbound network ACL of %s's subnet does (often its rule for the ephemeral ports 1024-65535).%s", b, fb.Accepted, a, svc, rb.Rejected, b, allowedToo)
+		w.Explanation = fmt.Sprintf("%s's interface ACCEPTed %s from %s%s, and REJECTed %d of its replies on the way out. Security groups are stateful and never block a reply: the outbound network ACL of %s's subnet does (often its rule for the ephemeral ports 1024-65535).%s", b, counted(fb.Accepted, "request"), a, svc, rb.Rejected, b, allowedToo)
 		w.CannotTell = "Which ACL rule, and whether some REJECTs are packets that arrived after the connection closed (also logged as REJECT)."
 	case fa.Rejected > 0:
 		w.Verdict = VerdictBlockedSrcOutbound
-		w.Explanation = fmt.Sprintf("%s's own interface REJECTed %d requests to %s%s on the way out: they never left.%s", a, fa.Rejected, b, svc, allowedToo)
+		w.Explanation = fmt.Sprintf("%s's own interface REJECTed %s to %s%s on the way out: %s never left.%s", a, counted(fa.Rejected, "request"), b, svc, itThey(fa.Rejected), allowedToo)
 		w.CannotTell = "Its security group's outbound rules from its subnet's outbound network ACL."
 	case ra.Rejected > 0:
 		w.Verdict = VerdictReplyBlockedSrc
@@ -420,15 +420,15 @@ func (w *Why) judge() {
 		w.CannotTell = "Which subnet's ACL: the destination's outbound or the source's inbound." + ambiguous
 	case w.Forward.Accepted > 0 && w.Reverse.Accepted > 0:
 		w.Verdict = VerdictAllowed
-		w.Explanation = fmt.Sprintf("Accepted both ways: %d flows to %s%s and %d back. The network lets them talk: look above it (the application, TLS, DNS, credentials, whether the service listens).", w.Forward.Accepted, b, svc, w.Reverse.Accepted)
+		w.Explanation = fmt.Sprintf("Accepted both ways: %s to %s%s and %d back. The network lets them talk: look above it (the application, TLS, DNS, credentials, whether the service listens).", counted(w.Forward.Accepted, "flow"), b, svc, w.Reverse.Accepted)
 		w.CannotTell = "Whether the application answered with an error: flow logs count packets, not what they say."
 	case fb.Accepted > 0:
 		w.Verdict = VerdictAllowed
-		w.Explanation = fmt.Sprintf("%s's interface ACCEPTed %d requests from %s%s but nothing came back: the network let them in; the host dropped them (its own firewall, nothing listening on UDP) or answered by another path.", b, fb.Accepted, a, svc)
+		w.Explanation = fmt.Sprintf("%s's interface ACCEPTed %s from %s%s but nothing came back: the network let them in; the host dropped them (its own firewall, nothing listening on UDP) or answered by another path.", b, counted(fb.Accepted, "request"), a, svc)
 		w.CannotTell = "A host firewall from a silent application or an asymmetric route: none of them is logged."
 	default:
 		w.Verdict = VerdictNotReachingDst
-		w.Explanation = fmt.Sprintf("%d requests from %s to %s%s were ACCEPTed on the way out, and nothing was logged at the destination or back.", w.Forward.Accepted, a, b, svc)
+		w.Explanation = fmt.Sprintf("%s from %s to %s%s %s ACCEPTed on the way out, and nothing was logged at the destination or back.", counted(w.Forward.Accepted, "request"), a, b, svc, wasWere(w.Forward.Accepted))
 		w.CannotTell = "A missing route (route table, transit gateway, peering), the destination subnet's inbound ACL or security group where no flow log runs, the destination being outside the logged scope, or records not delivered yet."
 		if fa.Accepted == 0 {
 			w.CannotTell += ambiguous
@@ -554,4 +554,26 @@ func wrap(s string, width int, indent string) string {
 		col += len(word)
 	}
 	return b.String()
+}
+
+// counted writes n things: "1 request", "3 requests".
+func counted(n uint64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.FormatUint(n, 10) + " " + thing + "s"
+}
+
+func wasWere(n uint64) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+func itThey(n uint64) string {
+	if n == 1 {
+		return "it"
+	}
+	return "they"
 }

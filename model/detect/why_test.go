@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/flowlens/flowlens/filter"
+	"github.com/flowlens/flowlens/model"
 	"net/netip"
 	"strings"
 	"testing"
@@ -152,4 +153,17 @@ func mustParse(t *testing.T, s string) filter.Node {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestWhyOneRequest: a lone record reads as one request, not "1 requests".
+func TestWhyOneRequest(t *testing.T) {
+	ix := model.NewIndex(0)
+	ix.Ingest(&model.Batch{Source: "t", Data: []byte("2 1 eni-0a1 10.3.0.10 10.3.0.20 41000 22 6 3 180 1717236000 1717236005 ACCEPT OK\n"), EOF: true})
+	w, err := Diagnose(ix.Publish(), WhyQuery{Src: netip.MustParseAddr("10.3.0.10"), Dst: netip.MustParseAddr("10.3.0.20"), Port: 22})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Verdict != VerdictNotReachingDst || !strings.HasPrefix(w.Explanation, "1 request from 10.3.0.10 to 10.3.0.20 on tcp/22 was ACCEPTed") {
+		t.Errorf("%s: %s", w.Verdict, w.Explanation)
+	}
 }
