@@ -27,6 +27,9 @@ func (m *rootModel) serve(from viewID, r request) tea.Cmd {
 		cmd := m.why.open(m.env.snap, r.why, m.window)
 		m.push(viewWhy)
 		return cmd
+	case reqFind:
+		m.prompt.OpenFind(m.flows.fd.expr)
+		m.layout()
 	case reqConv:
 		m.groups.restore(convState())
 		return m.switchTo(viewGroups)
@@ -41,8 +44,11 @@ func (m *rootModel) modalKey(msg tea.KeyMsg) tea.Cmd {
 	if m.prompt.Focused() {
 		m.prompt.Update(msg)
 		m.layout()
-		if path, ok := m.prompt.take(); ok {
-			return m.startExport(path)
+		if text, ok := m.prompt.take(); ok {
+			if m.prompt.find {
+				return m.startFind(text)
+			}
+			return m.startExport(text)
 		}
 		return nil
 	}

@@ -37,6 +37,7 @@ type prompt struct {
 	w     int
 	input lineInput
 	label string // what will be exported, e.g. "12,000 records"
+	find  bool   // the prompt asks what to find (F), not an export path
 
 	done *string // the path enter confirmed, for the root to take
 }
@@ -53,14 +54,26 @@ func (p *prompt) SetSize(w, _ int) {
 }
 
 // head is the text before the input.
-func (p *prompt) head() string { return " export " + p.label + " to> " }
+func (p *prompt) head() string {
+	if p.find {
+		return " find (a filter expression; n next, N previous)> "
+	}
+	return " export " + p.label + " to> "
+}
 
 // Open starts editing for what label names, suggesting path: enter
 // alone keeps it, typing replaces it (see lineInput.Suggest).
 func (p *prompt) Open(label, path string) {
-	p.label = label
+	p.label, p.find = label, false
 	p.input.Suggest(path)
 	p.input.Focus()
+	p.SetSize(p.w, 1)
+}
+
+// OpenFind starts editing what to find, suggesting the last one.
+func (p *prompt) OpenFind(last string) {
+	p.Open("", last)
+	p.find = true
 	p.SetSize(p.w, 1)
 }
 

@@ -29,6 +29,8 @@ type flowsView struct {
 
 	buf   []byte
 	cells []string
+
+	fd finder // F, n, N (find.go)
 }
 
 // newFlows returns the Flows view.
@@ -64,6 +66,8 @@ func (v *flowsView) fit() {
 // bring new formats and so new columns).
 func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case findMsg:
+		v.takeFind(msg)
 	case snapshotMsg:
 		if s := v.env.snap; s != nil && (len(s.Formats) != v.formats || (s.MaxStart-s.MinStart > 20*3600) != v.dated || (v.env.namer != nil) != v.named) {
 			v.fit()
@@ -86,6 +90,12 @@ func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 			v.setFollow(true) // as less +F: the end is where new records arrive
 		case key.Matches(msg, k.Follow):
 			v.setFollow(!v.env.follow)
+		case key.Matches(msg, k.Find):
+			v.ask(request{kind: reqFind})
+		case key.Matches(msg, k.FindNext):
+			return v.findStep(1)
+		case key.Matches(msg, k.FindPrev):
+			return v.findStep(-1)
 		case key.Matches(msg, k.Conv):
 			v.ask(request{kind: reqConv})
 		case key.Matches(msg, k.Open):
@@ -240,7 +250,12 @@ func (v *flowsView) View() string {
 		}
 		v.buf = appendPad(v.buf, c.title, c.width, c.right)
 	}
-	b.WriteString(t.Header.Render(fitLine(string(v.buf), v.w)))
+	hdr := fitLine(string(v.buf), v.w)
+	if n := v.fd.note; n != "" && v.w > 20 { // the find's state, at the right of the header
+		n = truncate(" "+n+" ", v.w/2)
+		hdr = fitLine(string(v.buf), v.w-width(n)) + n
+	}
+	b.WriteString(t.Header.Render(hdr))
 	if v.h <= 1 {
 		return b.String()
 	}
@@ -318,5 +333,5 @@ func (v *flowsView) ShortHelp() []key.Binding {
 // FullHelp lists every key of the view.
 func (v *flowsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Why, k.Follow, k.Conv, k.Filter, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Why, k.Follow, k.Conv, k.Find, k.FindNext, k.FindPrev, k.Filter, k.Export}}
 }

@@ -2,8 +2,11 @@ package tui
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestJourneyConversations: at 80 columns the eni mark tells a flow's two
@@ -67,4 +70,73 @@ func TestJourneyGroupsSort(t *testing.T) {
 			checkScreen(t, view, sz.w, sz.h)
 		})
 	}
+}
+
+// TestJourneyFind: F finds records by a filter expression without
+// narrowing the table; from the newest record the first match is the
+// latest; n and N step through the matches, wrapping at the ends.
+func TestJourneyFind(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			clk := newTestClock()
+			tm := startProgram(t, demoConfig(t, clk, false), sz.w, sz.h)
+			waitScreen(t, tm, "sources done", "12.0k records", "FOLLOW")
+			tm.Type("F")
+			waitScreen(t, tm, "find (a filter expression")
+			tm.Type("dstport = 22")
+			tm.Send(keyEnter)
+			waitScreen(t, tm, "PAUSED", "all match")
+			m := waitMatch(t, tm, findNote)
+			total := m[2]
+			if m[1] != total {
+				t.Errorf("the first match from the newest record is %s of %s; want the latest", m[1], total)
+			}
+			cursorOn(t, tm, ":22 ")
+			tm.Type("N")
+			waitScreen(t, tm, "match "+dec(total, 1)+" of "+total)
+			cursorOn(t, tm, ":22 ")
+			tm.Type("n")
+			tm.Type("n")
+			waitScreen(t, tm, "match 1 of "+total+" (wrapped)")
+			cursorOn(t, tm, ":22 ")
+			view, _ := finalView(t, tm)
+			checkScreen(t, view, sz.w, sz.h)
+		})
+	}
+}
+
+var findNote = regexp.MustCompile(`match ([0-9]+) of ([0-9]+)`)
+
+// waitMatch waits for re on the screen and returns its submatches.
+func waitMatch(t *testing.T, p *prog, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(p.s.Screen()); m != nil {
+			return m
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("screen never matched %s:\n%s", re, p.s.Screen())
+	return nil
+}
+
+// cursorOn checks that the cursor's line holds want.
+func cursorOn(t *testing.T, p *prog, want string) {
+	t.Helper()
+	for _, l := range screenLines(p.s.Screen()) {
+		if strings.HasPrefix(l, ">") {
+			if !strings.Contains(l, want) {
+				t.Errorf("the cursor is on %q; want %q in it", l, want)
+			}
+			return
+		}
+	}
+	t.Errorf("no cursor line:\n%s", p.s.Screen())
+}
+
+// dec returns the decimal n minus d.
+func dec(n string, d int) string {
+	v, _ := strconv.Atoi(n)
+	return strconv.Itoa(v - d)
 }
