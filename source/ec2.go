@@ -646,6 +646,11 @@ func (e *EC2) describeACLs(ctx context.Context, subnets []string) ([]*vpc.Networ
 		}
 		for _, a := range page.NetworkAcls {
 			acl := &vpc.NetworkACL{ID: aws.ToString(a.NetworkAclId), VPCID: aws.ToString(a.VpcId), Default: aws.ToBool(a.IsDefault)}
+			for _, t := range a.Tags {
+				if aws.ToString(t.Key) == "Name" {
+					acl.Name = aws.ToString(t.Value)
+				}
+			}
 			for _, as := range a.Associations {
 				acl.Subnets = append(acl.Subnets, aws.ToString(as.SubnetId))
 			}

@@ -56,7 +56,7 @@ func testEstate(n int) *vpc.Config {
 				{Number: vpc.CatchAll, Protocol: -1, CIDR: netip.MustParsePrefix("0.0.0.0/0"), ICMPType: -1, ICMPCode: -1},
 				{Number: vpc.CatchAll, Egress: true, Protocol: -1, CIDR: netip.MustParsePrefix("0.0.0.0/0"), ICMPType: -1, ICMPCode: -1},
 			}},
-			{ID: "acl-db", VPCID: "vpc-1", Subnets: []string{"subnet-db"}, Entries: []vpc.ACLEntry{
+			{ID: "acl-db", Name: "db-acl", VPCID: "vpc-1", Subnets: []string{"subnet-db"}, Entries: []vpc.ACLEntry{
 				{Number: 100, Protocol: 6, Allow: true, CIDR: netip.MustParsePrefix("10.0.0.0/16"), FromPort: 5432, ToPort: 5432, ICMPType: -1, ICMPCode: -1},
 				{Number: 110, Protocol: 1, Allow: true, CIDR: netip.MustParsePrefix("10.0.0.0/16"), ICMPType: 8, ICMPCode: -1},
 				{Number: 120, Protocol: 6, Allow: true, CIDR: netip.MustParsePrefix("2001:db8::/32"), FromPort: 5432, ToPort: 5432, ICMPType: -1, ICMPCode: -1},
@@ -240,7 +240,7 @@ func TestEC2Rules(t *testing.T) {
 	p.Interfaces = ifaces
 	ev := vpc.NewConfig(p).Evaluate(vpc.Query{Src: netip.MustParseAddr("10.0.20.1"), Dst: netip.MustParseAddr("10.0.30.10"),
 		Protocol: 6, Port: 5432, ReplyPorts: vpc.PortRange{Lo: 2000, Hi: 2000}})
-	if ev.Verdict != vpc.VerdictReplyAtDestination || ev.Rules[ev.Blocking].Text != "outbound ACL acl-db rule 90 denies tcp 1024-32767 to 0.0.0.0/0 (replies to 10.0.20.1 on port 2000)" {
+	if ev.Verdict != vpc.VerdictReplyAtDestination || ev.Rules[ev.Blocking].Text != "outbound ACL acl-db (db-acl) rule 90 denies tcp 1024-32767 to 0.0.0.0/0 (replies to 10.0.20.1 on port 2000)" {
 		t.Errorf("evaluation over the described rules: %s %+v", ev.Verdict, ev.Rules)
 	}
 	for _, op := range []string{"DescribeSecurityGroups", "DescribeNetworkAcls", "DescribeManagedPrefixLists", "GetManagedPrefixListEntries"} {

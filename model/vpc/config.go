@@ -149,6 +149,7 @@ const CatchAll = 32767
 // NetworkACL is one network ACL and the subnets it governs.
 type NetworkACL struct {
 	ID      string
+	Name    string // the Name tag ("" when it has none)
 	VPCID   string
 	Default bool
 	Entries []ACLEntry // any order; the evaluator sorts by Number

@@ -364,6 +364,18 @@ func towards(d Direction) string {
 }
 
 // groupLabel is "sg-0abc (db)" or the bare id when the name adds nothing.
+// aclLabel names an ACL in a finding: its id, then its Name tag or, when
+// it has none, the named subnet it governs here: "acl-0abc (subnet app-b)".
+func (c *Config) aclLabel(acl *NetworkACL, subnet string) string {
+	switch {
+	case acl.Name != "" && acl.Name != acl.ID:
+		return acl.ID + " (" + acl.Name + ")"
+	case c.SubnetName(subnet) != subnet:
+		return acl.ID + " (subnet " + c.SubnetName(subnet) + ")"
+	}
+	return acl.ID
+}
+
 func (c *Config) groupLabel(g *SecurityGroup) string {
 	if g.Name == "" || g.Name == g.ID {
 		return g.ID
@@ -459,7 +471,7 @@ func (c *Config) aclStage(ev *Evaluation, e *Interface, d Direction, side Side, 
 	if res.Effect == EffectDeny {
 		verb = "denies"
 	}
-	res.Text = fmt.Sprintf("%s ACL %s rule %s %s %s", d, acl.ID, res.Rule, verb, aclEntryWords(e0))
+	res.Text = fmt.Sprintf("%s ACL %s rule %s %s %s", d, c.aclLabel(acl, e.SubnetID), res.Rule, verb, aclEntryWords(e0))
 	if t == Reply {
 		what := "replies to " + remote.String()
 		if hasPorts(int(p.proto)) {

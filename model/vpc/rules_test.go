@@ -372,3 +372,39 @@ func TestRuleResultJSON(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
 }
+
+// TestACLLabel: an ACL is named in a finding by its Name tag, else by the
+// named subnet it governs there, else by its id alone.
+func TestACLLabel(t *testing.T) {
+	q := Query{Src: netip.MustParseAddr("10.0.20.12"), Dst: netip.MustParseAddr("10.0.30.10"), Protocol: 6, Port: 5432}
+	blocking := func(c *Config) string {
+		ev := c.Evaluate(q)
+		if ev.Blocking < 0 {
+			t.Fatalf("not blocked: %s", ev.Verdict)
+		}
+		return ev.Rules[ev.Blocking].Text
+	}
+	block := setACL("acl-db", deny(90, false, 6, "10.0.20.0/24", 5432, 5432), allow(100, false, -1, "0.0.0.0/0", 0, 0), allow(100, true, -1, "0.0.0.0/0", 0, 0))
+	if got := blocking(estate(block)); !strings.HasPrefix(got, "inbound ACL acl-db rule 90 denies") {
+		t.Error(got)
+	}
+	named := estate(func(p *Parts) {
+		block(p)
+		p.Subnets = []*Subnet{{ID: "subnet-db", Name: "db-a"}}
+	})
+	if got := blocking(named); !strings.HasPrefix(got, "inbound ACL acl-db (subnet db-a) rule 90 denies") {
+		t.Error(got)
+	}
+	tagged := estate(func(p *Parts) {
+		block(p)
+		p.Subnets = []*Subnet{{ID: "subnet-db", Name: "db-a"}}
+		for _, a := range p.ACLs {
+			if a.ID == "acl-db" {
+				a.Name = "db-strict"
+			}
+		}
+	})
+	if got := blocking(tagged); !strings.HasPrefix(got, "inbound ACL acl-db (db-strict) rule 90 denies") {
+		t.Error(got)
+	}
+}

@@ -514,6 +514,7 @@ type xACL struct {
 	Entries []xACLEntry `xml:"entrySet>item"`
 	Assocs  []xACLAssoc `xml:"associationSet>item"`
 	OwnerID string      `xml:"ownerId"`
+	Tags    []xTag      `xml:"tagSet>item"`
 }
 
 func (e *EC2) acls(c *vpc.Config, req EC2Request) []any {
@@ -528,6 +529,9 @@ func (e *EC2) acls(c *vpc.Config, req EC2Request) []any {
 			continue
 		}
 		x := xACL{ID: a.ID, VPCID: a.VPCID, Default: a.Default, OwnerID: "111122223333"}
+		if a.Name != "" {
+			x.Tags = append(x.Tags, xTag{"Name", a.Name})
+		}
 		for _, en := range a.Entries {
 			xe := xACLEntry{Number: en.Number, Proto: strconv.Itoa(en.Protocol), Action: "deny", Egress: en.Egress}
 			if en.Allow {
