@@ -131,6 +131,16 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 		}
 		if st.Dropped > 0 {
 			out = append(out, "   "+t.Warn.Render("dropped by reason:")+" "+dropReasons(st))
+			// the first drops' notes (where, how long, what was lost), as
+			// query prints them on stderr
+			for _, s := range st.DropSamples {
+				for i, line := range wrapWords(model.Sanitize(s), 74) {
+					if i > 0 {
+						line = "  " + line
+					}
+					out = append(out, "     "+t.Muted.Render(line))
+				}
+			}
 		}
 		for _, e := range st.Errors {
 			out = append(out, "   "+t.Error.Render("error")+" "+model.Sanitize(e))

@@ -37,3 +37,26 @@ func TestSourceLinesReceiverAndFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceLinesDrops: a source's dropped lines are shown by reason and
+// with the notes of the first ones (where, and what was lost), as query
+// prints them on stderr, within 80 columns.
+func TestSourceLinesDrops(t *testing.T) {
+	st := source.Status{Name: "/var/log/flows/current.log", Kind: "file", State: source.StateFollowing, Dropped: 3}
+	st.Drops[source.DropTooLong] = 2
+	st.Drops[source.DropPossibleLoss] = 1
+	st.DropSamples = []string{"/var/log/flows/current.log:2: line of 17125 bytes skipped (over-long: the limit is 16384 bytes)",
+		"/var/log/flows/current.log: truncated to 0 bytes at offset 48213 after a copy (copytruncate) that could not be found: up to 250 ms of lines may be lost"}
+	lines := sourceLines(NewTheme(false), []source.Status{st}, nil)
+	text := strings.Join(lines, "\n")
+	for _, want := range []string{"dropped 3", "dropped by reason:", "current.log:2: line of 17125 bytes skipped", "copytruncate", "up to 250 ms"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in\n%s", want, text)
+		}
+	}
+	for _, l := range lines {
+		if w := ansi.StringWidth(l); w > 80 {
+			t.Errorf("line of %d cells: %q", w, l)
+		}
+	}
+}

@@ -58,6 +58,9 @@ func TestMissingSourceAmongSeveral(t *testing.T) {
 	if !strings.Contains(errOut, "/nonexistent/a.log") || !strings.Contains(errOut, "the other sources are read") {
 		t.Fatalf("stderr %q", errOut)
 	}
+	if strings.Contains(errOut, "/nonexistent/a.log: /nonexistent/a.log") {
+		t.Fatalf("stderr repeats the path: %q", errOut)
+	}
 }
 
 // TestIntervalZeroIsAUsageError: --interval 0 (or negative) is refused
@@ -93,7 +96,8 @@ func TestQueryDebugLog(t *testing.T) {
 }
 
 // TestDirectoryDoesNotFollowSymlinksOut: a directory source reads the
-// files in it and links within it, not a link to a file elsewhere.
+// files in it and links within it, not a link to a file elsewhere, and
+// says on stderr which link it did not follow.
 func TestDirectoryDoesNotFollowSymlinksOut(t *testing.T) {
 	dir := t.TempDir()
 	logs := filepath.Join(dir, "logs")
@@ -109,5 +113,9 @@ func TestDirectoryDoesNotFollowSymlinksOut(t *testing.T) {
 	out, errOut, code := runCmd(t, "", "query", "--output", "jsonl", logs)
 	if code != 0 || len(jsonLines(t, out)) != 10 {
 		t.Fatalf("exit %d, %d records (want the 10 of a.log only): %s", code, len(jsonLines(t, out)), errOut)
+	}
+	// and says so: the link is not silently left out
+	if !strings.Contains(errOut, "leak.log: a symlink to "+secret) || !strings.Contains(errOut, "not followed") {
+		t.Fatalf("stderr %q: want the link out of the directory named", errOut)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -179,6 +180,18 @@ func (c *coverage) report(w io.Writer, snap *model.Snapshot, sts []source.Status
 		strict = append(strict, groupDigits(snap.Evicted)+" records evicted")
 	}
 	for _, st := range sts {
+		// What a source noted without failing (a symlink out of a
+		// directory not followed, a read fault it went past, a retried
+		// call): a failed source's reason ends the run, and a receiver's
+		// notes are printed with its counters.
+		if st.State != source.StateFailed && len(st.Counters) == 0 {
+			for _, e := range st.Errors {
+				if slices.Contains(st.DropSamples, e) {
+					continue // said below with the drops
+				}
+				fmt.Fprintf(w, "flowlens: %s: %s\n", model.Sanitize(st.Name), model.Sanitize(strings.TrimPrefix(e, st.Name+": ")))
+			}
+		}
 		if st.Dropped == 0 {
 			continue
 		}

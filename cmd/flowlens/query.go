@@ -302,7 +302,10 @@ func openSources(specs []string, opts source.Options, stdin io.Reader, stderr io
 			return nil, usagef("%s", model.Sanitize(err.Error()))
 		}
 		if err != nil {
-			failed = append(failed, fmt.Errorf("%s: %w", spec, err))
+			if !strings.HasPrefix(err.Error(), spec+": ") { // the source's errors mostly name it already
+				err = fmt.Errorf("%s: %w", spec, err)
+			}
+			failed = append(failed, err)
 			continue
 		}
 		srcs = append(srcs, s)
