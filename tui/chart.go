@@ -179,6 +179,10 @@ type chartView struct {
 	auto   bool // the range follows the data's span until the user zooms
 	data   *seriesMsg
 
+	pan  int64 // seconds the window ends before the newest record ([ and ]; 0: at the newest)
+	cur  int64 // the cursor's bucket start (← →; 0: no cursor)
+	mark int64 // the other end of the selected range (v; 0: none)
+
 	drawn   string
 	scratch chartScratch
 }
@@ -220,7 +224,7 @@ func (v *chartView) window() chartWindow {
 			floor = 60
 		}
 	}
-	return chartSpan(v.zoom, last, floor)
+	return chartSpan(v.zoom, last-v.pan, floor)
 }
 
 // refresh brings the series up to the newest selection (see analysis).
@@ -267,6 +271,27 @@ func (v *chartView) Update(msg tea.Msg) tea.Cmd {
 			if a, err := v.remoteAsk(); err == nil {
 				v.ask(request{kind: reqRemote, remote: a})
 			}
+		case key.Matches(msg, k.PanLeft):
+			return v.panBy(1)
+		case key.Matches(msg, k.PanRight):
+			return v.panBy(-1)
+		case key.Matches(msg, k.Left):
+			v.moveCursor(-1)
+		case key.Matches(msg, k.Right):
+			v.moveCursor(1)
+		case key.Matches(msg, k.Mark):
+			switch {
+			case v.mark != 0:
+				v.mark = 0
+			case v.cur != 0:
+				v.mark = v.cur
+			default:
+				v.moveCursor(0)
+				v.mark = v.cur
+			}
+			v.draw()
+		case key.Matches(msg, k.Drill):
+			v.drillRange()
 		}
 	}
 	return nil
@@ -287,6 +312,88 @@ func (v *chartView) exportJob() (exportJob, bool) {
 	// a series from records leaves out evicted ones (the rollups keep them)
 	return exportJob{kind: exportSeries, label: itoa(d.win.n()) + " buckets", win: d.win, bkts: d.buckets,
 		evicted: d.evicted, complete: d.rollups}, true
+}
+
+// panBy moves the window half a range earlier (dir 1) or later (-1),
+// never past the newest record; the cursor keeps its time.
+func (v *chartView) panBy(dir int) tea.Cmd {
+	win := v.window() // settles an automatic zoom first
+	v.auto = false
+	half := max((win.to-win.from)/2/win.bucket, 1) * win.bucket
+	p := max(v.pan+int64(dir)*half, 0)
+	if snap := v.env.snap; snap != nil {
+		p = min(p, max(snap.MaxStart-snap.MinStart, 0)) // no further back than the oldest record
+	}
+	if p == v.pan {
+		return nil
+	}
+	v.pan = p
+	v.questionChanged()
+	v.leaveRemote()
+	v.change(v.data != nil)
+	v.draw()
+	return v.refresh()
+}
+
+// moveCursor moves the cursor by delta buckets within the window shown
+// (0: put it on the newest bucket when there is none).
+func (v *chartView) moveCursor(delta int) {
+	d := v.data
+	if d == nil || d.win.bucket <= 0 {
+		return
+	}
+	win := d.win
+	if v.cur == 0 || v.cur < win.from || v.cur >= win.to {
+		v.cur = win.to - win.bucket
+		if delta > 0 {
+			delta = 0
+		}
+	}
+	v.cur = min(max(v.cur+int64(delta)*win.bucket, win.from), win.to-win.bucket)
+	v.draw()
+}
+
+// selected returns the time range the cursor and the mark select:
+// [from, to), the cursor's bucket alone without a mark.
+func (v *chartView) selected() (from, to int64, ok bool) {
+	d := v.data
+	if v.cur == 0 || d == nil || d.win.bucket <= 0 {
+		return 0, 0, false
+	}
+	from, to = v.cur, v.cur
+	if v.mark != 0 {
+		from, to = min(v.cur, v.mark), max(v.cur, v.mark)
+	}
+	return from, to + d.win.bucket, true
+}
+
+// drillRange narrows the applied filter to the selected time range (a
+// breadcrumb level, esc comes back): the bounds are parsed expressions
+// (filter.TimeBound), never text.
+func (v *chartView) drillRange() {
+	from, to, ok := v.selected()
+	if !ok {
+		return
+	}
+	lo, err := filter.TimeBound(model.FieldStart, filter.OpGe, time.Unix(from, 0))
+	var hi filter.Node
+	if err == nil {
+		hi, err = filter.TimeBound(model.FieldStart, filter.OpLt, time.Unix(to, 0))
+	}
+	label := "time " + rangeText(from, to)
+	v.ask(request{kind: reqDrill, drill: drillRequest{label: label, clause: &filter.And{Args: []filter.Node{lo, hi}}, err: err}})
+	v.mark = 0
+}
+
+// rangeText formats [from, to) for people: clock times, with the dates
+// when the range spans days, in UTC.
+func rangeText(from, to int64) string {
+	f, t := time.Unix(from, 0).UTC(), time.Unix(to, 0).UTC()
+	layout := "15:04:05"
+	if f.Format("2006-01-02") != t.Add(-time.Second).Format("2006-01-02") {
+		layout = "2006-01-02 15:04"
+	}
+	return f.Format(layout) + "–" + t.Format(layout) + " UTC"
 }
 
 // zoomTo shows zoom level z and fetches its series.
@@ -317,7 +424,10 @@ func (v *chartView) draw() {
 // chartInput gathers what drawChart needs.
 func (v *chartView) chartInput() chartInput {
 	in := chartInput{metric: v.metric, zoom: v.zoom, busy: v.remote == "" && (v.stale || v.data == nil), filtered: v.expr != "",
-		remote: v.remoteTitle(v.env.theme)}
+		remote: v.remoteTitle(v.env.theme), panned: v.pan > 0, cur: v.cur}
+	if from, to, ok := v.selected(); ok && v.mark != 0 {
+		in.selFrom, in.selTo = from, to
+	}
 	if d := v.data; d != nil {
 		in.win, in.buckets, in.err = d.win, d.buckets, d.err
 		in.partial = !d.rollups && d.evicted > 0
@@ -338,13 +448,13 @@ func (v *chartView) View() string {
 // ShortHelp lists the view's main keys.
 func (v *chartView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.Filter, k.Remote, k.Presets, k.Export, k.Copy}
+	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.PanLeft, k.PanRight, k.Left, k.Mark, k.Drill, k.Filter, k.Remote, k.Presets, k.Export, k.Copy}
 }
 
 // FullHelp lists every key of the view.
 func (v *chartView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Metric, k.ZoomIn, k.ZoomOut, k.Remote, k.Export}}
+	return [][]key.Binding{{k.Metric, k.ZoomIn, k.ZoomOut, k.PanLeft, k.PanRight, k.Left, k.Right, k.Mark, k.Drill, k.Remote, k.Export}}
 }
 
 // chartInput is everything a chart drawing depends on.
@@ -360,6 +470,10 @@ type chartInput struct {
 	evicted  uint64
 	err      error
 	remote   string // the title's remote part (remoteShown.remoteTitle)
+	panned   bool   // the window ends before the newest record
+	cur      int64  // the cursor's bucket start (0: none)
+	selFrom  int64  // the selected range [selFrom, selTo) (0: none)
+	selTo    int64
 }
 
 // durText formats a bucket or range length: 5s, 15m, 3h, 7d.
@@ -391,6 +505,7 @@ func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
 	}
 	var acc, rej []uint64
 	var accSum, rejSum uint64
+	cur := -1 // the cursor's bucket, when it is in the window
 	n := in.win.n()
 	if in.have && in.err == nil && n > 0 {
 		acc, rej = make([]uint64, n), make([]uint64, n)
@@ -404,8 +519,22 @@ func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
 			accSum += acc[k]
 			rejSum += rej[k]
 		}
-		from, to := time.Unix(in.win.from, 0).UTC(), time.Unix(in.win.to, 0).UTC()
-		title += t.Muted.Render(" · " + durText(in.win.to-in.win.from) + " " + from.Format("15:04:05") + "–" + to.Format("15:04:05") + " UTC")
+		if in.cur >= in.win.from && in.cur < in.win.to {
+			cur = int((in.cur - in.win.from) / in.win.bucket)
+		}
+		// The cursor or the selected range says more than the window,
+		// whose ends the time axis shows.
+		switch {
+		case in.selFrom != 0:
+			title = " " + t.Label.Render("selected "+rangeText(in.selFrom, in.selTo)) + t.Muted.Render(" · enter: filter to it")
+		case cur >= 0:
+			title = " " + t.Label.Render("▲ "+rangeText(in.cur, in.cur+in.win.bucket)) + t.Muted.Render(" · v: select a range")
+		default:
+			title += t.Muted.Render(" · " + durText(in.win.to-in.win.from) + " " + rangeText(in.win.from, in.win.to))
+		}
+		if in.panned {
+			title += t.Muted.Render(" · earlier (] later)")
+		}
 	}
 	if in.partial {
 		title += " " + t.Warn.Render("partial: "+model.HumanCount(in.evicted)+" evicted rows not counted")
@@ -434,13 +563,17 @@ func drawChart(t *Theme, w, h int, in chartInput, sc *chartScratch) string {
 	for _, v := range []uint64{accMax, rejMax} {
 		lw = max(lw, width(in.metric.text(v)))
 	}
-	label := func(name string, st lipgloss.Style, sum, peak uint64) string {
-		return fitLine(" "+st.Render(name)+t.Muted.Render(" total "+in.metric.text(sum)+" · peak "+
+	label := func(name string, st lipgloss.Style, vals []uint64, sum, peak uint64) string {
+		at := ""
+		if cur >= 0 {
+			at = t.Label.Render(" ▲ "+in.metric.text(vals[cur])) + t.Muted.Render(" ·")
+		}
+		return fitLine(" "+st.Render(name)+at+t.Muted.Render(" total "+in.metric.text(sum)+" · peak "+
 			in.metric.text(peak)+" per "+durText(in.win.bucket)), w)
 	}
-	out = append(out, label("ACCEPT", t.Accept, accSum, accMax))
+	out = append(out, label("ACCEPT", t.Accept, acc, accSum, accMax))
 	out = append(out, drawPanel(sc.canvas(0, w, pa), t, t.Accept, lw, acc, accMax, in, false)...)
-	out = append(out, label("REJECT", t.Reject, rejSum, rejMax))
+	out = append(out, label("REJECT", t.Reject, rej, rejSum, rejMax))
 	out = append(out, drawPanel(sc.canvas(1, w, pr+2), t, t.Reject, lw, rej, rejMax, in, true)...)
 	return fillLines(out, w, h)
 }
@@ -521,8 +654,39 @@ func drawPanel(c *canvas.Model, t *Theme, barStyle lipgloss.Style, lw int, vals 
 	}
 	if timeAxis {
 		drawTimeLabels(c, axisX, h-1, gw, in.win)
+		drawSelection(c, axisX, h-2, gw, in)
 	}
 	return canvasLines(c, t, barStyle)
+}
+
+// drawSelection marks the selected range (═) and the cursor (▲) on the
+// time axis.
+func drawSelection(c *canvas.Model, axisX, y, gw int, in chartInput) {
+	n := in.win.n()
+	if n == 0 {
+		return
+	}
+	at := func(ts int64, r rune, whole bool) {
+		if ts < in.win.from || ts >= in.win.to {
+			return
+		}
+		k := int((ts - in.win.from) / in.win.bucket)
+		x0, x1 := columnOf(k, n, gw), columnOf(k+1, n, gw)
+		if !whole {
+			x1 = x0 + 1
+		}
+		for x := x0; x < max(x1, x0+1) && x < gw; x++ {
+			c.SetRune(canvas.Point{X: axisX + 1 + x, Y: y}, r)
+		}
+	}
+	if in.selFrom != 0 {
+		for ts := in.selFrom; ts < in.selTo; ts += in.win.bucket {
+			at(ts, '═', true)
+		}
+	}
+	if in.cur != 0 {
+		at(in.cur, '▲', false)
+	}
 }
 
 // bucketsAt returns the buckets [b0, b1) column x of gw shows, out of n:

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // TestJourneyConversations: at 80 columns the eni mark tells a flow's two
@@ -139,4 +141,55 @@ func cursorOn(t *testing.T, p *prog, want string) {
 func dec(n string, d int) string {
 	v, _ := strconv.Atoi(n)
 	return strconv.Itoa(v - d)
+}
+
+// TestRangeText: a range within a day shows clock times; one that spans
+// days shows the dates too.
+func TestRangeText(t *testing.T) {
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC).Unix()
+	for _, tc := range []struct {
+		from, to int64
+		want     string
+	}{
+		{day + 3600, day + 7200, "01:00:00–02:00:00 UTC"},
+		{day, day + 86400, "00:00:00–00:00:00 UTC"}, // all of one day: [from, to) ends where the next begins
+		{day - 3600, day + 3600, "2026-11-29 23:00–2026-11-30 01:00 UTC"},
+		{day - 3*86400, day, "2026-11-27 00:00–2026-11-30 00:00 UTC"},
+	} {
+		if got := rangeText(tc.from, tc.to); got != tc.want {
+			t.Errorf("rangeText(%d, %d) = %q, want %q", tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
+// TestJourneyChartRange: ← puts a cursor on the chart and says what its
+// bucket holds; v marks a range; [ pans earlier and ] back; enter
+// narrows the filter to the range as parsed time bounds, esc comes back.
+func TestJourneyChartRange(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			clk := newTestClock()
+			tm := startProgram(t, demoConfig(t, clk, false), sz.w, sz.h)
+			waitScreen(t, tm, "sources done", "12.0k records")
+			tm.Type("3")
+			waitScreen(t, tm, "[3 Chart]", "bytes per")
+			tm.Send(tea.KeyMsg{Type: tea.KeyLeft})
+			waitScreen(t, tm, "▲ ", "ACCEPT ▲ ", "REJECT ▲ ")
+			tm.Type("v")
+			tm.Send(tea.KeyMsg{Type: tea.KeyLeft})
+			tm.Send(tea.KeyMsg{Type: tea.KeyLeft})
+			waitScreen(t, tm, "selected ", "═")
+			tm.Type("-")
+			tm.Type("[")
+			waitScreen(t, tm, "earlier (] later)")
+			tm.Type("]")
+			waitGone(t, tm, "earlier (] later)")
+			tm.Send(keyEnter)
+			waitScreen(t, tm, "[1 Flows]", "drill all › time ", "filter start >= ", " and start < ")
+			tm.Send(keyEsc)
+			waitScreen(t, tm, "[3 Chart]")
+			view, _ := finalView(t, tm)
+			checkScreen(t, view, sz.w, sz.h)
+		})
+	}
 }
