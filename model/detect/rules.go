@@ -60,6 +60,10 @@ func (w *Why) AddRules(cfg *vpc.Config) bool {
 	}
 	w.RulesVerdict = ev.Verdict
 	w.Explanation += " " + rulesSentence(w.Verdict, ev)
+	if ev.Blocking >= 0 && ev.Verdict == w.Verdict && ev.Complete {
+		// What flow logs alone cannot tell apart, the configuration did.
+		w.CannotTell += " Here the configuration tells: " + ev.Rules[ev.Blocking].Text + "."
+	}
 	return true
 }
 

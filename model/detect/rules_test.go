@@ -59,8 +59,9 @@ func TestAddRules(t *testing.T) {
 	if !w.AddRules(cfg(3306)) || w.RulesVerdict != VerdictBlockedDstInbound || w.RulesDisagree() {
 		t.Fatalf("%s: %s", w.RulesVerdict, w.Explanation)
 	}
-	if !strings.Contains(w.Explanation, "The configuration agrees: no inbound rule in sg-db (db) allows tcp/5432 from 10.0.1.5.") {
-		t.Error(w.Explanation)
+	if !strings.Contains(w.Explanation, "The configuration agrees: no inbound rule in sg-db (db) allows tcp/5432 from 10.0.1.5.") ||
+		!strings.HasSuffix(w.CannotTell, "Here the configuration tells: no inbound rule in sg-db (db) allows tcp/5432 from 10.0.1.5.") {
+		t.Error(w.Explanation, "|", w.CannotTell)
 	}
 	rep := w.Report(100)
 	if !strings.Contains(rep, "Rules (they agree with the records):") || !strings.Contains(rep, "STOP no inbound rule in sg-db (db) allows tcp/5432 from 10.0.1.5") ||
