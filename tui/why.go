@@ -190,6 +190,8 @@ func (v *whyView) wrap() {
 			// Under the verdict: where the rules are, when not listed yet
 			// or not all found.
 			switch {
+			case v.res.Port < 0 && !v.env.names.Load().Empty():
+				add("Rules need a port: press w on a record, or on a group keyed by dstport too.", markMuted)
 			case v.rules == rulesLooking:
 				add("Looking up the security groups and network ACLs of both ends (EC2)…", markMuted)
 			case v.rulesErr != nil:

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/flowlens/flowlens/model/detect"
 	"github.com/flowlens/flowlens/model/vpc"
 	"github.com/flowlens/flowlens/source"
 )
@@ -79,4 +81,22 @@ func TestWhyRulesLookUp(t *testing.T) {
 	}
 	view, _ := finalView(t, tm)
 	checkScreen(t, view, 120, 40)
+}
+
+// TestWhyRulesNeedPort: w on a pair without a port (a group of two
+// addresses) says how to get the rules.
+func TestWhyRulesNeedPort(t *testing.T) {
+	cfg := demoConfig(t, newTestClock(), false)
+	store := &vpc.Store{}
+	store.Set(source.DemoConfig())
+	v := newWhy(&env{theme: NewTheme(false), keys: DefaultKeyMap(), names: store})
+	v.SetSize(118, 30)
+	for _, port := range []int{-1, 5432} {
+		q := detect.WhyQuery{Src: netip.MustParseAddr("10.0.21.14"), Dst: netip.MustParseAddr("10.0.30.10"), Port: port}
+		v.Update(v.open(cfg.Index.Snapshot(), q, nil)())
+		view := v.View()
+		if hint := strings.Contains(view, "Rules need a port"); hint != (port < 0) || strings.Contains(view, "Rules (") == (port < 0) {
+			t.Errorf("port %d:\n%s", port, view)
+		}
+	}
 }
