@@ -448,7 +448,7 @@ func (v *chartView) View() string {
 // ShortHelp lists the view's main keys.
 func (v *chartView) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.PanLeft, k.PanRight, k.Left, k.Mark, k.Drill, k.Filter, k.Remote, k.Presets, k.Export, k.Copy}
+	return []key.Binding{k.Metric, k.ZoomIn, k.ZoomOut, k.Filter, k.Presets, k.Left, k.Mark, k.PanLeft, k.PanRight, k.Drill, k.Remote, k.Export, k.Copy}
 }
 
 // FullHelp lists every key of the view.

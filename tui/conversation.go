@@ -185,6 +185,15 @@ func mergeConversations(snap *model.Snapshot, sel *model.Selection, q model.Grou
 		}
 		return cmp.Or(keyCompare(min2(x.a, x.b), min2(y.a, y.b)), keyCompare(max2(x.a, x.b), max2(y.a, y.b)))
 	})
+	if q.Metrics[0].Kind == model.MetricRejectRatio { // as dropSmall
+		kept := all[:0]
+		for _, r := range all {
+			if r.sum.flows >= minRatioFlows {
+				kept = append(kept, r)
+			}
+		}
+		all = kept
+	}
 	if q.Top > 0 && len(all) > q.Top {
 		all = all[:q.Top]
 	}

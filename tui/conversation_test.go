@@ -75,13 +75,14 @@ func TestMergeConversations(t *testing.T) {
 		t.Errorf("first row %d bytes, total %d; want 10060, 10600", res.Rows[0].Ints[0], res.TotalInts[0])
 	}
 
-	// Reject ratio of the merged rows: the probe is all rejects.
+	// Reject ratio of the merged rows: no pair has the records a ratio
+	// needs (minRatioFlows), though all are counted.
 	res, _, err = mergeConversations(snap, sel, convQuery(t, "reject-ratio"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := res.Rows[0]; r.Vals[0] != 1 || r.Key[0].Text != "10.0.2.9" {
-		t.Errorf("reject ratio: first %s at %v", r.Key[0].Text, r.Vals[0])
+	if len(res.Rows) != 0 || res.Groups != 3 {
+		t.Errorf("reject ratio: %d rows of %d groups; want 0 of 3", len(res.Rows), res.Groups)
 	}
 
 	// A distinct count cannot be merged from its parts.
@@ -121,5 +122,41 @@ func TestPairNode(t *testing.T) {
 	}
 	if !strings.Contains(n.String(), " or ") {
 		t.Errorf("pair filter %s", n)
+	}
+}
+
+// TestRatioIgnoresSmallGroups: a reject-ratio ranking leaves out groups
+// of fewer than minRatioFlows records (a lone rejected probe is 100%
+// rejected), and a distinct count shows no share.
+func TestRatioIgnoresSmallGroups(t *testing.T) {
+	ix := model.NewIndex(0)
+	var b strings.Builder
+	b.WriteString("version srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n")
+	for i := 0; i < 20; i++ { // 10.0.0.1: 20 records, 5 rejected
+		act := "ACCEPT"
+		if i < 5 {
+			act = "REJECT"
+		}
+		fmt.Fprintf(&b, "2 10.0.0.1 10.0.0.9 4000%d 443 6 1 60 1717236000 1717236060 %s OK\n", i%10, act)
+	}
+	for i := 0; i < 30; i++ { // thirty probes, one record each, all rejected
+		fmt.Fprintf(&b, "2 198.51.100.%d 10.0.0.9 5555 22 6 1 40 1717236000 1717236060 REJECT OK\n", i+1)
+	}
+	ix.Ingest(&model.Batch{Source: "src", Object: "r.log", Data: []byte(b.String()), Line: 1, EOF: true})
+	snap := ix.Publish()
+	key, _ := model.ParseGroupKey("srcaddr")
+	q := model.GroupQuery{Keys: []model.GroupKey{key}, Metrics: []model.Metric{{Kind: model.MetricRejectRatio, Name: "reject-ratio"}, {Kind: model.MetricCount, Name: "count"}}, Top: 5}
+	msg := groupCmd(1, snap, model.SelectAll(snap), q, false, model.Budget{}, false)().(groupMsg)
+	if msg.err != nil {
+		t.Fatal(msg.err)
+	}
+	if len(msg.res.Rows) != 1 || msg.res.Rows[0].Key[0].Text != "10.0.0.1" || msg.res.Rows[0].Vals[0] != 0.25 {
+		t.Fatalf("rows %+v; want 10.0.0.1 at 25%% alone", msg.res.Rows)
+	}
+	if msg.res.Groups != 31 {
+		t.Errorf("groups %d, want 31 (all counted)", msg.res.Groups)
+	}
+	if s := shareText(model.Metric{Kind: model.MetricDistinct, Field: model.FieldDstPort}, 3, 10); s != "" {
+		t.Errorf("a distinct count's share: %q", s)
 	}
 }

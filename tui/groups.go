@@ -123,9 +123,37 @@ func groupCmd(gen uint64, snap *model.Snapshot, sel *model.Selection, q model.Gr
 			res, covered, err := mergeConversations(snap, sel, q, scratchFor(b, snap.Memory, growing))
 			return groupMsg{gen: gen, sel: sel, covered: covered, res: res, err: err, took: time.Since(t0), merged: true}
 		}
+		top := q.Top
+		if q.Metrics[0].Kind == model.MetricRejectRatio {
+			q.Top = 0 // the small groups are dropped before the cut (minRatioFlows)
+		}
 		res, covered, err := groupScratch(snap, sel, q, b, growing)
+		if err == nil && q.Metrics[0].Kind == model.MetricRejectRatio {
+			dropSmall(res, top)
+		}
 		return groupMsg{gen: gen, sel: sel, covered: covered, res: res, err: err, took: time.Since(t0)}
 	}
+}
+
+// minRatioFlows is the fewest records a group needs to be ranked by
+// reject ratio: one rejected probe is 100% rejected, and a thousand of
+// them would hide the group that matters. The header says so.
+const minRatioFlows = 10
+
+// dropSmall removes the groups with fewer than minRatioFlows records
+// from a reject-ratio ranking (its second metric counts them), then
+// keeps top; Groups still counts every group.
+func dropSmall(res *model.GroupResult, top int) {
+	rows := res.Rows[:0]
+	for _, r := range res.Rows {
+		if len(r.Vals) > 1 && r.Vals[1] >= minRatioFlows {
+			rows = append(rows, r)
+		}
+	}
+	if top > 0 && len(rows) > top {
+		rows = rows[:top:top]
+	}
+	res.Rows = rows
 }
 
 // merges reports whether the question of st is answered merged: a
@@ -602,7 +630,10 @@ func metricText(m model.Metric, v float64) string {
 
 // shareText renders v's share of total ("" where a share means nothing).
 func shareText(m model.Metric, v, total float64) string {
-	if m.Kind == model.MetricRejectRatio || total <= 0 {
+	// A ratio has no share; nor has a distinct count: one group's ten
+	// peers and another's are often the same ten, so they do not add up
+	// to the total.
+	if m.Kind == model.MetricRejectRatio || m.Kind == model.MetricDistinct || total <= 0 {
 		return ""
 	}
 	p := 100 * v / total
@@ -771,6 +802,9 @@ func (v *groupsView) title() string {
 	if r := v.res; r != nil && v.st.by != sortMetric && r.Groups > len(r.Rows) {
 		s += t.Muted.Render(" · sorted among these")
 	}
+	if groupMetricChoices[v.st.metric].metric == "reject-ratio" && v.remote == "" {
+		s += t.Muted.Render(" · groups of " + itoa(minRatioFlows) + "+ flows")
+	}
 	switch {
 	case v.merged:
 		s += t.Muted.Render(" · both ways, each flow once")
@@ -806,6 +840,8 @@ func (v *groupsView) emptyText() string {
 		return "grouping…"
 	case v.env.snap == nil || v.env.snap.Rows() == 0:
 		return "waiting for records…"
+	case v.res.Groups > 0 && groupMetricChoices[v.st.metric].metric == "reject-ratio":
+		return "no group has the " + itoa(minRatioFlows) + " flows a reject ratio needs (m: rank by rejects)"
 	default:
 		return "no record matches the filter (/ to change it)"
 	}
