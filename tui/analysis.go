@@ -68,7 +68,7 @@ func (m *rootModel) modalKey(msg tea.KeyMsg) tea.Cmd {
 	case chooseRemote:
 		return m.confirmRemote(i)
 	}
-	return m.views[m.pickFor].Update(pickedMsg{to: m.pickFor, purpose: p, index: i})
+	return m.views[m.pickFor].Update(pickedMsg{to: m.pickFor, purpose: p, index: i, text: m.choose.typed})
 }
 
 // openPresets opens the preset picker.

@@ -42,6 +42,12 @@ type chooser struct {
 
 	picked  int
 	hasPick bool
+	typed   string // the text typed when the choice was made
+
+	// free offers what is typed as an item of its own when it is valid
+	// (the g picker: any key query accepts); nil: only the items.
+	free func(text string) (choice, bool)
+	nfix int // len(items) before a free item was added
 }
 
 // newChooser returns a closed chooser.
@@ -58,6 +64,13 @@ func (c *chooser) SetSize(w, h int) {
 // Open shows items with the cursor on cur.
 func (c *chooser) Open(p choosePurpose, title string, items []choice, cur int) {
 	c.open, c.purpose, c.title, c.items = true, p, title, items
+	c.nfix, c.free = len(items), nil
+	if p == chooseKey {
+		c.free = func(text string) (choice, bool) {
+			k, ok := customKey(text)
+			return choice{label: k.label, desc: "group by what was typed (as query --group-by)"}, ok
+		}
+	}
 	c.input.SetValue("")
 	c.input.Focus()
 	c.narrow()
@@ -78,7 +91,14 @@ func (c *chooser) close() {
 func (c *chooser) narrow() {
 	q := strings.ToLower(strings.TrimSpace(c.input.Value()))
 	c.shown = c.shown[:0]
-	for i, it := range c.items {
+	c.items = c.items[:c.nfix]
+	if c.free != nil {
+		if it, ok := c.free(strings.TrimSpace(c.input.Value())); ok {
+			c.items = append(c.items, it)
+			c.shown = append(c.shown, c.nfix) // first: it is exactly what was typed
+		}
+	}
+	for i, it := range c.items[:c.nfix] {
 		if q == "" || strings.Contains(strings.ToLower(it.label+" "+it.desc), q) {
 			c.shown = append(c.shown, i)
 		}
@@ -99,6 +119,7 @@ func (c *chooser) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, k.Pick):
 		if c.cursor < len(c.shown) {
 			c.picked, c.hasPick = c.shown[c.cursor], true
+			c.typed = strings.TrimSpace(c.input.Value())
 			c.close()
 		}
 	case key.Matches(km, k.PickPrev):

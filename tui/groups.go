@@ -58,6 +58,44 @@ var groupKeyChoices = []groupKeyChoice{
 	{"interface-name", []string{"interface-name"}, "srcaddr", "interface's name", false},
 }
 
+// keyChoice returns the key choice of st: a typed one, or one of the
+// list.
+func keyChoice(st groupsState) groupKeyChoice {
+	if st.custom != nil {
+		return *st.custom
+	}
+	return groupKeyChoices[st.key]
+}
+
+// customKey reads group keys typed in the g picker, as query --group-by
+// takes them: one to four keys, separated by commas or spaces
+// ("srcaddr/16", "5m", "srcaddr,dstport"); false when they do not parse
+// or name a key of the list.
+func customKey(text string) (groupKeyChoice, bool) {
+	names := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ' ' })
+	if len(names) == 0 || len(names) > 4 {
+		return groupKeyChoice{}, false
+	}
+	for _, c := range groupKeyChoices {
+		if strings.Join(c.keys, ",") == strings.Join(names, ",") && !c.merge {
+			return groupKeyChoice{}, false // on the list already
+		}
+	}
+	for _, n := range names {
+		if _, ok := source.NameGroupKey(n, nil); ok {
+			continue
+		}
+		if _, err := model.ParseGroupKey(n); err != nil {
+			return groupKeyChoice{}, false
+		}
+	}
+	peer := "srcaddr"
+	if strings.HasPrefix(names[0], "src") {
+		peer = "dstaddr"
+	}
+	return groupKeyChoice{label: strings.Join(names, ","), keys: names, peer: peer, desc: "typed key"}, true
+}
+
 // groupMetricChoice is one entry of the m picker; an empty metric means
 // the key's distinct peers.
 type groupMetricChoice struct {
@@ -85,8 +123,9 @@ const groupTop = 1000
 // is popped: key and metric (indexes into the choices) and the cursor.
 type groupsState struct {
 	key, metric, cursor int
-	by                  groupSort // the column the table is sorted by (s)
-	asc                 bool      // ascending (S): the metric's smallest groups are asked for, not sorted from the top
+	custom              *groupKeyChoice // a key typed in the g picker (nil: groupKeyChoices[key])
+	by                  groupSort       // the column the table is sorted by (s)
+	asc                 bool            // ascending (S): the metric's smallest groups are asked for, not sorted from the top
 }
 
 // groupSort is the column the Groups table is sorted by.
@@ -159,13 +198,13 @@ func dropSmall(res *model.GroupResult, top int) {
 // merges reports whether the question of st is answered merged: a
 // conversation key ranked by a sum.
 func merges(st groupsState, q model.GroupQuery) bool {
-	return groupKeyChoices[st.key].merge && mergeable(q)
+	return keyChoice(st).merge && mergeable(q)
 }
 
 // groupQuery builds the query of a key and metric choice: the chosen
 // metric first (the one ranked by), then flows when it is another.
 func groupQuery(st groupsState, labels *source.Labels) (model.GroupQuery, error) {
-	kc := groupKeyChoices[st.key]
+	kc := keyChoice(st)
 	mc := groupMetricChoices[st.metric]
 	var q model.GroupQuery
 	for _, n := range kc.keys {
@@ -201,7 +240,7 @@ func groupQuery(st groupsState, labels *source.Labels) (model.GroupQuery, error)
 func metricLabel(st groupsState) string {
 	mc := groupMetricChoices[st.metric]
 	if mc.metric == "" {
-		return "peers (" + groupKeyChoices[st.key].peer + ")"
+		return "peers (" + keyChoice(st).peer + ")"
 	}
 	return mc.label
 }
@@ -244,7 +283,7 @@ func (v *groupsView) state() groupsState { return v.st }
 
 // restore puts back a saved state; the caller refreshes.
 func (v *groupsView) restore(st groupsState) {
-	if st.key != v.st.key || st.metric != v.st.metric || st.by == sortMetric && st.asc != v.st.asc {
+	if st.key != v.st.key || st.custom != v.st.custom || st.metric != v.st.metric || st.by == sortMetric && st.asc != v.st.asc {
 		v.questionChanged()
 		v.leaveRemote()
 		v.change(v.res != nil)
@@ -313,7 +352,7 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 		}
 		v.res, v.err, v.covered, v.merged = msg.res, msg.err, msg.covered, msg.merged
 		v.sortRows()
-		v.env.debugf("groups %s by %s: %d groups in %s", groupKeyChoices[v.st.key].label, metricLabel(v.st), v.groups(), msg.took)
+		v.env.debugf("groups %s by %s: %d groups in %s", keyChoice(v.st).label, metricLabel(v.st), v.groups(), msg.took)
 		v.clamp()
 		if again {
 			return v.refresh()
@@ -323,6 +362,10 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 	case pickedMsg:
 		switch msg.purpose {
 		case chooseKey:
+			if c, ok := customKey(msg.text); ok && msg.index >= len(groupKeyChoices) {
+				v.restore(groupsState{custom: &c, metric: v.st.metric, by: v.st.by, asc: v.st.asc})
+				return v.refresh()
+			}
 			return v.setKey(msg.index)
 		case chooseMetric:
 			return v.setMetric(msg.index)
@@ -479,7 +522,7 @@ func (v *groupsView) exportJob() (exportJob, bool) {
 	if v.res == nil || v.stale || v.remote != "" { // export re-runs the question locally
 		return exportJob{}, false
 	}
-	j := exportJob{kind: exportGroups, label: "groups by " + groupKeyChoices[v.st.key].label,
+	j := exportJob{kind: exportGroups, label: "groups by " + keyChoice(v.st).label,
 		snap: v.env.selSnap, sel: v.covered, query: v.res.Query, flt: v.env.flt, merge: v.merged}
 	if v.resSel != nil {
 		j.asked = v.resSel.Count
@@ -752,12 +795,18 @@ func (v *groupsView) View() string {
 	}
 	l := layoutGroups(v.w, kw, secondary)
 	hdr := []byte{' '}
-	keyName := groupKeyChoices[v.st.key].label
+	keyName := keyChoice(v.st).label
 	switch {
 	case v.merged:
 		keyName = "conversation (both ways)"
-	case len(q.Keys) == 2:
+	case len(q.Keys) == 2 && q.Keys[0].Field.Kind() == model.KindAddr && q.Keys[1].Field.Kind() == model.KindAddr:
 		keyName = q.Keys[0].Name + " → " + q.Keys[1].Name
+	case len(q.Keys) > 1:
+		names := make([]string, len(q.Keys))
+		for i, k := range q.Keys {
+			names[i] = k.Name
+		}
+		keyName = strings.Join(names, " · ")
 	}
 	hdr = appendPad(hdr, keyName+v.sortMark(sortKey), l.key, false)
 	hdr = append(hdr, ' ')
@@ -793,7 +842,7 @@ func (v *groupsView) View() string {
 // title says what is grouped, how, and how much.
 func (v *groupsView) title() string {
 	t := v.env.theme
-	kc := groupKeyChoices[v.st.key]
+	kc := keyChoice(v.st)
 	head := "top "
 	if v.st.by == sortMetric && v.st.asc {
 		head = "bottom "

@@ -193,3 +193,42 @@ func TestJourneyChartRange(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomKey: the g picker takes any key query --group-by takes.
+func TestCustomKey(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		ok   bool
+		keys int
+	}{
+		{"srcaddr/16", true, 1}, {"5m", true, 1}, {"srcaddr,dstport", true, 2}, {"srcaddr dstport protocol", true, 3},
+		{"src-name,dstport", true, 2}, {"srcaddr", false, 0} /* on the list */, {"bogus", false, 0}, {"a,b,c,d,e", false, 0}, {"", false, 0},
+	} {
+		c, ok := customKey(tc.text)
+		if ok != tc.ok || ok && len(c.keys) != tc.keys {
+			t.Errorf("customKey(%q) = %v, %v", tc.text, c.keys, ok)
+		}
+	}
+}
+
+// TestJourneyTypedKey: typing a key in the g picker offers it first;
+// enter groups by it.
+func TestJourneyTypedKey(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			clk := newTestClock()
+			tm := startProgram(t, demoConfig(t, clk, false), sz.w, sz.h)
+			waitScreen(t, tm, "sources done", "12.0k records")
+			tm.Type("2")
+			waitScreen(t, tm, "top srcaddr by flows")
+			tm.Type("g")
+			waitScreen(t, tm, "Group by")
+			tm.Type("srcaddr/16,dstport")
+			waitScreen(t, tm, "group by what was typed")
+			tm.Send(keyEnter)
+			waitScreen(t, tm, "top srcaddr/16,dstport by flows", "srcaddr/16 · dstport", "10.1.0.0/16 · ")
+			view, _ := finalView(t, tm)
+			checkScreen(t, view, sz.w, sz.h)
+		})
+	}
+}

@@ -425,7 +425,7 @@ func (v *groupsView) remoteAsk() (remoteAsk, error) {
 		return remoteAsk{}, err
 	}
 	return remoteAsk{q: RemoteQuestion{Filter: v.env.flt, Group: &q},
-		label: "top " + groupKeyChoices[v.st.key].label + " by " + metricLabel(v.st)}, nil
+		label: "top " + keyChoice(v.st).label + " by " + metricLabel(v.st)}, nil
 }
 
 // recordsAsk is enter on a remote group: its records, fetched.

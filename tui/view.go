@@ -156,7 +156,8 @@ type ownedMsg interface {
 type pickedMsg struct {
 	to      viewID
 	purpose choosePurpose
-	index   int // into the request's items
+	index   int    // into the request's items; past them: the typed text (an item the picker offered for it)
+	text    string // what was typed in the picker
 }
 
 func (m pickedMsg) owner() viewID { return m.to }
