@@ -292,7 +292,7 @@ func TestIncremental(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	exprs := make([]*Filter, 60)
 	if testing.Short() {
-		exprs = exprs[:10]
+		exprs = exprs[:4]
 	}
 	for i := range exprs {
 		expr := genExpr(r, 2)
@@ -442,7 +442,11 @@ func TestEvalIncrementalAllocs(t *testing.T) {
 	const most = 20
 	type pair struct{ before, after *model.Snapshot }
 	var idx []pair
-	for _, rows := range []int{70_000, 300_000} { // 2 segments, then 5
+	sizes := []int{70_000, 300_000} // 2 segments, then 5
+	if testing.Short() {
+		sizes[1] = 140_000 // 3
+	}
+	for _, rows := range sizes {
 		ix := model.NewIndex(0)
 		gen := model.NewSynth(7)
 		ix.Ingest(&model.Batch{Source: "t", Data: gen.Append(nil, rows)})

@@ -78,7 +78,11 @@ func TestNamesDifferential(t *testing.T) {
 	names := namesFor(d)
 	exprs := append([]string(nil), nameExprs...)
 	r := rand.New(rand.NewPCG(21, 5))
-	for i := 0; i < 300; i++ {
+	n := 300
+	if testing.Short() {
+		n = 75
+	}
+	for i := 0; i < n; i++ {
 		e := nameExprs[r.IntN(len(nameExprs))]
 		op := []string{" and ", " or ", " and not "}[r.IntN(3)]
 		exprs = append(exprs, "("+e+")"+op+"("+genExpr(r, 2)+")")

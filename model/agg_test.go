@@ -93,7 +93,11 @@ func naiveGroup(snap *Snapshot, sel *Selection, keys []GroupKey, metrics []Metri
 }
 
 func TestGroupMatchesNaive(t *testing.T) {
-	lines := genRecordLines(2*SegmentRows+500, 5)
+	n := 2*SegmentRows + 500 // three segments, the last one partial
+	if testing.Short() {
+		n = SegmentRows + 500 // two
+	}
+	lines := genRecordLines(n, 5)
 	ix := NewIndex(0)
 	ix.Ingest(&Batch{Source: "gen", Data: []byte(strings.Join(lines, "\n") + "\n")})
 	snap := ix.Publish()
@@ -384,7 +388,11 @@ func TestSumsSaturate(t *testing.T) {
 // ranks.
 func TestGroupPartitionedTop(t *testing.T) {
 	ix := NewIndex(0)
-	ix.Ingest(&Batch{Source: "gen", Data: genLines(300_000, 8)})
+	n := 300_000
+	if testing.Short() {
+		n = 150_000
+	}
+	ix.Ingest(&Batch{Source: "gen", Data: genLines(n, 8)})
 	snap := ix.Publish()
 	sel := SelectAll(snap)
 	for _, c := range []struct {

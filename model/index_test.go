@@ -162,7 +162,11 @@ func genRecordLines(n int, seed uint64) []string {
 }
 
 func TestIndexManySegmentsRoundTrip(t *testing.T) {
-	lines := genRecordLines(3*SegmentRows+123, 42)
+	segs := 4
+	if testing.Short() {
+		segs = 3
+	}
+	lines := genRecordLines((segs-1)*SegmentRows+123, 42)
 	ix := NewIndex(0)
 	// random ports and counts that no sample could tell apart
 	ix.SetDefaultFormat(DefaultFormat)
@@ -187,7 +191,7 @@ func TestIndexManySegmentsRoundTrip(t *testing.T) {
 		}
 		want = append(want, normalise(t, f, l))
 	}
-	if snap.Rows() != len(want) || len(snap.Segs) != 4 {
+	if snap.Rows() != len(want) || len(snap.Segs) != segs {
 		t.Fatalf("rows %d segs %d, want %d", snap.Rows(), len(snap.Segs), len(want))
 	}
 	k := 0
@@ -263,7 +267,11 @@ func TestIndexEvictionKeepsRollups(t *testing.T) {
 // appends; run with -race.
 func TestIndexConcurrentReaders(t *testing.T) {
 	ix := NewIndex(16 << 20)
-	lines := genRecordLines(4*SegmentRows, 9)
+	n := 4 * SegmentRows
+	if testing.Short() {
+		n = 2 * SegmentRows // the readers still meet sealed segments and a growing one
+	}
+	lines := genRecordLines(n, 9)
 	data := []byte(strings.Join(lines, "\n") + "\n")
 	done := make(chan struct{})
 	var wg sync.WaitGroup

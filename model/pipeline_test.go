@@ -12,7 +12,11 @@ import (
 // provenance, formats switched by headers in earlier batches, bad-line
 // counts and samples, faults in order.
 func TestPipelineMatchesIngest(t *testing.T) {
-	lines := genRecordLines(3*SegmentRows, 11)
+	n := 3 * SegmentRows
+	if testing.Short() {
+		n = 2 * SegmentRows
+	}
+	lines := genRecordLines(n, 11)
 	// sprinkle bad lines, and unusable headers after good ones
 	for i := 100; i < len(lines); i += 997 {
 		lines[i] = "garbage " + lines[i]

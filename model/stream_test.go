@@ -50,7 +50,10 @@ func feed(p *Pipeline, data []byte, source string) {
 // a selector, over enough lines for several blocks per worker.
 func TestScanMatchesGroup(t *testing.T) {
 	n := 300_000 // several blocks per worker
-	if raceOn {
+	switch {
+	case testing.Short():
+		n = 60_000 // over 20 blocks
+	case raceOn:
 		n = 140_000
 	}
 	data := genLines(n, 9)

@@ -53,8 +53,9 @@ func genFlows(t *testing.T, n int) (string, genTotals) {
 	return path, tot
 }
 
-// bigFlows is a file the smallest memory budget (16 MiB) cannot hold: the
-// CI-sized stand-in for 10M records under 64 MB (run by hand: exact).
+// bigFlows is a file the smallest memory budget (evictBudget) cannot
+// hold: the CI-sized stand-in for 10M records under 64 MB (run by hand:
+// exact).
 var bigFlows = struct {
 	path string
 	tot  genTotals
@@ -66,7 +67,7 @@ func evictingFile(t *testing.T) (string, genTotals) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, tot := genFlows(t, 600_000)
+		p, tot := genFlows(t, evictRows)
 		np := filepath.Join(dir, "flows.log")
 		if err := os.Rename(p, np); err != nil {
 			t.Fatal(err)
@@ -76,6 +77,13 @@ func evictingFile(t *testing.T) (string, genTotals) {
 	}
 	return bigFlows.path, bigFlows.tot
 }
+
+// evictBudget and evictRows: the smallest --max-memory, and a file it
+// cannot hold (the short run lowers both, TestMain).
+var (
+	evictBudget = "16MiB"
+	evictRows   = 600_000
+)
 
 // coverageCleanup lists directories the coverage tests share, removed by
 // TestMain.
@@ -87,7 +95,7 @@ var coverageCleanup []string
 // 64 MB: 1,545,856), without a word. The 10M-record run is in the notes.
 func TestCountOverBudgetIsExact(t *testing.T) {
 	path, tot := evictingFile(t)
-	out, errOut, code := runCmd(t, "", "query", "--max-memory", "16MiB", "--metrics", "count", "--output", "jsonl", path)
+	out, errOut, code := runCmd(t, "", "query", "--max-memory", evictBudget, "--metrics", "count", "--output", "jsonl", path)
 	if code != 0 || strings.TrimSpace(out) != fmt.Sprintf(`{"count":%d}`, tot.count) {
 		t.Fatalf("exit %d: %s, want %d; stderr %q", code, out, tot.count, errOut)
 	}
@@ -107,7 +115,7 @@ func indexAnswers(t *testing.T) {
 func TestEvictedTotalsComeFromTheRollups(t *testing.T) {
 	indexAnswers(t)
 	path, tot := evictingFile(t)
-	out, errOut, code := runCmd(t, "", "query", "--max-memory", "16MiB", "--metrics", "count,bytes,packets,rejects", "--output", "jsonl", path)
+	out, errOut, code := runCmd(t, "", "query", "--max-memory", evictBudget, "--metrics", "count,bytes,packets,rejects", "--output", "jsonl", path)
 	want := fmt.Sprintf(`{"count":%d,"bytes":%d,"packets":%d,"rejects":%d}`, tot.count, tot.bytes, tot.packets, tot.rejects)
 	if code != 0 || strings.TrimSpace(out) != want {
 		t.Fatalf("exit %d\n got %s\nwant %s\nstderr %s", code, out, want, errOut)
@@ -116,7 +124,7 @@ func TestEvictedTotalsComeFromTheRollups(t *testing.T) {
 		t.Fatalf("stderr %q: want the eviction said", errOut)
 	}
 	t.Run("by hour", func(t *testing.T) {
-		out, errOut, code := runCmd(t, "", "query", "--max-memory", "16MiB", "--group-by", "hour", "--metrics", "count", "--output", "jsonl", path)
+		out, errOut, code := runCmd(t, "", "query", "--max-memory", evictBudget, "--group-by", "hour", "--metrics", "count", "--output", "jsonl", path)
 		recs := jsonLines(t, out)
 		if code != 0 || len(recs) != len(tot.byHour) {
 			t.Fatalf("exit %d, %d hours, want %d: %s", code, len(recs), len(tot.byHour), errOut)
@@ -129,13 +137,13 @@ func TestEvictedTotalsComeFromTheRollups(t *testing.T) {
 		}
 	})
 	t.Run("rejects only", func(t *testing.T) {
-		out, _, code := runCmd(t, "", "query", "--max-memory", "16MiB", "--filter", "action = REJECT", "--metrics", "count", "--output", "jsonl", path)
+		out, _, code := runCmd(t, "", "query", "--max-memory", evictBudget, "--filter", "action = REJECT", "--metrics", "count", "--output", "jsonl", path)
 		if code != 0 || strings.TrimSpace(out) != fmt.Sprintf(`{"count":%d}`, tot.rejects) {
 			t.Fatalf("exit %d: %s, want %d", code, out, tot.rejects)
 		}
 	})
 	t.Run("strict", func(t *testing.T) {
-		_, errOut, code := runCmd(t, "", "query", "--strict", "--max-memory", "16MiB", "--metrics", "count", path)
+		_, errOut, code := runCmd(t, "", "query", "--strict", "--max-memory", evictBudget, "--metrics", "count", path)
 		if code != 1 || !strings.Contains(errOut, "--strict: ") || !strings.Contains(errOut, "records evicted") {
 			t.Fatalf("exit %d, stderr %q; want 1 and the eviction named", code, errOut)
 		}
@@ -149,13 +157,13 @@ func TestEvictedTotalsComeFromTheRollups(t *testing.T) {
 func TestEvictedAnswerSaysWhatItCovers(t *testing.T) {
 	indexAnswers(t)
 	path, tot := evictingFile(t)
-	_, errOut, code := runCmd(t, "", "query", "--max-memory", "16MiB", "--group-by", "srcaddr/16", "--top", "3", "--output", "jsonl", path)
+	_, errOut, code := runCmd(t, "", "query", "--max-memory", evictBudget, "--group-by", "srcaddr/16", "--top", "3", "--output", "jsonl", path)
 	if code != 0 || !strings.Contains(errOut, fmt.Sprintf("oldest of %s records read were evicted; this answer covers only the newest", groupDigits(tot.count))) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	// A time range that begins after every evicted record is exact: no notice.
 	since := time.Unix(tot.start+int64(tot.count/20)-600, 0).UTC().Format(time.RFC3339)
-	out, errOut, code := runCmd(t, "", "query", "--max-memory", "16MiB", "--since", since, "--metrics", "count", "--output", "jsonl", path)
+	out, errOut, code := runCmd(t, "", "query", "--max-memory", evictBudget, "--since", since, "--metrics", "count", "--output", "jsonl", path)
 	if code != 0 || strings.Contains(errOut, "evicted") || strings.TrimSpace(out) != `{"count":12600}` {
 		t.Fatalf("exit %d, %s, stderr %q; want 12600 records (the last 10 minutes and the 30 s before) and no notice", code, out, errOut)
 	}
@@ -165,7 +173,7 @@ func TestEvictedAnswerSaysWhatItCovers(t *testing.T) {
 // --max-memory holds loses none: the printer holds the index back.
 func TestStreamedRecordsAreNeverEvictedFirst(t *testing.T) {
 	path, tot := evictingFile(t)
-	out, errOut, code := runCmd(t, "", "query", "--max-memory", "16MiB", "--output", "csv", path)
+	out, errOut, code := runCmd(t, "", "query", "--max-memory", evictBudget, "--output", "csv", path)
 	if n := strings.Count(out, "\n"); code != 0 || uint64(n) != tot.count+1 {
 		t.Fatalf("exit %d, %d lines, want %d and a header; stderr %q", code, n, tot.count, errOut)
 	}

@@ -155,9 +155,18 @@ func (c *common) budget() (model.Budget, error) {
 // previous one back: near the limit the collector works harder rather
 // than let the heap grow to twice what is live.
 func limitMemory(b model.Budget) func() {
-	old := debug.SetMemoryLimit(b.Limit)
-	return func() { debug.SetMemoryLimit(old) }
+	old := setMemoryLimit(b.Limit)
+	return func() { setMemoryLimit(old) }
 }
+
+// minMemory is the smallest --max-memory; the short tests lower it to
+// evict from smaller files (TestMain).
+var minMemory int64 = 16 << 20
+
+// setMemoryLimit is debug.SetMemoryLimit; the short tests, which run
+// commands in the test process beside everything the tests hold, replace
+// it (TestMain).
+var setMemoryLimit = debug.SetMemoryLimit
 
 // memory reads --max-memory by the filter language's grammar of sizes
 // (filter.ParseSize: 2G is 2,000,000,000 bytes, as in bytes > 2G; 2GiB is
@@ -167,8 +176,8 @@ func (c *common) memory() (int64, error) {
 	if err != nil {
 		return 0, usagef("--max-memory: %v (want e.g. 512MiB, 2GiB, 2G)", err)
 	}
-	if n < 16<<20 {
-		return 0, usagef("--max-memory: %s is too small (at least 16MiB)", c.maxMemory)
+	if n < uint64(minMemory) {
+		return 0, usagef("--max-memory: %s is too small (at least %s)", c.maxMemory, model.HumanBytes(uint64(minMemory)))
 	}
 	if n > 1<<62 {
 		return 0, usagef("--max-memory: %s is too large", c.maxMemory)
