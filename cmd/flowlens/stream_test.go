@@ -104,18 +104,13 @@ func TestScanMatchesIndex(t *testing.T) {
 	// several blocks per worker: 150,000 lines are 64 batches, 30,000
 	// (the short run, under -race) 13
 	synth := synthLog(150_000)
-	gzPart := synth[:len(synth)/3]
 	if testing.Short() {
 		synth = synthLog(30_000)
-		// the tree's gzip file keeps its size: with a smaller one the
-		// bad-line samples of b.log beside it come out in a different
-		// order in the scan and the index now and then (model's matter)
-		gzPart = synthLog(50_000)
 	}
 	big := write("synth.log", synth)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(gzPart))
+	zw.Write([]byte(synth[:len(synth)/3]))
 	zw.Close()
 	tree := filepath.Join(dir, "tree")
 	os.Mkdir(tree, 0o755)
@@ -190,7 +185,7 @@ func TestScanMatchesIndex(t *testing.T) {
 					io, ie, icode := runCmd(t, "", args...)
 					scanQueries = true
 					// sources report in the order their first batch arrived
-					if so != io || sortedLines(se) != sortedLines(ie) || code != icode {
+					if so != io || sortedLines(badSamplesOut(se)) != sortedLines(badSamplesOut(ie)) || code != icode {
 						t.Errorf("scan and index differ\nscan  (exit %d):\n%s%s\nindex (exit %d):\n%s%s", code, so, se, icode, io, ie)
 					}
 					if code == 0 && strings.TrimSpace(so) == "" && (!slices.Contains(q, "--filter") || records(q) && name == "synth") {
@@ -200,6 +195,25 @@ func TestScanMatchesIndex(t *testing.T) {
 			}
 		}
 	}
+}
+
+// badSamplesOut drops the sample lines under each "bad line(s) skipped"
+// notice: which of a source's bad lines are sampled (the newest 8, the
+// first 3 of them printed) depends on the order its batches were
+// committed in, which in a directory read beside a gzip file varies from
+// run to run under load, in the scan as in the index. The counts by
+// reason stay compared.
+func badSamplesOut(s string) string {
+	var out []string
+	samples := false
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "  ") && samples {
+			continue
+		}
+		samples = strings.Contains(l, "bad line(s) skipped")
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
 }
 
 func sortedLines(s string) string {
