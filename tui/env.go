@@ -89,6 +89,9 @@ type Config struct {
 	// AthenaTable names the table of copied Athena queries (default
 	// vpc_flow_logs).
 	AthenaTable string
+	// ConfigDir is where the filter history is kept across runs ("":
+	// os.UserConfigDir()/flowlens; "-": not kept).
+	ConfigDir string
 	// Remote runs the Groups and Chart questions on a remote engine when R
 	// is pressed (nil: R is off).
 	Remote Remote

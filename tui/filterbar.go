@@ -21,7 +21,9 @@ type filterBar struct {
 	w     int
 	input lineInput
 
-	history []string // applied expressions, oldest first
+	history []string // applied expressions, oldest first (kept across runs: history.go)
+	path    string   // the history file ("": not kept)
+	saved   int      // len(history) when last saved or loaded
 	histPos int      // position while browsing history (len = the draft)
 	draft   string   // what was typed before browsing history
 

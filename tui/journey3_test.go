@@ -2,6 +2,8 @@ package tui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -228,6 +230,49 @@ func TestJourneyTypedKey(t *testing.T) {
 			tm.Send(keyEnter)
 			waitScreen(t, tm, "top srcaddr/16,dstport by flows", "srcaddr/16 · dstport", "10.1.0.0/16 · ")
 			view, _ := finalView(t, tm)
+			checkScreen(t, view, sz.w, sz.h)
+		})
+	}
+}
+
+// TestJourneyFilterHistoryPersists: a filter applied in one run is
+// written to the configuration directory and comes back with ↑ in the
+// next run's filter bar.
+func TestJourneyFilterHistoryPersists(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			dir := t.TempDir()
+			clk := newTestClock()
+			cfg := demoConfig(t, clk, false)
+			cfg.ConfigDir = dir
+			tm := startProgram(t, cfg, sz.w, sz.h)
+			waitScreen(t, tm, "sources done", "12.0k records")
+			tm.Type("/")
+			tm.Type("dstport = 22")
+			waitScreen(t, tm, "✓")
+			tm.Send(keyEnter)
+			waitScreen(t, tm, "filter dstport = 22")
+			path := filepath.Join(dir, "filter-history")
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				b, _ := os.ReadFile(path)
+				if string(b) == "dstport = 22\n" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("history file holds %q", b)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+
+			cfg2 := demoConfig(t, newTestClock(), false)
+			cfg2.ConfigDir = dir
+			tm2 := startProgram(t, cfg2, sz.w, sz.h)
+			waitScreen(t, tm2, "sources done")
+			tm2.Type("/")
+			tm2.Send(keyUp)
+			waitScreen(t, tm2, "filter> dstport = 22")
+			view, _ := finalView(t, tm2)
 			checkScreen(t, view, sz.w, sz.h)
 		})
 	}

@@ -25,7 +25,17 @@ import (
 // text only, whatever terminal runs the tests.
 func TestMain(m *testing.M) {
 	lipgloss.SetColorProfile(termenv.Ascii)
-	os.Exit(m.Run())
+	// No test writes the user's filter history: a Config without a
+	// ConfigDir keeps it under this one.
+	dir, err := os.MkdirTemp("", "flowlens-tui-test-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", dir)
+	os.Setenv("HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // testStart is the fixed clock reading of every test.
@@ -77,7 +87,7 @@ func feedConfig(t testing.TB, clk *testClock, live bool, srcs ...source.Source) 
 	}
 	// A short refresh: data frames are paced as in the program, without
 	// making every wait in the tests a second long.
-	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo", Refresh: 20 * time.Millisecond,
+	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo", Refresh: 20 * time.Millisecond, ConfigDir: t.TempDir(),
 		procMem: func() uint64 { return 48 << 20 }}
 }
 

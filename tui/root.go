@@ -132,11 +132,12 @@ func newRootModel(cfg Config) (*rootModel, error) {
 	m.choose = newChooser(e)
 	m.prompt = newPrompt(e)
 	m.bar = newFilterBar(e)
+	m.bar.path = historyPath(cfg.ConfigDir)
+	m.bar.history = loadHistory(m.bar.path)
+	m.bar.saved = len(m.bar.history)
 	m.status = newStatusBar(e)
 	e.expr, e.flt = expr, f
-	if e.expr != "" {
-		m.bar.history = append(m.bar.history, e.expr)
-	}
+	m.bar.remember(e.expr)
 	m.q.set(e.expr, f, nil, nil)
 	if base, err := m.baseFilter(); err == nil && window != nil {
 		m.baseExpr = base.String()
@@ -174,7 +175,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case tea.KeyMsg:
 		if cmd, done := m.key(msg); done { // 1. inputs, 2. global keys
-			return m, cmd
+			return m, tea.Batch(cmd, m.bar.saveCmd())
 		}
 	// 3. typed data messages go to their owner.
 	case snapshotMsg:
@@ -203,6 +204,12 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.views[msg.owner()].Update(msg)
 	case remoteMsg:
 		return m, m.remoteUpdate(msg)
+	case historySavedMsg:
+		if msg.err != nil && m.bar.path != "" {
+			m.status.flash("filter history not saved: "+msg.err.Error(), true)
+			m.bar.path = "" // once: the history lasts the run
+		}
+		return m, nil
 	case exportMsg:
 		m.exported(msg)
 		return m, nil
