@@ -3,8 +3,10 @@
 # user journeys of the TUI (start, follow, pause, invalid filter with its
 # hint, valid filter, detail and back, sources, help, resize; the analysis
 # views: groups, key and metric, two drill-down levels and back, chart and
-# zoom, a preset, export, copy through OSC 52 into tmux's buffer; NO_COLOR,
-# quit, SIGTERM) and prints every captured screen.
+# zoom, a preset, export, copy through OSC 52 into tmux's buffer; the eni
+# mark, conversations, sort, a typed group key, find, a chart range;
+# NO_COLOR, quit, SIGTERM) and prints every captured screen. The filter
+# history goes to a temporary directory, not yours.
 #
 #   scripts/tmux-journeys.sh              # 80x24, then the resize steps
 #   SIZE=160x48 scripts/tmux-journeys.sh  # another starting size
@@ -57,7 +59,7 @@ wait_for() {
 keys() { t send-keys -t j "$@"; }
 
 # A plain shell in the pane, so we can see the terminal after the program.
-t -f /dev/null new-session -d -s j -x "$W" -y "$H" "env -i PATH=$PATH HOME=$HOME TERM=xterm-256color PS1='$ ' bash --norc --noprofile"
+t -f /dev/null new-session -d -s j -x "$W" -y "$H" "env -i PATH=$PATH HOME=$HOME XDG_CONFIG_HOME=$TMP TERM=xterm-256color PS1='$ ' bash --norc --noprofile"
 t set-option -t j status off >/dev/null
 # Let copies (OSC 52) from the program land in tmux's paste buffer.
 t set-option -g set-clipboard on >/dev/null
@@ -165,18 +167,18 @@ show "chart zoomed out: 15 minutes in 15 s buckets"
 keys -l +
 wait_for "per 5s"
 
-pick p ssh
-wait_for "preset: SSH/RDP attempts" "top srcaddr by rejects"
-show "preset: SSH/RDP attempts"
+pick p "rejected sources"
+wait_for "preset: rejected sources" "top srcaddr by flows"
+show "preset: rejected sources"
 keys e
 wait_for "to>"
 keys C-u
-keys -l "$TMP/ssh.csv"
+keys -l "$TMP/rejected.csv"
 keys Enter
 wait_for "exported"
 show "export: the row count confirmed"
-printf '\n===== %s (first lines) =====\n' "$TMP/ssh.csv"
-head -4 "$TMP/ssh.csv"
+printf '\n===== %s (first lines) =====\n' "$TMP/rejected.csv"
+head -4 "$TMP/rejected.csv"
 pick y "flowlens"
 wait_for "copied filter (flowlens)"
 show "copy: the filter, through OSC 52"
@@ -184,9 +186,49 @@ sleep 0.3
 printf '\n===== tmux paste buffer after the copy =====\n'
 buf=$(t show-buffer 2>/dev/null || true)
 echo "$buf"
-[[ "$buf" == "dstport in (22, 3389)" ]] || { echo "tmux-journeys: the copy did not reach tmux's buffer" >&2; exit 1; }
+[[ "$buf" == "action = REJECT" ]] || { echo "tmux-journeys: the copy did not reach tmux's buffer" >&2; exit 1; }
 keys Escape
 wait_for "filter none" "[3 Chart]"
+
+# Issue 16: the eni mark, conversations, sort, typed keys, find, a chart range.
+keys 1
+wait_for "[1 Flows]"
+show "flows: at 80 columns the eni mark (down ingress, up egress, the interface id's end) tells a flow's two records apart"
+keys c
+wait_for "top conversation by bytes" "both ways"
+show "c: one row per conversation, both directions, each flow counted once"
+keys Enter
+wait_for "drill all › conversation"
+show "a conversation's records, both directions"
+keys Escape
+wait_for "[2 Groups]"
+keys s
+wait_for "▲"
+show "groups sorted by the key (s; S reverses)"
+keys g
+wait_for "Group by"
+keys 'srcaddr/16,dstport'
+wait_for "group by what was typed"
+keys Enter
+wait_for "top srcaddr/16,dstport by"
+show "a typed key: srcaddr/16 and dstport"
+keys 1
+wait_for "[1 Flows]"
+keys F
+wait_for "find (a filter expression"
+keys 'dstport = 22' Enter
+wait_for "match "
+show "find (F): the latest SSH record; n and N step"
+keys 3
+wait_for "[3 Chart]"
+keys Left v Left Left
+wait_for "selected "
+show "chart: a range selected (left/right, v); enter filters to it"
+keys Enter
+wait_for "drill all › time "
+show "the chart's range applied as the filter's time bound"
+keys Escape
+wait_for "[3 Chart]"
 
 keys q
 wait_for '$ '
