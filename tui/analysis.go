@@ -48,6 +48,9 @@ func (m *rootModel) modalKey(msg tea.KeyMsg) tea.Cmd {
 			if m.prompt.find {
 				return m.startFind(text)
 			}
+			if m.prompt.save != "" {
+				return m.saveFilter(text, m.prompt.save)
+			}
 			return m.startExport(text)
 		}
 		return nil

@@ -38,6 +38,7 @@ type prompt struct {
 	input lineInput
 	label string // what will be exported, e.g. "12,000 records"
 	find  bool   // the prompt asks what to find (F), not an export path
+	save  string // the prompt asks the name to save this filter under (ctrl+s in the filter bar)
 
 	done *string // the path enter confirmed, for the root to take
 }
@@ -58,13 +59,16 @@ func (p *prompt) head() string {
 	if p.find {
 		return " find (a filter expression; n next, N previous)> "
 	}
+	if p.save != "" {
+		return " save the filter as (p lists it)> "
+	}
 	return " export " + p.label + " to> "
 }
 
 // Open starts editing for what label names, suggesting path: enter
 // alone keeps it, typing replaces it (see lineInput.Suggest).
 func (p *prompt) Open(label, path string) {
-	p.label, p.find = label, false
+	p.label, p.find, p.save = label, false, ""
 	p.input.Suggest(path)
 	p.input.Focus()
 	p.SetSize(p.w, 1)

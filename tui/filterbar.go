@@ -24,6 +24,7 @@ type filterBar struct {
 	history []string // applied expressions, oldest first (kept across runs: history.go)
 	path    string   // the history file ("": not kept)
 	saved   int      // len(history) when last saved or loaded
+	saveAsk bool     // ctrl+s applied the filter: ask for a name to save it under
 	histPos int      // position while browsing history (len = the draft)
 	draft   string   // what was typed before browsing history
 
@@ -108,6 +109,12 @@ func (v *filterBar) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		case key.Matches(msg, k.Apply):
 			return v.apply()
+		case key.Matches(msg, k.Save):
+			cmd := v.apply()
+			if v.applied != nil && v.applied.expr != "" {
+				v.saveAsk = true // the root asks for a name once it has applied it
+			}
+			return cmd
 		case key.Matches(msg, k.HistPrev):
 			return v.browse(-1)
 		case key.Matches(msg, k.HistNext):
@@ -281,7 +288,7 @@ func (v *filterBar) View() string {
 // ShortHelp lists the bar's keys.
 func (v *filterBar) ShortHelp() []key.Binding {
 	k := v.env.keys
-	return []key.Binding{k.Apply, k.Cancel, k.HistPrev, k.HistNext, k.ForceQuit}
+	return []key.Binding{k.Apply, k.Save, k.Cancel, k.HistPrev, k.HistNext, k.ForceQuit}
 }
 
 // FullHelp lists the bar's keys.

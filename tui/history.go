@@ -62,9 +62,7 @@ func loadHistory(path string) []string {
 // a failure once.
 type historySavedMsg struct{ err error }
 
-// saveHistoryCmd writes hist (the newest historyMax) to path, whole or
-// not at all (a temporary file renamed over it), readable by the user
-// alone: filters name hosts.
+// saveHistoryCmd writes hist (the newest historyMax) to path.
 func saveHistoryCmd(path string, hist []string) tea.Cmd {
 	if path == "" {
 		return nil
@@ -72,12 +70,18 @@ func saveHistoryCmd(path string, hist []string) tea.Cmd {
 	if len(hist) > historyMax {
 		hist = hist[len(hist)-historyMax:]
 	}
-	text := strings.Join(hist, "\n") + "\n"
+	return writeFileCmd(path, strings.Join(hist, "\n")+"\n")
+}
+
+// writeFileCmd writes text to path in a command, whole or not at all (a
+// temporary file renamed over it), readable by the user alone: filters
+// name hosts.
+func writeFileCmd(path, text string) tea.Cmd {
 	return func() tea.Msg {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return historySavedMsg{err}
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(path), ".filter-history-*")
+		tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 		if err != nil {
 			return historySavedMsg{err}
 		}

@@ -277,3 +277,50 @@ func TestJourneyFilterHistoryPersists(t *testing.T) {
 		})
 	}
 }
+
+// TestJourneySavedFilter: ctrl+s in the filter bar applies the filter and
+// asks a name; the file keeps it, and the next run's p picker lists it
+// after the presets and applies it.
+func TestJourneySavedFilter(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := demoConfig(t, newTestClock(), false)
+			cfg.ConfigDir = dir
+			tm := startProgram(t, cfg, sz.w, sz.h)
+			waitScreen(t, tm, "sources done", "12.0k records")
+			tm.Type("/")
+			tm.Type("dstport = 22")
+			waitScreen(t, tm, "✓", "ctrl+s save as")
+			tm.Send(tea.KeyMsg{Type: tea.KeyCtrlS})
+			waitScreen(t, tm, "save the filter as", "filter dstport = 22")
+			tm.Type("ssh in")
+			tm.Send(keyEnter)
+			waitScreen(t, tm, "saved as ssh in")
+			path := filepath.Join(dir, "saved-filters")
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				b, _ := os.ReadFile(path)
+				if string(b) == "ssh in\tdstport = 22\n" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("saved filters file holds %q", b)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+
+			cfg2 := demoConfig(t, newTestClock(), false)
+			cfg2.ConfigDir = dir
+			tm2 := startProgram(t, cfg2, sz.w, sz.h)
+			waitScreen(t, tm2, "sources done")
+			tm2.Type("p")
+			waitScreen(t, tm2, "Presets", "ssh in", "saved: dstport = 22")
+			tm2.Type("ssh in")
+			tm2.Send(keyEnter)
+			waitScreen(t, tm2, "filter dstport = 22", "preset: ssh in")
+			view, _ := finalView(t, tm2)
+			checkScreen(t, view, sz.w, sz.h)
+		})
+	}
+}

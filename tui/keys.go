@@ -183,7 +183,7 @@ func (k *KeyMap) sections() []helpSection {
 		{"Views", []key.Binding{k.Flows, k.Groups, k.Chart, k.Sources, k.Findings, k.NextView, k.PrevView, k.Help, k.Quit, k.ForceQuit, k.Suspend}},
 		{"Table", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Open, k.Drill, k.Back, k.Follow, k.Conv, k.Sort, k.Reverse, k.Find, k.FindNext, k.FindPrev}},
 		{"Analysis", []key.Binding{k.GroupKey, k.Metric, k.ZoomIn, k.ZoomOut, k.PanLeft, k.PanRight, k.Left, k.Right, k.Mark, k.Remote, k.Presets, k.Export, k.Copy, k.Why}},
-		{"Filter", []key.Binding{k.Filter, k.Clear, k.Apply, k.Cancel, k.HistPrev, k.HistNext}},
+		{"Filter", []key.Binding{k.Filter, k.Clear, k.Apply, k.Save, k.Cancel, k.HistPrev, k.HistNext}},
 		{"Pickers", []key.Binding{k.PickPrev, k.PickNext, k.Pick, k.Cancel}},
 		{"Filter editing", []key.Binding{k.InputLeft, k.InputRight, k.InputWordLeft, k.InputWordRight, k.InputStart,
 			k.InputEnd, k.InputDeleteBack, k.InputDelete, k.InputDeleteWord, k.InputDeleteStart, k.InputDeleteEnd}},

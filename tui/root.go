@@ -32,8 +32,12 @@ import (
 type rootModel struct {
 	env *env
 	cfg Config
-	w   int
-	h   int
+
+	saved       []savedFilter    // named filters (ctrl+s), listed after the presets
+	savedPath   string           // where they are kept ("": not kept)
+	basePresets []resolvedPreset // the presets without the saved filters
+	w           int
+	h           int
 
 	active viewID
 	stack  []viewID // views to return to from detail and help
@@ -135,6 +139,12 @@ func newRootModel(cfg Config) (*rootModel, error) {
 	m.bar.path = historyPath(cfg.ConfigDir)
 	m.bar.history = loadHistory(m.bar.path)
 	m.bar.saved = len(m.bar.history)
+	m.savedPath = savedPath(cfg.ConfigDir)
+	m.saved = loadSaved(m.savedPath)
+	m.basePresets = presets
+	if m.presets, err = withSaved(presets, m.saved); err != nil {
+		return nil, err
+	}
 	m.status = newStatusBar(e)
 	e.expr, e.flt = expr, f
 	m.bar.remember(e.expr)
@@ -206,7 +216,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.remoteUpdate(msg)
 	case historySavedMsg:
 		if msg.err != nil && m.bar.path != "" {
-			m.status.flash("filter history not saved: "+msg.err.Error(), true)
+			m.status.flash("filter history or saved filters not written: "+msg.err.Error(), true)
 			m.bar.path = "" // once: the history lasts the run
 		}
 		return m, nil
@@ -243,6 +253,10 @@ func (m *rootModel) key(msg tea.KeyMsg) (cmd tea.Cmd, done bool) {
 		m.layout()
 		if a, ok := m.bar.takeApply(); ok {
 			m.drills = nil // a filter typed by hand starts a new path
+			if m.bar.saveAsk {
+				m.bar.saveAsk = false
+				m.prompt.OpenSave(a.expr)
+			}
 			m.layout()
 			return tea.Batch(cmd, m.apply(a)), true
 		}
