@@ -117,6 +117,7 @@ type env struct {
 	rss     uint64           // the process's resident memory at the last status poll
 	follow  bool             // the Flows table sticks to the newest record (Flows writes it)
 	done    bool             // every source has finished
+	unseen  []string         // sources that failed since Sources was last opened: the status bar says so until it is
 
 	names    *vpc.Store     // names and rules of the estate (nil: none)
 	namesVer uint64         // names version namer and labels were built for

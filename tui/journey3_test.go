@@ -11,6 +11,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/flowlens/flowlens/source"
 )
 
 // TestJourneyConversations: at 80 columns the eni mark tells a flow's two
@@ -320,6 +322,38 @@ func TestJourneySavedFilter(t *testing.T) {
 			tm2.Send(keyEnter)
 			waitScreen(t, tm2, "filter dstport = 22", "preset: ssh in")
 			view, _ := finalView(t, tm2)
+			checkScreen(t, view, sz.w, sz.h)
+		})
+	}
+}
+
+// TestJourneySourceFailureStays: a source that fails while the others go
+// on is said in the status bar until Sources is opened, keys or not.
+func TestJourneySourceFailureStays(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "gone.log")
+			if err := os.WriteFile(path, []byte("version srcaddr\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			bad, err := source.NewFile(path, source.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(path, 0) // unreadable once it runs (root reads anyway: then it is removed)
+			os.Remove(path)
+			tm := startProgram(t, demoConfig(t, newTestClock(), false, bad), sz.w, sz.h)
+			waitScreen(t, tm, "sources done", "failed (4)")
+			tm.Type("2")
+			tm.Type("1")
+			waitScreen(t, tm, "[1 Flows]", "failed (4)")
+			tm.Type("4")
+			waitScreen(t, tm, "[4 Sources]", "failed")
+			waitGone(t, tm, "failed (4)")
+			tm.Type("1")
+			waitGone(t, tm, "failed (4)")
+			view, _ := finalView(t, tm)
 			checkScreen(t, view, sz.w, sz.h)
 		})
 	}

@@ -345,6 +345,9 @@ func (m *rootModel) noteFailures(msg statusMsg) {
 			}
 			m.failed[st.Name] = true
 			m.note = "source " + st.Name + " failed: " + st.Reason + " (4: sources)"
+			if m.active != viewSources {
+				m.env.unseen = append(m.env.unseen, st.Name)
+			}
 			m.env.debugf("source %s failed: %s", st.Name, st.Reason)
 		}
 	}
@@ -421,6 +424,9 @@ func (m *rootModel) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 // view know whether it is on screen.
 func (m *rootModel) switchTo(id viewID) tea.Cmd {
 	m.active, m.stack = id, m.stack[:0]
+	if id == viewSources {
+		m.env.unseen = nil // looked at: the status bar stops saying so
+	}
 	cmds := make([]tea.Cmd, 0, len(m.views))
 	for i, v := range m.views {
 		cmds = append(cmds, v.setVisible(viewID(i) == id))

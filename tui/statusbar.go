@@ -102,6 +102,15 @@ func (v *statusBar) View() string {
 			bad += snap.Sources[i].BadTotal()
 		}
 	}
+	if n := len(v.env.unseen); n > 0 {
+		// A failed source stays said until Sources is opened: the note
+		// above goes with the next key, and the other sources go on.
+		s := "source " + truncateMiddle(model.Sanitize(v.env.unseen[0]), 20) + " failed"
+		if n > 1 {
+			s = itoa(n) + " sources failed"
+		}
+		add(0, t.Error.Render(s+" (4)"))
+	}
 	add(0, model.HumanCount(rows)+" records")
 	switch {
 	case v.env.sel == nil || v.env.pending:
