@@ -88,7 +88,6 @@ type cell struct {
 	mem1    uint32 // the only member while set == 0 and nmem == 1
 	set     int32  // index + 1 into hbTable.sets once there are two members or more
 	nmem1   bool   // mem1 holds a member
-	dirty   bool
 }
 
 // contrib is what a cell has already added to its episode.
@@ -110,9 +109,10 @@ type hbTable struct {
 	n       int32 // cells in use
 	sets    []members
 	reps    map[int32]contrib // for cells that are part of an episode
-	dirty   []int32
-	touched uint64    // rows processed by the detector when last written
-	bound   [2]uint64 // an upper bound of any cell's window metric (by direction), to skip hopeless windows
+	dirty   []int32           // cells written since the last settle
+	isDirty []uint64          // a bit per cell: in dirty (kept off the cells so settle need not visit them)
+	touched uint64            // rows processed by the detector when last written
+	bound   [2]uint64         // an upper bound of any cell's window metric (by direction), to skip hopeless windows
 }
 
 // Cells live in fixed chunks: a growing table never copies them, a
@@ -132,6 +132,22 @@ func newHBTable(hb int64, hint int32) *hbTable {
 	}
 	return &hbTable{hb: hb, slots: make([]int32, n), reps: map[int32]contrib{}}
 }
+
+// markDirty marks cell ci dirty, and reports whether it was not yet.
+func (t *hbTable) markDirty(ci int32) bool {
+	w := int(ci >> 6)
+	for w >= len(t.isDirty) {
+		t.isDirty = append(t.isDirty, 0)
+	}
+	bit := uint64(1) << (ci & 63)
+	if t.isDirty[w]&bit != 0 {
+		return false
+	}
+	t.isDirty[w] |= bit
+	return true
+}
+
+func (t *hbTable) clearDirty(ci int32) { t.isDirty[ci>>6] &^= 1 << (ci & 63) }
 
 // at returns cell ci.
 func (t *hbTable) at(ci int32) *cell { return &t.chunks[ci>>chunkBits][ci&(1<<chunkBits-1)] }
