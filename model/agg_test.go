@@ -390,7 +390,7 @@ func TestGroupPartitionedTop(t *testing.T) {
 	ix := NewIndex(0)
 	n := 300_000
 	if testing.Short() {
-		n = 150_000
+		n = 60_000 // still several partitions of partRows
 	}
 	ix.Ingest(&Batch{Source: "gen", Data: genLines(n, 8)})
 	snap := ix.Publish()
