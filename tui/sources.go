@@ -45,13 +45,13 @@ func (v *sourcesView) View() string {
 // lines renders the memory account, then the sources.
 func (v *sourcesView) lines() []string {
 	lines := append(memoryLines(v.env.theme, v.env, v.env.snap, v.w), "")
-	return append(lines, sourceLines(v.env.theme, v.statuses, v.env.snap)...)
+	return append(lines, sourceLines(v.env.theme, v.statuses, v.env.snap, v.env.now())...)
 }
 
 // sourceLines renders the sources: one block per source (state line,
 // counters, bad lines by reason, samples, errors). Text from sources and
 // logs is sanitized.
-func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []string {
+func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot, now time.Time) []string {
 	var out []string
 	stats := map[string]*model.SourceStats{}
 	if snap != nil {
@@ -79,8 +79,8 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 		if st.Reason != "" {
 			head += ": " + model.Sanitize(st.Reason)
 		}
-		if st.Lag > 0 {
-			head += "  lag " + st.Lag.Round(time.Second).String()
+		if lag := lagNow(st, now); lag > 0 {
+			head += "  lag " + lag.Round(time.Second).String()
 		}
 		out = append(out, head)
 		ss := stats[st.Name]
@@ -88,13 +88,16 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 		if ss != nil {
 			records, bad = ss.Records, ss.BadTotal()
 		}
+		// Bytes are the text read (after any decompression); BytesTotal
+		// what is stored (gzip files as they are): not one the other's
+		// part, so each has its own label.
 		line := "   " + kv(t, "lines", model.HumanCount(st.Lines)) + kv(t, "records", model.HumanCount(records)) +
-			kv(t, "read", model.HumanBytes(st.Bytes))
+			kv(t, "text read", model.HumanBytes(st.Bytes))
 		if st.Objects > 0 {
-			line += kv(t, "objects", strconv.Itoa(st.ObjectsDone)+"/"+strconv.Itoa(st.Objects))
+			line += kv(t, objectsLabel(st.Kind), strconv.Itoa(st.ObjectsDone)+"/"+strconv.Itoa(st.Objects))
 		}
 		if st.BytesTotal > 0 {
-			line += kv(t, "of", model.HumanBytes(uint64(st.BytesTotal)))
+			line += kv(t, "stored", model.HumanBytes(uint64(st.BytesTotal)))
 		}
 		out = append(out, line)
 		line = "   " + kv(t, "bad", model.HumanCount(bad)) + kv(t, "dropped", model.HumanCount(st.Dropped)) +
@@ -164,6 +167,31 @@ func sourceLines(t *Theme, statuses []source.Status, snap *model.Snapshot) []str
 		out = append(out, "", " "+t.Header.Render(model.Sanitize(name))+"  "+kv(t, "records", model.HumanCount(ss.Records))+kv(t, "bad", model.HumanCount(ss.BadTotal())))
 	}
 	return out
+}
+
+// objectsLabel names what a source's Objects count: files, S3 objects,
+// CloudWatch log streams.
+func objectsLabel(kind string) string {
+	switch kind {
+	case "file":
+		return "files"
+	case "cloudwatch":
+		return "streams"
+	}
+	return "objects"
+}
+
+// lagNow is how far behind the newest data a source is now: its lag
+// when it last reported, plus the time since, while it follows or waits
+// (no news is the lag growing); as reported otherwise.
+func lagNow(st source.Status, now time.Time) time.Duration {
+	if st.Lag <= 0 {
+		return 0
+	}
+	if (st.State == source.StateFollowing || st.State == source.StateWaiting) && !st.Updated.IsZero() && now.After(st.Updated) {
+		return st.Lag + now.Sub(st.Updated)
+	}
+	return st.Lag
 }
 
 // formatNotes renders what format inference made of the source's
