@@ -243,7 +243,7 @@ func TestJourneyTypedKey(t *testing.T) {
 func TestJourneyFilterHistoryPersists(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			dir := t.TempDir()
+			dir := configDir(t)
 			clk := newTestClock()
 			cfg := demoConfig(t, clk, false)
 			cfg.ConfigDir = dir
@@ -286,7 +286,7 @@ func TestJourneyFilterHistoryPersists(t *testing.T) {
 func TestJourneySavedFilter(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			dir := t.TempDir()
+			dir := configDir(t)
 			cfg := demoConfig(t, newTestClock(), false)
 			cfg.ConfigDir = dir
 			tm := startProgram(t, cfg, sz.w, sz.h)

@@ -87,7 +87,8 @@ func feedConfig(t testing.TB, clk *testClock, live bool, srcs ...source.Source) 
 	}
 	// A short refresh: data frames are paced as in the program, without
 	// making every wait in the tests a second long.
-	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo", Refresh: 20 * time.Millisecond, ConfigDir: t.TempDir(),
+	return Config{Index: ix, Feed: runOnce{mux}, Follow: true, Now: clk.Now, Title: "demo", Refresh: 20 * time.Millisecond, ConfigDir: "-", // no filter history written (see configDir)
+
 		procMem: func() uint64 { return 48 << 20 }}
 }
 
@@ -301,4 +302,20 @@ func runGoldens(t *testing.T, screens []goldenScreen) {
 			})
 		}
 	}
+}
+
+// configDir returns a directory for a program's filter history and saved
+// filters. Not t.TempDir: a write in flight when the program quits may
+// land while the test's cleanup removes it.
+func configDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "flowlens-config-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		time.Sleep(50 * time.Millisecond) // a last write in flight
+		os.RemoveAll(dir)
+	})
+	return dir
 }
