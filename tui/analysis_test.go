@@ -155,6 +155,7 @@ func TestAnalysisJourneys(t *testing.T) {
 			pick(t, tm, "p", "Presets", "rejected sources")
 			waitScreen(t, tm, "[2 Groups]", "filter action = REJECT", "preset: rejected sources", "top srcaddr by flows")
 			waitCursor(t, tm, scanner)
+			waitGone(t, tm, "grouping…") // export waits for the preset's own answer
 
 			// Export the groups to CSV: the count is confirmed, the file holds them.
 			dir := t.TempDir()

@@ -66,6 +66,9 @@ func TestJourneyGroupsSort(t *testing.T) {
 			waitScreen(t, tm, "top srcaddr by flows", "▼flows")
 			tm.Type("S")
 			waitScreen(t, tm, "bottom srcaddr by flows", "▲flows")
+			// The title turns at the key; the rows are the old question's,
+			// marked grouping…, until the smallest groups arrive.
+			waitGone(t, tm, "grouping…")
 			view, fm := finalView(t, tm)
 			rows := fm.groups.res.Rows
 			for i := 1; i < len(rows); i++ {

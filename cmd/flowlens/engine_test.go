@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -213,9 +214,13 @@ func TestEngineCommandLine(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		baseContext = func() context.Context { return ctx }
 		defer func() { baseContext = context.Background }()
-		time.AfterFunc(150*time.Millisecond, cancel)
-		_, errOut, code := runCmd(t, "", append(athena, "--athena-reuse", "0", "--group-by", "dstaddr")...)
-		if code == 0 || !strings.Contains(errOut, "CANCELLED") {
+		// Interrupted once the query has started (its first progress state),
+		// not after a fixed time a loaded machine may not have reached it in.
+		errb := &cancelOnWrite{cancel: cancel}
+		var out bytes.Buffer
+		args := append(athena, "--athena-reuse", "0", "--group-by", "dstaddr")
+		code := run(args, strings.NewReader(""), &out, errb)
+		if errOut := errb.String(); code == 0 || !strings.Contains(errOut, "CANCELLED") {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 	})
@@ -271,4 +276,28 @@ func TestAthenaDDLCommand(t *testing.T) {
 	if _, errOut, code := runCmd(t, "", "athena-ddl"); code != 2 || !strings.Contains(errOut, "--bucket") {
 		t.Errorf("no bucket: exit %d %q", code, errOut)
 	}
+}
+
+// cancelOnWrite is a stderr that calls cancel at the first progress line
+// (QUEUED or RUNNING: the query was started).
+type cancelOnWrite struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	cancel func()
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if s := w.buf.String(); strings.Contains(s, "QUEUED") || strings.Contains(s, "RUNNING") {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+func (w *cancelOnWrite) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
