@@ -725,7 +725,9 @@ func layoutGroups(w int, keyWidth int, secondary bool) groupLayout {
 	if secondary {
 		fixed += 1 + l.flows
 	}
-	l.key = min(max(keyWidth, 12), max(12, (w-fixed)*3/5))
+	// The key takes what its values need, leaving the bar at least 8
+	// cells: a value cut short (an address) is worse than a shorter bar.
+	l.key = min(max(keyWidth, 12), max(12, w-fixed-8))
 	l.bar = w - fixed - l.key
 	if l.bar < 4 && secondary {
 		l.flows = 0
@@ -789,11 +791,22 @@ func (v *groupsView) View() string {
 	secondary := len(q.Metrics) > 1
 	rh := v.rowsHeight()
 	top := min(max(0, v.st.cursor-rh/2), max(0, len(res.Rows)-rh))
-	kw := 0
-	for i := top; i < len(res.Rows) && i < top+rh; i++ {
-		kw = max(kw, width(rowKeyText(q.Keys, res.Rows[i], v.env.nameConfig(), v.merged)))
+	widest := func(names *vpc.Config) int {
+		kw := 0
+		for i := top; i < len(res.Rows) && i < top+rh; i++ {
+			kw = max(kw, width(rowKeyText(q.Keys, res.Rows[i], names, v.merged)))
+		}
+		return kw
 	}
+	nc := v.env.nameConfig()
+	kw := widest(nc)
 	l := layoutGroups(v.w, kw, secondary)
+	if nc != nil && kw > l.key {
+		// Names would push addresses into the ellipsis (a pair at 80
+		// columns): whole addresses matter more; Detail and w name them.
+		nc = nil
+		l = layoutGroups(v.w, widest(nil), secondary)
+	}
 	hdr := []byte{' '}
 	keyName := keyChoice(v.st).label
 	switch {
@@ -825,7 +838,7 @@ func (v *groupsView) View() string {
 			break
 		}
 		cur := i == v.st.cursor
-		line, bf, bt := groupLine(res, res.Rows[i], l, cur, v.env.nameConfig(), v.merged)
+		line, bf, bt := groupLine(res, res.Rows[i], l, cur, nc, v.merged)
 		line = fitLine(line, v.w)
 		switch {
 		case cur:

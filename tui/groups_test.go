@@ -103,3 +103,18 @@ func TestGroupLineFits(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutKeepsKeysWhole: at 80 columns the key column takes what an
+// IPv6 conversation needs (44 cells), leaving the bar 8; a narrow key
+// leaves the bar the rest.
+func TestLayoutKeepsKeysWhole(t *testing.T) {
+	if l := layoutGroups(80, 44, true); l.key != 44 || l.bar != 80-27-44 {
+		t.Errorf("80 columns, key 44: %+v", l)
+	}
+	if l := layoutGroups(80, 60, true); l.key != 80-27-8 || l.bar != 8 {
+		t.Errorf("80 columns, key 60: %+v", l)
+	}
+	if l := layoutGroups(80, 15, true); l.key != 15 || l.bar != 80-27-15 {
+		t.Errorf("80 columns, key 15: %+v", l)
+	}
+}
