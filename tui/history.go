@@ -36,22 +36,12 @@ func historyPath(dir string) string {
 // loadHistory reads the history file; a missing or unreadable one is an
 // empty history (the explorer works without it).
 func loadHistory(path string) []string {
-	if path == "" {
-		return nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
 	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && len(l) <= 2048 {
+	readLines(path, func(l string) {
+		if l = strings.TrimSpace(l); l != "" && len(l) <= 2048 {
 			out = append(out, l)
 		}
-	}
+	})
 	if len(out) > historyMax {
 		out = out[len(out)-historyMax:]
 	}
@@ -107,4 +97,23 @@ func (v *filterBar) saveCmd() tea.Cmd {
 	}
 	v.saved = len(v.history)
 	return saveHistoryCmd(v.path, append([]string(nil), v.history...))
+}
+
+// readLines calls fn with each line of the file at path (lines of up to
+// 64 KiB); a missing or unreadable file ("" included) has none: the
+// explorer's remembered filters are a convenience, never a failure.
+func readLines(path string, fn func(string)) {
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), 64<<10)
+	for sc.Scan() {
+		fn(sc.Text())
+	}
 }

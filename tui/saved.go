@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -32,24 +30,14 @@ func savedPath(dir string) string {
 // loadSaved reads the saved filters; a missing or unreadable file is
 // none, a line without a tab or a name is skipped.
 func loadSaved(path string) []savedFilter {
-	if path == "" {
-		return nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
 	var out []savedFilter
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
-	for sc.Scan() {
-		name, expr, ok := strings.Cut(sc.Text(), "\t")
+	readLines(path, func(l string) {
+		name, expr, ok := strings.Cut(l, "\t")
 		name, expr = strings.TrimSpace(name), strings.TrimSpace(expr)
 		if ok && name != "" && expr != "" {
 			out = putSaved(out, savedFilter{name, expr})
 		}
-	}
+	})
 	return out
 }
 
