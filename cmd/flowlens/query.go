@@ -104,17 +104,12 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		_ = residual // the whole filter is still applied locally; the pattern only trims what is fetched
 		opts.FilterPattern = pat
 	}
-	logf, closeLog, err := openDebugLog(q.debugLog)
-	if err != nil {
-		return err
-	}
+	opts.Ordered = grp == nil // records are printed in file order, rotated files first
+	srcs, logf, closeLog, openErr := openLogged(q.debugLog, specs, &opts, stdin, stderr)
 	defer closeLog()
-	opts.Logf = logf
 	if logf != nil {
 		logf("query %q: filter %q, follow %v, output %s", specs, flt.String(), follow, out)
 	}
-	opts.Ordered = grp == nil // records are printed in file order, rotated files first
-	srcs, openErr := openSources(specs, opts, stdin, stderr)
 	if len(srcs) == 0 {
 		return openErr
 	}
@@ -278,6 +273,20 @@ func hasScheme(specs []string, schemes ...string) bool {
 		}
 	}
 	return false
+}
+
+// openLogged opens the --debug-log file (path "": none), points the
+// sources' opts.Logf at it, then opens the sources (see openSources). A
+// log that cannot be opened is the error and opens nothing; closeLog is
+// to be deferred in every case.
+func openLogged(path string, specs []string, opts *source.Options, stdin io.Reader, stderr io.Writer) (srcs []source.Source, logf func(string, ...any), closeLog func(), err error) {
+	logf, closeLog, err = openDebugLog(path)
+	if err != nil {
+		return nil, nil, func() {}, err
+	}
+	opts.Logf = logf
+	srcs, err = openSources(specs, *opts, stdin, stderr)
+	return srcs, logf, closeLog, err
 }
 
 // openSources opens every SOURCE; "-" reads stdin (once). A malformed

@@ -55,13 +55,8 @@ func runTUI(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logf, closeLog, err := openDebugLog(c.debugLog)
-	if err != nil {
-		return err
-	}
+	srcs, logf, closeLog, err := openLogged(c.debugLog, specs, &opts, stdin, stderr)
 	defer closeLog()
-	opts.Logf = logf
-	srcs, err := openSources(specs, opts, stdin, stderr)
 	if len(srcs) == 0 {
 		return err
 	}

@@ -90,13 +90,8 @@ func runWhy(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logf, closeLog, err := openDebugLog(q.debugLog)
-	if err != nil {
-		return err
-	}
+	srcs, logf, closeLog, openErr := openLogged(q.debugLog, specs, &opts, stdin, stderr)
 	defer closeLog()
-	opts.Logf = logf
-	srcs, openErr := openSources(specs, opts, stdin, stderr)
 	if len(srcs) == 0 {
 		return openErr
 	}
