@@ -108,13 +108,16 @@ func (a *analysis) change(have bool) {
 // starts it, tagged a.ref.gen); when not, it may return the tick to wait
 // for. A changed filter is a new question.
 func (a *analysis) due(e *env, have bool) (bool, tea.Cmd) {
-	sel := e.sel
-	if sel == nil || e.snap == nil {
-		return false, nil
-	}
 	if a.expr != e.expr {
 		a.expr = e.expr
 		a.change(have)
+	}
+	// While a new filter's first selection is on its way, e.sel is the old
+	// filter's: a run over it would answer the new question with the old
+	// rows (and be taken as current). The selection's arrival refreshes.
+	sel := e.sel
+	if sel == nil || e.snap == nil || e.pending {
+		return false, nil
 	}
 	if !a.visible || (have && sel == a.resSel && !a.stale) || (a.ref.running && sel == a.runSel) {
 		return false, nil
