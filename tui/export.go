@@ -433,7 +433,9 @@ func writeSeries(w io.Writer, format string, win chartWindow, bkts []model.Bucke
 // recordsJob writes the applied filter's records (Flows, and Detail
 // over it).
 func recordsJob(e *env) (exportJob, bool) {
-	if e.sel == nil || e.selSnap == nil {
+	// While a new filter's selection is on its way, sel is the old
+	// filter's: exporting it would label the old rows with the new filter.
+	if e.sel == nil || e.selSnap == nil || e.pending {
 		return exportJob{}, false
 	}
 	return exportJob{kind: exportRecords, label: itoa(e.sel.Count) + " records", snap: e.selSnap, sel: e.sel, names: e.names.Load()}, true
@@ -443,7 +445,11 @@ func recordsJob(e *env) (exportJob, bool) {
 func (m *rootModel) openExport() {
 	j, ok := m.views[m.tabOf()].exportJob()
 	if !ok {
-		m.status.flash("nothing to export in this view yet", true)
+		if m.env.pending {
+			m.status.flash("the filter's rows are still being selected: export once they are shown", true)
+		} else {
+			m.status.flash("nothing to export in this view yet", true)
+		}
 		return
 	}
 	name := map[exportKind]string{exportRecords: "records", exportGroups: "groups", exportSeries: "series"}[j.kind]

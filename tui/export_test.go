@@ -121,3 +121,19 @@ func TestExportSaysWhatEvictionLeftOut(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordsJobWaitsForNewFilter: right after a filter is applied the
+// environment still holds the old filter's rows; exporting then would
+// write them under the new filter, so there is nothing to export until
+// the new selection lands.
+func TestRecordsJobWaitsForNewFilter(t *testing.T) {
+	snap := &model.Snapshot{}
+	e := &env{snap: snap, sel: &model.Selection{Count: 7}, selSnap: snap, expr: "action = REJECT", pending: true}
+	if _, ok := recordsJob(e); ok {
+		t.Error("an export of the old filter's rows was offered while the new filter's were on their way")
+	}
+	e.pending = false
+	if j, ok := recordsJob(e); !ok || j.sel != e.sel {
+		t.Errorf("no export of the landed selection: %+v %v", j, ok)
+	}
+}
