@@ -181,10 +181,11 @@ func (m *rootModel) applyPreset(i int) tea.Cmd {
 	return tea.Batch(cmd, m.switchTo(p.view))
 }
 
-// refreshAnalysis lets Groups and Chart know the selection changed.
+// refreshAnalysis lets Groups, Chart and a sorted Flows know the
+// selection changed.
 func (m *rootModel) refreshAnalysis() tea.Cmd {
 	if m.env.pending {
 		return nil // the new filter has no selection yet
 	}
-	return tea.Batch(m.groups.refresh(), m.chart.refresh())
+	return tea.Batch(m.groups.refresh(), m.chart.refresh(), m.flows.refreshSort())
 }

@@ -126,6 +126,10 @@ func (v *flowsView) takeFind(msg findMsg) {
 func (v *flowsView) stepTo(dir int) {
 	fd := &v.fd
 	s := fd.sel
+	if v.sorted() && s != nil {
+		v.stepSorted(dir)
+		return
+	}
 	if s == nil || s.Count == 0 {
 		fd.note = "no record matches " + model.Sanitize(fd.expr)
 		return

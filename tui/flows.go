@@ -30,12 +30,13 @@ type flowsView struct {
 	buf   []byte
 	cells []string
 
-	fd finder // F, n, N (find.go)
+	fd  finder   // F, n, N (find.go)
+	srt flowSort // s, S (sort.go)
 }
 
 // newFlows returns the Flows view.
 func newFlows(e *env) *flowsView {
-	return &flowsView{viewBase: viewBase{env: e}, formats: -1}
+	return &flowsView{viewBase: viewBase{env: e}, formats: -1, srt: flowSort{analysis: analysis{to: viewFlows, visible: true}}}
 }
 
 // SetSize sets the area the table fills, header included.
@@ -68,6 +69,10 @@ func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case findMsg:
 		v.takeFind(msg)
+	case sortMsg:
+		return v.takeSort(msg)
+	case tickMsg:
+		return v.srt.tick(v.refreshSort)
 	case snapshotMsg:
 		if s := v.env.snap; s != nil && (len(s.Formats) != v.formats || (s.MaxStart-s.MinStart > 20*3600) != v.dated || (v.env.namer != nil) != v.named) {
 			v.fit()
@@ -90,6 +95,13 @@ func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 			v.setFollow(true) // as less +F: the end is where new records arrive
 		case key.Matches(msg, k.Follow):
 			v.setFollow(!v.env.follow)
+		case key.Matches(msg, k.Sort):
+			next := (v.srt.q.col + 1) % numFlowSorts
+			return v.setSort(next, flowSorts[next].asc)
+		case key.Matches(msg, k.Reverse):
+			if v.sorted() {
+				return v.setSort(v.srt.q.col, !v.srt.q.asc)
+			}
 		case key.Matches(msg, k.Find):
 			v.ask(request{kind: reqFind})
 		case key.Matches(msg, k.FindNext):
@@ -111,13 +123,21 @@ func (v *flowsView) Update(msg tea.Msg) tea.Cmd {
 				}
 			}
 		}
+		return v.extendSort()
 	}
 	return nil
 }
 
-// exportJob writes the applied filter's records.
+// exportJob writes the applied filter's records. Sorted, it still
+// writes every one of them in time order (the sort keeps only the best
+// rows, and a file of those alone would not say what it left out): the
+// prompt says so.
 func (v *flowsView) exportJob() (exportJob, bool) {
-	return recordsJob(v.env)
+	j, ok := recordsJob(v.env)
+	if ok && v.sorted() {
+		j.label += " in time order (not sorted)"
+	}
+	return j, ok
 }
 
 // copyItems offers the record under the cursor.
@@ -132,6 +152,9 @@ func (v *flowsView) copyItems() []copyItem {
 // setFollow turns follow on (the cursor goes to the newest record, the
 // table to the bottom) or off (the cursor stays on its record).
 func (v *flowsView) setFollow(on bool) {
+	if on && v.sorted() {
+		v.sortOff()
+	}
 	if !on {
 		if row, ok := v.cursorRow(); ok {
 			v.pin(row)
@@ -155,6 +178,13 @@ func (v *flowsView) pin(row uint64) {
 
 // index returns the cursor's position in the selection.
 func (v *flowsView) index() (int, bool) {
+	if v.sorted() {
+		l := v.srt.shown()
+		if l == nil || len(l.rows) == 0 {
+			return 0, false
+		}
+		return min(v.srt.pos, len(l.rows)-1), true
+	}
 	sel := v.env.sel
 	if sel == nil || sel.Count == 0 {
 		return 0, false
@@ -167,8 +197,12 @@ func (v *flowsView) index() (int, bool) {
 
 // top returns the first visible position for cursor position k.
 func (v *flowsView) top(k int) int {
-	n := v.env.sel.Count
 	rh := v.rowsHeight()
+	if v.sorted() {
+		line := min(max(v.srt.line, 0), rh-1)
+		return max(min(k-line, len(v.srt.list.rows)-rh), 0)
+	}
+	n := v.env.sel.Count
 	if v.env.follow {
 		return max(n-rh, 0)
 	}
@@ -184,6 +218,9 @@ func (v *flowsView) cursorRow() (uint64, bool) {
 	if !ok {
 		return 0, false
 	}
+	if v.sorted() {
+		return v.srt.list.rows[k].row, true
+	}
 	sg, i, ok := v.env.sel.Nth(k)
 	if !ok {
 		return 0, false
@@ -195,6 +232,13 @@ func (v *flowsView) cursorRow() (uint64, bool) {
 func (v *flowsView) move(delta int) {
 	k, ok := v.index()
 	if !ok {
+		return
+	}
+	if v.sorted() {
+		v.srt.line = k - v.top(k)
+		nk := min(max(k+delta, 0), len(v.srt.list.rows)-1)
+		v.srt.pos = nk
+		v.srt.line = min(max(v.srt.line+nk-k, 0), v.rowsHeight()-1)
 		return
 	}
 	v.line = k - v.top(k)
@@ -244,22 +288,29 @@ func (v *flowsView) View() string {
 	var b strings.Builder
 	rh := v.rowsHeight()
 	v.buf = append(v.buf[:0], ' ')
+	marked := false
 	for k, c := range v.cols {
 		if k > 0 {
 			v.buf = append(v.buf, ' ')
 		}
-		v.buf = appendPad(v.buf, c.title, c.width, c.right)
+		title := c.title
+		if v.sorted() && !marked && c.kind == flowSorts[v.srt.q.col].kind {
+			title, marked = title+v.sortArrow(), true // as Groups marks: after a left-aligned title, before a number's
+			if c.right {
+				title = v.sortArrow() + c.title
+			}
+		}
+		v.buf = appendPad(v.buf, title, c.width, c.right)
 	}
 	hdr := fitLine(string(v.buf), v.w)
-	if n := v.fd.note; n != "" && v.w > 20 { // the find's state, at the right of the header
-		n = truncate(" "+n+" ", v.w/2)
+	if n := v.headerNote(); n != "" && v.w > 20 { // the find's and the sort's state, at the right of the header
+		n = truncate(" "+n+" ", v.w*3/5)
 		hdr = fitLine(string(v.buf), v.w-width(n)) + n
 	}
 	b.WriteString(t.Header.Render(hdr))
 	if v.h <= 1 {
 		return b.String()
 	}
-	sel, snap := v.env.sel, v.env.selSnap
 	k, ok := v.index()
 	if !ok {
 		b.WriteString("\n")
@@ -274,7 +325,7 @@ func (v *flowsView) View() string {
 	for r := 0; r < rh; r++ {
 		b.WriteString("\n")
 		pos := top + r
-		sg, i, ok := sel.Nth(pos)
+		snap, sg, i, ok := v.rowAt(pos)
 		if !ok {
 			b.WriteString(strings.Repeat(" ", v.w))
 			continue
@@ -312,6 +363,8 @@ func (v *flowsView) View() string {
 func (v *flowsView) emptyText() string {
 	e := v.env
 	switch {
+	case v.sorted() && v.srt.shown() == nil && e.sel != nil && e.sel.Count > 0:
+		return "sorting by " + flowSorts[v.srt.q.col].name + "…"
 	case e.sel == nil:
 		return "filtering…"
 	case e.snap == nil || e.snap.Rows() == 0:
@@ -333,5 +386,5 @@ func (v *flowsView) ShortHelp() []key.Binding {
 // FullHelp lists every key of the view.
 func (v *flowsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Why, k.Follow, k.Conv, k.Find, k.FindNext, k.FindPrev, k.Filter, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Open, k.Why, k.Follow, k.Sort, k.Reverse, k.Conv, k.Find, k.FindNext, k.FindPrev, k.Filter, k.Export}}
 }

@@ -256,6 +256,7 @@ var (
 	keyEnter = tea.KeyMsg{Type: tea.KeyEnter}
 	keyEsc   = tea.KeyMsg{Type: tea.KeyEsc}
 	keyEnd   = tea.KeyMsg{Type: tea.KeyEnd}
+	keyHome  = tea.KeyMsg{Type: tea.KeyHome}
 	keyCtrlU = tea.KeyMsg{Type: tea.KeyCtrlU}
 	keyTab   = tea.KeyMsg{Type: tea.KeyTab}
 )
@@ -267,10 +268,10 @@ func screenLines(view string) []string { return strings.Split(view, "\n") }
 // groups, series) back to the model, until none are left. The analysis
 // views' pacing is reset first, so their requests run at once.
 func feed(m *rootModel, cmd tea.Cmd) {
-	m.groups.ref.last, m.chart.ref.last = time.Time{}, time.Time{}
+	m.groups.ref.last, m.chart.ref.last, m.flows.srt.ref.last = time.Time{}, time.Time{}, time.Time{}
 	for _, msg := range drain(cmd, nil) {
 		switch msg.(type) {
-		case evalMsg, groupMsg, seriesMsg:
+		case evalMsg, groupMsg, seriesMsg, sortMsg:
 			_, next := m.Update(msg)
 			feed(m, next)
 		}
