@@ -28,7 +28,12 @@ func (m *rootModel) serve(from viewID, r request) tea.Cmd {
 		m.push(viewWhy)
 		return cmd
 	case reqFind:
-		m.prompt.OpenFind(m.flows.fd.expr)
+		m.findFor = from
+		if from == viewGroups {
+			m.prompt.OpenFind(m.groups.gf.text, "text in the keys, names too")
+		} else {
+			m.prompt.OpenFind(m.flows.fd.expr, "a filter expression")
+		}
 		m.layout()
 	case reqConv:
 		m.groups.restore(convState())

@@ -57,7 +57,7 @@ func (p *prompt) SetSize(w, _ int) {
 // head is the text before the input.
 func (p *prompt) head() string {
 	if p.find {
-		return " find (a filter expression; n next, N previous)> "
+		return " find (" + p.label + "; n next, N previous)> "
 	}
 	if p.save != "" {
 		return " save the filter as (p lists it)> "
@@ -74,9 +74,10 @@ func (p *prompt) Open(label, path string) {
 	p.SetSize(p.w, 1)
 }
 
-// OpenFind starts editing what to find, suggesting the last one.
-func (p *prompt) OpenFind(last string) {
-	p.Open("", last)
+// OpenFind starts editing what to find (what says what is typed: a
+// filter expression, text), suggesting the last one.
+func (p *prompt) OpenFind(last, what string) {
+	p.Open(what, last)
 	p.find = true
 	p.SetSize(p.w, 1)
 }

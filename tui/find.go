@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"slices"
+	"strings"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/flowlens/flowlens/filter"
@@ -50,6 +53,10 @@ func findCmd(gen uint64, f *filter.Filter, snap *model.Snapshot, prev *model.Sel
 // startFind compiles what F asked for and hands it to Flows (the root's
 // part: the prompt is the root's).
 func (m *rootModel) startFind(text string) tea.Cmd {
+	if m.findFor == viewGroups {
+		m.groups.find(text)
+		return nil
+	}
 	n, err := filter.Parse(text)
 	var f *filter.Filter
 	if err == nil {
@@ -167,5 +174,94 @@ func (v *flowsView) stepTo(dir int) {
 	fd.note = "match " + itoa(j+1) + " of " + itoa(s.Count)
 	if wrapped {
 		fd.note += " (wrapped)"
+	}
+}
+
+// Find in Groups (F, n, N) moves the cursor to the next or previous
+// group whose key, as shown with its names, holds the text typed, in
+// any case. The groups kept are at most groupTop, so the matches are
+// found on the spot, in the table's order, each time a step is asked;
+// a new answer (live data) recounts them.
+
+// groupFind is the Groups view's find state.
+type groupFind struct {
+	text string // what was asked, as typed ("": no find)
+	note string // the header's "match i of n"
+}
+
+// find starts finding text, from the cursor's group on.
+func (v *groupsView) find(text string) {
+	v.gf = groupFind{text: text}
+	if text == "" {
+		return
+	}
+	v.st.cursor--
+	v.findStep(1)
+}
+
+// matches returns the positions of the groups whose key holds the text.
+func (v *groupsView) matches() []int {
+	if v.res == nil || v.gf.text == "" {
+		return nil
+	}
+	want := strings.ToLower(v.gf.text)
+	nc := v.env.nameConfig()
+	var at []int
+	for i, r := range v.res.Rows {
+		if strings.Contains(strings.ToLower(rowKeyText(v.res.Query.Keys, r, nc, v.merged)), want) {
+			at = append(at, i)
+		}
+	}
+	return at
+}
+
+// findStep moves to the next (dir 1) or previous (-1) match, wrapping
+// round at the ends.
+func (v *groupsView) findStep(dir int) {
+	gf := &v.gf
+	if gf.text == "" {
+		gf.note = "F to find"
+		return
+	}
+	at := v.matches()
+	if len(at) == 0 {
+		gf.note = "no group matches " + model.Sanitize(gf.text)
+		v.clamp()
+		return
+	}
+	wrapped := false
+	var j int
+	if dir > 0 {
+		j, _ = slices.BinarySearch(at, v.st.cursor+1)
+		if j >= len(at) {
+			j, wrapped = 0, true
+		}
+	} else {
+		j, _ = slices.BinarySearch(at, v.st.cursor)
+		j--
+		if j < 0 {
+			j, wrapped = len(at)-1, true
+		}
+	}
+	v.st.cursor = at[j]
+	gf.note = "match " + itoa(j+1) + " of " + itoa(len(at))
+	if wrapped {
+		gf.note += " (wrapped)"
+	}
+}
+
+// findNote recounts the matches in a new answer.
+func (v *groupsView) findNote() {
+	if v.gf.text == "" {
+		return
+	}
+	at := v.matches()
+	switch j, found := slices.BinarySearch(at, v.st.cursor); {
+	case len(at) == 0:
+		v.gf.note = "no group matches " + model.Sanitize(v.gf.text)
+	case found:
+		v.gf.note = "match " + itoa(j+1) + " of " + itoa(len(at))
+	default:
+		v.gf.note = itoa(len(at)) + " matches (n, N)"
 	}
 }

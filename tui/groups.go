@@ -261,6 +261,7 @@ type groupsView struct {
 	covered *model.Selection // the rows res answers for (fewer than asked when memory ran short)
 	merged  bool             // res has one row per pair, both directions (mergeConversations)
 	err     error
+	gf      groupFind // F, n, N (find.go)
 }
 
 // drillRequest is a drill-down asked for by enter on a group: the label
@@ -352,6 +353,8 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 		}
 		v.res, v.err, v.covered, v.merged = msg.res, msg.err, msg.covered, msg.merged
 		v.sortRows()
+		v.clamp()
+		v.findNote()
 		v.env.debugf("groups %s by %s: %d groups in %s", keyChoice(v.st).label, metricLabel(v.st), v.groups(), msg.took)
 		v.clamp()
 		if again {
@@ -390,6 +393,12 @@ func (v *groupsView) Update(msg tea.Msg) tea.Cmd {
 			return v.setSort(v.nextSort(), v.st.by == sortMetric) // a key reads best A to Z, numbers largest first
 		case key.Matches(msg, k.Reverse):
 			return v.setSort(v.st.by, !v.st.asc)
+		case key.Matches(msg, k.Find):
+			v.ask(request{kind: reqFind})
+		case key.Matches(msg, k.FindNext):
+			v.findStep(1)
+		case key.Matches(msg, k.FindPrev):
+			v.findStep(-1)
 		case key.Matches(msg, k.GroupKey):
 			v.askPicker(chooseKey)
 		case key.Matches(msg, k.Metric):
@@ -780,7 +789,12 @@ func groupLine(res *model.GroupResult, row model.GroupRow, l groupLayout, cursor
 func (v *groupsView) View() string {
 	t := v.env.theme
 	out := make([]string, 0, v.h)
-	out = append(out, fitLine(v.title(), v.w))
+	title := fitLine(v.title(), v.w)
+	if n := v.gf.note; n != "" && v.w > 20 { // the find's state, at the right of the title
+		n = truncate(" "+n+" ", v.w/2)
+		title = fitLine(v.title(), v.w-width(n)) + t.Label.Render(n)
+	}
+	out = append(out, title)
 	res := v.res
 	if res == nil || len(res.Rows) == 0 || v.err != nil {
 		msg := v.emptyText()
@@ -926,5 +940,5 @@ func (v *groupsView) ShortHelp() []key.Binding {
 // FullHelp lists every key of the view.
 func (v *groupsView) FullHelp() [][]key.Binding {
 	k := v.env.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Sort, k.Reverse, k.Drill, k.Why, k.Back, k.Remote, k.Export}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.GroupKey, k.Metric, k.Sort, k.Reverse, k.Find, k.FindNext, k.FindPrev, k.Drill, k.Why, k.Back, k.Remote, k.Export}}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/model"
+	"github.com/flowlens/flowlens/model/vpc"
+	"github.com/flowlens/flowlens/source"
 )
 
 // screenBytes reads the bytes column of the table's rows on screen, in
@@ -157,4 +159,49 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestJourneyGroupsFind: F in Groups finds groups by the text of their
+// key, names included, in any case; n and N step through them in the
+// table's order, wrapping at the ends; the header says which match of
+// how many.
+func TestJourneyGroupsFind(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			cfg := demoConfig(t, newTestClock(), false)
+			cfg.Names = &vpc.Store{}
+			cfg.Names.Set(source.DemoConfig()) // the demo's estate names its addresses
+			tm := startProgram(t, cfg, sz.w, sz.h)
+			waitScreen(t, tm, "sources done", "12.0k records")
+			tm.Type("2")
+			waitScreen(t, tm, "top srcaddr by flows", " groups · ")
+			waitGone(t, tm, "grouping…")
+			tm.Type("F")
+			waitScreen(t, tm, "find (text in the keys")
+			tm.Type("APP-")
+			tm.Send(keyEnter)
+			m := waitMatch(t, tm, findNote)
+			total := m[2]
+			if m[1] != "1" || total == "1" {
+				t.Fatalf("the first find is match %s of %s; want the first of several", m[1], total)
+			}
+			waitCursor(t, tm, "app-")
+			tm.Type("n")
+			waitScreen(t, tm, "match 2 of "+total)
+			waitCursor(t, tm, "app-")
+			tm.Type("N")
+			waitScreen(t, tm, "match 1 of "+total)
+			tm.Type("N")
+			waitScreen(t, tm, "match "+total+" of "+total+" (wrapped)")
+			waitCursor(t, tm, "app-")
+			tm.Type("F")
+			waitScreen(t, tm, "find (text in the keys")
+			tm.Send(keyCtrlU)
+			tm.Type("no-such-host")
+			tm.Send(keyEnter)
+			waitScreen(t, tm, "no group matches no-such-host")
+			view, _ := finalView(t, tm)
+			checkScreen(t, view, sz.w, sz.h)
+		})
+	}
 }

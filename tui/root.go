@@ -55,6 +55,7 @@ type rootModel struct {
 	choose  *chooser
 	prompt  *prompt
 	pickFor viewID // the view the open picker answers (view purposes)
+	findFor viewID // the view the find prompt answers (F in Flows or Groups)
 
 	drills  []drillLevel     // the drill-down path, oldest first
 	presets []resolvedPreset // the p picker's questions
