@@ -102,20 +102,7 @@ func TestGroupMatchesNaive(t *testing.T) {
 	ix.Ingest(&Batch{Source: "gen", Data: []byte(strings.Join(lines, "\n") + "\n")})
 	snap := ix.Publish()
 
-	// a sparse selection: every row whose index is divisible by 3
-	var segs []SegSel
-	for _, sg := range snap.Segs {
-		bits := make([]uint64, segWords)
-		n := 0
-		for i := 0; i < sg.N; i++ {
-			if (sg.Base+uint64(i))%3 == 0 {
-				bits[i>>6] |= 1 << (uint(i) & 63)
-				n++
-			}
-		}
-		segs = append(segs, SegSel{Seg: sg, Bits: bits, Count: n})
-	}
-	sparse := NewSelection(segs, snap.End)
+	sparse := everyThird(snap)
 
 	keySets := [][]string{{"srcaddr"}, {"dstport"}, {"action"}, {"srcaddr/24"}, {"srcaddr/16", "action"},
 		{"hour"}, {"interface-id", "dstaddr"}, {"flow-direction"}, {"tcp-flags"}, {"packets"}}
@@ -177,6 +164,24 @@ func TestGroupMatchesNaive(t *testing.T) {
 			}
 		}
 	}
+}
+
+// everyThird selects the rows of snap whose index is divisible by 3: a
+// sparse selection.
+func everyThird(snap *Snapshot) *Selection {
+	var segs []SegSel
+	for _, sg := range snap.Segs {
+		bits := make([]uint64, segWords)
+		n := 0
+		for i := 0; i < sg.N; i++ {
+			if (sg.Base+uint64(i))%3 == 0 {
+				bits[i>>6] |= 1 << (uint(i) & 63)
+				n++
+			}
+		}
+		segs = append(segs, SegSel{Seg: sg, Bits: bits, Count: n})
+	}
+	return NewSelection(segs, snap.End)
 }
 
 // TestGroupHashMode runs the naive comparison with the dense limit forced

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // denseLimit is the largest key space grouped through plain arrays; larger
@@ -257,9 +258,23 @@ type grouper struct {
 	dcount [][]uint32
 	totals *groupTotals
 
-	rows []int32  // scratch: a segment's selected rows
-	raw  []uint32 // scratch: a segment's codes of one key
+	sc *segScratch // a segment's selected rows, codes, composite keys and group ids
 }
+
+// segScratch is the scratch space of a goroutine grouping a segment: its
+// selected rows, one key's codes, the composite keys and the group ids.
+// It is pooled (see scatterers).
+type segScratch struct {
+	rows []int32
+	raw  []uint32
+	comp []uint64
+	ids  []uint32
+}
+
+var segScratches = sync.Pool{New: func() any {
+	return &segScratch{rows: make([]int32, 0, SegmentRows), raw: make([]uint32, SegmentRows),
+		comp: make([]uint64, SegmentRows), ids: make([]uint32, SegmentRows)}
+}}
 
 // groupTotals are the totals over every group, when the grouper holds
 // only some of them.
@@ -310,6 +325,7 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 		sel = SelectAll(snap)
 	}
 	g := planGroup(snap, q)
+	defer segScratches.Put(g.sc)
 	g.shrink(sel)
 	if err := g.keySpace(q); err != nil {
 		return nil, err
@@ -328,13 +344,20 @@ func Group(snap *Snapshot, sel *Selection, q GroupQuery) (*GroupResult, error) {
 		g.accumulatePartitioned(snap, sel, q, dk)
 		return g.result(snap, q), nil
 	}
+	g.accumulateUnpartitioned(sel, q)
+	return g.result(snap, q), nil
+}
+
+// accumulateUnpartitioned adds every selected row to its group in arrays
+// indexed by the composite key (dense) or through one table of group
+// ids (hash), with hash sets of (group, value) for distinct counts.
+func (g *grouper) accumulateUnpartitioned(sel *Selection, q GroupQuery) {
 	g.size(sel, q)
 	if g.dense {
 		g.accumulateDense(sel)
 	} else {
 		g.accumulateHashed(sel)
 	}
-	return g.result(snap, q), nil
 }
 
 // weighted reports whether sel holds rows standing for many records (a
@@ -364,7 +387,7 @@ func checkGroupQuery(q GroupQuery) (GroupQuery, error) {
 
 // planGroup makes the keyers of q's keys and the grouper's scratch space.
 func planGroup(snap *Snapshot, q GroupQuery) *grouper {
-	g := &grouper{rows: make([]int32, 0, SegmentRows), raw: make([]uint32, SegmentRows)}
+	g := &grouper{sc: segScratches.Get().(*segScratch)}
 	for _, k := range q.Keys {
 		g.keyers = append(g.keyers, newKeyer(snap, k))
 	}
@@ -377,7 +400,7 @@ func (g *grouper) segRows(ss *SegSel) ([]int32, int) {
 	if ss.Bits == nil {
 		return nil, ss.Seg.N
 	}
-	rs := selectedRows(ss, g.rows[:0])
+	rs := selectedRows(ss, g.sc.rows[:0])
 	return rs, len(rs)
 }
 
@@ -392,7 +415,7 @@ func (g *grouper) shrink(sel *Selection) {
 			for si := range sel.Segs {
 				ss := &sel.Segs[si]
 				rs, m := g.segRows(ss)
-				ky.codes(ss.Seg, rs, g.raw[:m])
+				ky.codes(ss.Seg, rs, g.sc.raw[:m])
 			}
 			ky.n = uint64(len(ky.lvals))
 			continue
@@ -442,7 +465,9 @@ func (g *grouper) usedCodes(sel *Selection, ky *keyer) []bool {
 	marks := make([][]bool, workers)
 	run(workers, func(w int) {
 		used := make([]bool, ky.size)
-		rows, raw := make([]int32, 0, SegmentRows), make([]uint32, SegmentRows)
+		sc := segScratches.Get().(*segScratch)
+		defer segScratches.Put(sc)
+		rows, raw := sc.rows, sc.raw
 		n := len(sel.Segs)
 		for i := w * n / workers; i < (w+1)*n/workers; i++ {
 			ss := &sel.Segs[i]
@@ -552,7 +577,7 @@ func (g *grouper) initMetrics(ms []Metric, n, capacity int) {
 // composite writes the composite key of each of the m rows (rs nil = the
 // segment's first m rows).
 func (g *grouper) composite(sg *Seg, rs []int32, c []uint64) {
-	g.compositeInto(sg, rs, c, g.raw)
+	g.compositeInto(sg, rs, c, g.sc.raw)
 }
 
 // compositeInto is composite with scratch space of the caller's own, for
@@ -578,8 +603,9 @@ func (g *grouper) compositeInto(sg *Seg, rs []int32, c []uint64, raw []uint32) {
 // accumulateDense adds every selected row to the group its composite key
 // names directly.
 func (g *grouper) accumulateDense(sel *Selection) {
-	comp := make([]uint64, SegmentRows)
-	gid := make([]uint32, SegmentRows)
+	sc := segScratches.Get().(*segScratch) // g.sc is composite's
+	defer segScratches.Put(sc)
+	comp, gid := sc.comp, sc.ids
 	single := g.keyers[0]
 	for si := range sel.Segs {
 		ss := &sel.Segs[si]

@@ -35,12 +35,13 @@ type partitioned struct {
 	pbits   uint
 	workers int
 
-	// A scattered row is stride uint32 words: the composite key (two
-	// words), then the payload: bytes, packets and the reject flag when
-	// the metrics need them (at wB, wP, wR; -1 when not), then one value
-	// code per distinct metric (from wD on).
-	stride, wB, wP, wR, wD int
-	dkeyers                []*keyer // one per distinct metric: its values as codes
+	// A scattered row is stride uint32 words: the composite key (kw
+	// words: one when every composite key fits 32 bits, two otherwise),
+	// then the payload: bytes, packets and the reject flag when the
+	// metrics need them (at wB, wP, wR; -1 when not), then one value code
+	// per distinct metric (from wD on).
+	kw, stride, wB, wP, wR, wD int
+	dkeyers                    []*keyer // one per distinct metric: its values as codes
 
 	scat  []*scatterer
 	side  [][]sideRow // overflowed sums, by partition
@@ -49,6 +50,8 @@ type partitioned struct {
 }
 
 // scatterer is one worker's scatter state: a block list per partition.
+// (Staging rows a cache line per partition and writing the blocks a line
+// at a time, write-combining, measured 10-15% slower here.)
 type scatterer struct {
 	full  [][][]uint32 // per partition: the filled blocks
 	cur   [][]uint32   // per partition: the block being filled
@@ -58,10 +61,32 @@ type scatterer struct {
 	side  []sideRow
 	seen  [][]uint64
 
-	rows []int32
-	raw  []uint32
-	comp []uint64
-	cols [][]uint32 // payload columns of a segment's rows
+	sc   *segScratch // a segment's rows, codes and composite keys
+	cols [][]uint32  // payload columns of a segment's rows
+}
+
+// scatterers and partTables keep the workers' scratch memory between
+// group-bys (as slabs keeps the blocks'): fresh memory costs a page
+// fault a page, which on this project's shared VMs took longer than
+// grouping the rows that fill it (about 4 ms a MiB).
+var (
+	scatterers = sync.Pool{New: func() any { return &scatterer{} }}
+	partTables = sync.Pool{New: func() any { return &partTable{} }}
+)
+
+// reset readies a pooled scatterer for nparts partitions.
+func (s *scatterer) reset(nparts int) {
+	if cap(s.full) < nparts {
+		s.full = make([][][]uint32, nparts)
+	}
+	s.full = s.full[:nparts]
+	s.cur = fresh(s.cur, nparts)
+	s.pos = fresh(s.pos, nparts)
+	for p := range s.full {
+		s.full[p] = s.full[p][:0]
+	}
+	s.side, s.seen = s.side[:0], s.seen[:0]
+	s.sc = segScratches.Get().(*segScratch)
 }
 
 // sideRow is a row whose bytes or packets did not fit the column (the
@@ -107,8 +132,11 @@ const maxPartDistinct = 8
 // accumulatePartitioned runs the partitioned group-by over sel and leaves
 // in g the candidate groups and the totals, for result.
 func (g *grouper) accumulatePartitioned(snap *Snapshot, sel *Selection, q GroupQuery, dk []*keyer) {
-	pa := &partitioned{g: g, snap: snap, q: q, dkeyers: dk, wB: -1, wP: -1, wR: -1}
-	pa.stride = 2
+	pa := &partitioned{g: g, snap: snap, q: q, dkeyers: dk, kw: 2, wB: -1, wP: -1, wR: -1}
+	if g.space <= 1<<32 {
+		pa.kw = 1 // every composite key is below 2^32
+	}
+	pa.stride = pa.kw
 	slot := func(need bool) int {
 		if !need {
 			return -1
@@ -125,10 +153,10 @@ func (g *grouper) accumulatePartitioned(snap *Snapshot, sel *Selection, q GroupQ
 	pa.workers = max(1, min(runtime.GOMAXPROCS(0), len(sel.Segs)))
 	pa.scatter(sel)
 	pa.aggregate()
+	pa.merge()
 	for _, s := range pa.scat {
 		s.release()
 	}
-	pa.merge()
 }
 
 // part returns the partition of composite key k: the top bits of its
@@ -158,11 +186,8 @@ func (pa *partitioned) scatter(sel *Selection) {
 	nparts := 1 << pa.pbits
 	pa.scat = make([]*scatterer, pa.workers)
 	run(pa.workers, func(w int) {
-		s := &scatterer{
-			full: make([][][]uint32, nparts), cur: make([][]uint32, nparts), pos: make([]int, nparts),
-			rows: make([]int32, 0, SegmentRows), raw: make([]uint32, SegmentRows),
-			comp: make([]uint64, SegmentRows),
-		}
+		s := scatterers.Get().(*scatterer)
+		s.reset(nparts)
 		for p := range s.cur {
 			s.cur[p] = s.block()
 		}
@@ -173,6 +198,8 @@ func (pa *partitioned) scatter(sel *Selection) {
 		for i := w * n / pa.workers; i < (w+1)*n/pa.workers; i++ {
 			pa.scatterSeg(&sel.Segs[i], s)
 		}
+		segScratches.Put(s.sc)
+		s.sc = nil
 		pa.scat[w] = s
 	})
 	pa.side = make([][]sideRow, nparts)
@@ -209,12 +236,20 @@ func (s *scatterer) block() []uint32 {
 	return b
 }
 
-// release gives the worker's slabs back to the pool.
+// release gives the worker's slabs back to their pool, and itself to
+// its own.
 func (s *scatterer) release() {
 	for _, sl := range s.slabs {
 		slabs.Put(sl)
 	}
-	s.slabs, s.full, s.cur = nil, nil, nil
+	clear(s.slabs)
+	s.slabs, s.slab = s.slabs[:0], nil
+	for p := range s.full {
+		clear(s.full[p])
+		s.full[p] = s.full[p][:0]
+	}
+	clear(s.cur)
+	scatterers.Put(s)
 }
 
 // scatterSeg scatters the selected rows of one segment: their keys and
@@ -225,28 +260,29 @@ func (pa *partitioned) scatterSeg(ss *SegSel, s *scatterer) {
 	var rs []int32
 	m := sg.N
 	if ss.Bits != nil {
-		rs = selectedRows(ss, s.rows[:0])
+		rs = selectedRows(ss, s.sc.rows[:0])
 		m = len(rs)
 	}
 	if m == 0 {
 		return
 	}
-	keys := s.comp[:m]
-	pa.g.compositeInto(sg, rs, keys, s.raw)
+	keys := s.sc.comp[:m]
+	pa.g.compositeInto(sg, rs, keys, s.sc.raw)
 	// the payload columns, in row order
-	np := pa.stride - 2
+	kw := pa.kw
+	np := pa.stride - kw
 	for len(s.cols) < np {
 		s.cols = append(s.cols, make([]uint32, SegmentRows))
 	}
 	cols := s.cols[:np]
 	if pa.wB >= 0 {
-		pa.gatherSum(sg, FieldBytes, rs, cols[pa.wB-2][:m], s, func(sr *sideRow, v uint64) { sr.bytes = v })
+		pa.gatherSum(sg, FieldBytes, rs, cols[pa.wB-kw][:m], s, func(sr *sideRow, v uint64) { sr.bytes = v })
 	}
 	if pa.wP >= 0 {
-		pa.gatherSum(sg, FieldPackets, rs, cols[pa.wP-2][:m], s, func(sr *sideRow, v uint64) { sr.packs = v })
+		pa.gatherSum(sg, FieldPackets, rs, cols[pa.wP-kw][:m], s, func(sr *sideRow, v uint64) { sr.packs = v })
 	}
 	if pa.wR >= 0 {
-		out := cols[pa.wR-2][:m]
+		out := cols[pa.wR-kw][:m]
 		act := sg.Enum(FieldAction)
 		for j := range out {
 			r := j
@@ -260,7 +296,7 @@ func (pa *partitioned) scatterSeg(ss *SegSel, s *scatterer) {
 		}
 	}
 	for d, ky := range pa.dkeyers {
-		out := cols[pa.wD-2+d][:m]
+		out := cols[pa.wD-kw+d][:m]
 		ky.codes(sg, rs, out)
 		bm := s.seen[d]
 		for _, v := range out {
@@ -277,10 +313,13 @@ func (pa *partitioned) scatterSeg(ss *SegSel, s *scatterer) {
 			s.cur[p] = s.block()
 			o = 0
 		}
-		b := s.cur[p][o : o+stride]
-		b[0], b[1] = uint32(k), uint32(k>>32)
+		b := s.cur[p][o : o+stride : o+stride]
+		b[0] = uint32(k)
+		if kw == 2 {
+			b[1] = uint32(k >> 32)
+		}
 		for x, c := range cols {
-			b[2+x] = c[j]
+			b[kw+x] = c[j]
 		}
 		s.pos[p] = o + stride
 	}
@@ -313,7 +352,7 @@ func (pa *partitioned) gatherSum(sg *Seg, f Field, rs []int32, out []uint32, s *
 		if rs != nil {
 			r = int(rs[j])
 		}
-		sr := sideRow{key: s.comp[j]}
+		sr := sideRow{key: s.sc.comp[j]}
 		set(&sr, c.overflow(r))
 		s.side = append(s.side, sr)
 		out[j] = 0
@@ -326,14 +365,16 @@ func (pa *partitioned) aggregate() {
 	pa.parts = make([]partOut, nparts)
 	var next atomic.Int64
 	run(pa.workers, func(int) {
-		t := &partTable{}
+		t := partTables.Get().(*partTable)
+		t.sized = false
 		for {
 			p := int(next.Add(1) - 1)
 			if p >= nparts {
-				return
+				break
 			}
 			pa.aggregateOne(p, t)
 		}
+		partTables.Put(t)
 	})
 }
 
@@ -341,11 +382,16 @@ func (pa *partitioned) aggregate() {
 // an open-addressing table from composite key to group id, the groups'
 // keys and their accumulators side by side (count, then bytes, packets,
 // rejects as needed: stride words per group), and the distinct pairs.
+// The tables are sized for about as many groups and pairs as the
+// worker's last partition had (partitions are alike; a table that turns
+// out small grows), so that a question with few groups per partition
+// does not clear and probe tables sized for every row.
 type partTable struct {
-	slots  []pslot
+	slots  []uint64 // tag<<32 | group id+1 (0: empty): a slot is 8 bytes
 	mask   uint64
 	shift  uint
 	pbits  uint     // the hash bits that chose the partition
+	exact  bool     // the keys fit 32 bits: a slot's tag is its key
 	keys   []uint64 // by group id
 	acc    []uint64 // stride words by group id
 	stride int
@@ -353,13 +399,11 @@ type partTable struct {
 	pairs  []u64pairs // per distinct metric: the (group, value) pairs seen
 	iv     []uint64   // scratch: each group's value of the sort metric
 	fv     []float64
-}
 
-// pslot is a slot of a partition's table: a composite key and its group
-// id + 1 (0: empty), together so that a probe reads one cache line.
-type pslot struct {
-	key uint64
-	id  uint32
+	sized     bool      // the last partition's ratios below are known
+	lastN     float64   // groups a row in the last partition
+	lastPairs []float64 // pairs a row in the last partition, per distinct metric
+	rows      int       // rows of the partition
 }
 
 // u64pairs is a set of (group id, value code) pairs of one partition.
@@ -399,26 +443,49 @@ func (s *u64pairs) add(k uint64) bool {
 	}
 }
 
-// reset empties the tables for a partition of n rows: sized so that they
-// stay at most half full (a partition has at most n groups and n pairs),
-// they never grow.
-func (t *partTable) reset(n, stride, distinct int) {
+// tableSize is the size of a table for n entries, at most half full.
+func tableSize(n int) int {
 	size := 1024
 	for size < 2*n {
 		size *= 2
 	}
-	t.resize(size)
-	if cap(t.keys) < n {
-		t.keys, t.acc = make([]uint64, 0, n), make([]uint64, 0, n*stride)
+	return size
+}
+
+// reset empties the tables for a partition of n rows (a partition has
+// at most n groups and n pairs), sized for a little more than the last
+// partition's groups and pairs.
+func (t *partTable) reset(n, stride, distinct int) {
+	expect := func(perRow float64) int {
+		if !t.sized {
+			return n
+		}
+		return min(n, int(perRow*float64(n)*1.25)+64)
+	}
+	t.rows = n
+	t.resize(tableSize(expect(t.lastN)))
+	if m := expect(t.lastN); cap(t.keys) < m {
+		t.keys, t.acc = make([]uint64, 0, m), make([]uint64, 0, m*stride)
 	}
 	t.keys, t.acc, t.stride = t.keys[:0], t.acc[:0], stride
 	for len(t.dcnt) < distinct {
 		t.dcnt = append(t.dcnt, nil)
 		t.pairs = append(t.pairs, u64pairs{})
+		t.lastPairs = append(t.lastPairs, 0)
 	}
 	for d := 0; d < distinct; d++ {
 		t.dcnt[d] = t.dcnt[d][:0]
-		t.pairs[d].reset(size)
+		t.pairs[d].reset(tableSize(expect(t.lastPairs[d])))
+	}
+}
+
+// done records the partition's groups and pairs a row, to size the next
+// one's tables.
+func (t *partTable) done(distinct int) {
+	r := float64(max(t.rows, 1))
+	t.sized, t.lastN = true, float64(len(t.keys))/r
+	for d := 0; d < distinct; d++ {
+		t.lastPairs[d] = float64(t.pairs[d].n) / r
 	}
 }
 
@@ -428,21 +495,31 @@ func (t *partTable) resize(size int) {
 	t.shift = uint(64 - bits.Len(uint(size-1)))
 }
 
-// home is the first slot for composite key k: hash bits past the ones
-// that chose the partition.
-func (t *partTable) home(k uint64) uint64 { return hash64(k) << t.pbits >> t.shift }
+// slot returns the first slot to probe for composite key k (hash bits
+// past the ones that chose the partition) and the tag its slot holds.
+func (t *partTable) slot(k uint64) (uint64, uint64) {
+	h := hash64(k)
+	tag := h << 32
+	if t.exact {
+		tag = k << 32
+	}
+	return h << t.pbits >> t.shift, tag
+}
 
 // group returns the id of the group with composite key k, creating it.
+// A slot whose tag matches holds k when the keys fit the tag, else when
+// the group's key says so.
 func (t *partTable) group(k uint64) int {
-	for i := t.home(k); ; i = (i + 1) & t.mask {
-		sl := &t.slots[i]
-		if sl.id == 0 {
+	i, tag := t.slot(k)
+	for ; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s == 0 {
 			n := len(t.keys)
 			if (n+1)*2 > len(t.slots) {
 				t.grow()
 				return t.group(k)
 			}
-			sl.key, sl.id = k, uint32(n+1)
+			t.slots[i] = tag | uint64(n+1)
 			t.keys = append(t.keys, k)
 			if a := len(t.acc) + t.stride; a <= cap(t.acc) {
 				t.acc = t.acc[:a]
@@ -455,8 +532,8 @@ func (t *partTable) group(k uint64) int {
 			}
 			return n
 		}
-		if sl.key == k {
-			return int(sl.id - 1)
+		if s&^(1<<32-1) == tag && (t.exact || t.keys[uint32(s)-1] == k) {
+			return int(uint32(s) - 1)
 		}
 	}
 }
@@ -465,12 +542,11 @@ func (t *partTable) group(k uint64) int {
 func (t *partTable) grow() {
 	t.resize(2 * len(t.slots))
 	for id, k := range t.keys {
-		for i := t.home(k); ; i = (i + 1) & t.mask {
-			if t.slots[i].id == 0 {
-				t.slots[i] = pslot{k, uint32(id + 1)}
-				break
-			}
+		i, tag := t.slot(k)
+		for t.slots[i] != 0 {
+			i = (i + 1) & t.mask
 		}
+		t.slots[i] = tag | uint64(id+1)
 	}
 }
 
@@ -478,20 +554,23 @@ func (t *partTable) grow() {
 func (pa *partitioned) aggregateOne(p int, t *partTable) {
 	rows := 0
 	for _, s := range pa.scat {
-		rows += len(s.full[p])*(blockWords/pa.stride) + s.pos[p]/pa.stride
+		for _, b := range s.full[p] {
+			rows += len(b) / pa.stride
+		}
+		rows += s.pos[p] / pa.stride
 	}
 	// A group's accumulators: its count, then the sums of the row's
 	// summed words (bytes, packets, reject flag), in the same order.
-	acc := 1 + pa.wD - 2
+	acc := 1 + pa.wD - pa.kw
 	at := func(w int) int { // accumulator of payload word w, -1 for none
 		if w < 0 {
 			return -1
 		}
-		return w - 1
+		return w - pa.kw + 1
 	}
 	iB, iP, iR := at(pa.wB), at(pa.wP), at(pa.wR)
 	nd := len(pa.dkeyers)
-	t.pbits = pa.pbits
+	t.pbits, t.exact = pa.pbits, pa.kw == 1
 	t.reset(rows, acc, nd)
 	for _, s := range pa.scat {
 		for _, b := range s.full[p] {
@@ -519,6 +598,7 @@ func (pa *partitioned) aggregateOne(p int, t *partTable) {
 	}
 	n := len(t.keys)
 	o.groups = n
+	t.done(nd)
 	for id := 0; id < n; id++ {
 		a := t.acc[id*acc : id*acc+acc]
 		o.tcnt += a[0]
@@ -592,14 +672,18 @@ func (pa *partitioned) aggregateOne(p int, t *partTable) {
 
 // addRows adds a block of scattered rows to their groups.
 func (pa *partitioned) addRows(t *partTable, b []uint32) {
-	stride, acc, wD, nd := pa.stride, t.stride, pa.wD, len(pa.dkeyers)
+	stride, acc, kw, wD, nd := pa.stride, t.stride, pa.kw, pa.wD, len(pa.dkeyers)
 	for o := 0; o+stride <= len(b); o += stride {
 		w := b[o : o+stride : o+stride]
-		id := t.group(uint64(w[0]) | uint64(w[1])<<32)
+		k := uint64(w[0])
+		if kw == 2 {
+			k |= uint64(w[1]) << 32
+		}
+		id := t.group(k)
 		a := t.acc[id*acc : id*acc+acc : id*acc+acc]
 		a[0]++
-		for x := 2; x < wD; x++ {
-			a[x-1] += uint64(w[x])
+		for x := kw; x < wD; x++ {
+			a[x-kw+1] += uint64(w[x])
 		}
 		for d := 0; d < nd; d++ {
 			if v := w[wD+d]; v != 0 && t.pairs[d].add(uint64(id)<<32|uint64(v)) {

@@ -88,8 +88,9 @@ func (g *grouper) scratchCosts(sel *Selection, q GroupQuery, dk []*keyer, part b
 	for _, ky := range dk {
 		fixed += int64(ky.size)/8*workers + int64(len(ky.prefix))*4
 	}
-	// A segment's rows, codes and composite keys, per worker.
-	fixed += workers * SegmentRows * (4 + 4 + 8)
+	// A segment's rows, codes, composite keys and group ids, per worker
+	// and the grouper's own (segScratch, pooled: counted as if fresh).
+	fixed += (workers + 1) * SegmentRows * (4 + 4 + 8 + 4)
 	switch {
 	case part:
 		stride := 2 + sums + distinct
@@ -105,7 +106,7 @@ func (g *grouper) scratchCosts(sel *Selection, q GroupQuery, dk []*keyer, part b
 		fixed += workers*nparts*blockWords*4 + workers*(2<<20) + workers*SegmentRows*4*(stride-2)
 		// A partition's tables, per worker (sized to twice its rows),
 		// with the distinct metrics' pairs.
-		fixed += workers * 4 * partRows * (16 + 8*(1+sums) + 16*distinct)
+		fixed += workers * 4 * int64(partRows) * (16 + 8*(1+sums) + 16*distinct)
 		// Every group is a candidate kept by its partition, then merged:
 		// its key, count and sums, and its distinct counts, twice.
 		perGroup += 2 * (8 + 8*(1+sums) + 4*distinct)
