@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 
@@ -18,7 +19,13 @@ type bstat struct {
 	last   int64
 	minRow uint64
 	maxRow uint64
+	dirty  bool // counted since the last touch
 }
+
+// statSlab is how many bstats are allocated at once: a pass makes
+// hundreds of thousands, one allocation each was a tenth of the
+// detection's time.
+const statSlab = 1024
 
 // spikeEp is one run of consecutive spiking buckets of one source.
 type spikeEp struct {
@@ -43,7 +50,8 @@ type spike struct {
 	seen    []int64           // by address code: the first start of anything the source sent, +1 (0: never)
 	cnt     map[uint64]*bstat // src<<32 | bucket
 	eps     map[uint32][]*spikeEp
-	dirty   map[uint64]struct{}
+	dirty   []uint64 // keys counted since the last touch
+	slab    []bstat  // where new bstats come from
 	maxB    int64
 	rows0   uint64 // rows counted since the last prune
 	removed []string
@@ -56,7 +64,7 @@ func newSpike(s *Spec, v values, rows filter.Node) *spike {
 		b = 60
 	}
 	return &spike{spec: s, v: v, rows: rows, bucket: b, hist: int64(v.n("history")),
-		cnt: map[uint64]*bstat{}, eps: map[uint32][]*spikeEp{}, dirty: map[uint64]struct{}{}}
+		cnt: map[uint64]*bstat{}, eps: map[uint32][]*spikeEp{}}
 }
 
 func spKey(src uint32, b int64) uint64 { return uint64(src)<<32 | uint64(uint32(b)) }
@@ -104,7 +112,12 @@ func (s *spike) process(snap *model.Snapshot, sel *model.Selection, from uint64)
 		k := spKey(src, b)
 		bs := s.cnt[k]
 		if bs == nil {
-			bs = &bstat{first: st, last: st, minRow: 1<<64 - 1}
+			if len(s.slab) == 0 {
+				s.slab = make([]bstat, statSlab)
+			}
+			bs = &s.slab[0]
+			s.slab = s.slab[1:]
+			*bs = bstat{first: st, last: st, minRow: 1<<64 - 1}
 			s.cnt[k] = bs
 		}
 		row := c.sg.Base + uint64(i)
@@ -113,16 +126,23 @@ func (s *spike) process(snap *model.Snapshot, sel *model.Selection, from uint64)
 		bs.first = min(bs.first, st)
 		bs.last = max(bs.last, c.endTime(i))
 		bs.minRow, bs.maxRow = min(bs.minRow, row), max(bs.maxRow, row)
-		s.dirty[k] = struct{}{}
+		if !bs.dirty {
+			bs.dirty = true
+			s.dirty = append(s.dirty, k)
+		}
 		if b > s.maxB {
 			s.maxB = b
 		}
 		s.rows0++
 	})
-	for k := range s.dirty {
+	// In key order: the order runs of one source meet in decides which
+	// one's ID the merged run keeps (it was a map's order, which varies).
+	slices.Sort(s.dirty)
+	for _, k := range s.dirty {
+		s.cnt[k].dirty = false
 		s.touch(uint32(k>>32), s.bucketOf(k))
 	}
-	clear(s.dirty)
+	s.dirty = s.dirty[:0]
 	if s.rows0 > pruneRows {
 		s.prune()
 		s.rows0 = 0

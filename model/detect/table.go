@@ -1,6 +1,5 @@
 package detect
 
-import "sort"
 
 // key identifies what a windowed detection counts by: two 64-bit words
 // packed from address codes, ports and protocol (see windowed.keyOf).
@@ -11,36 +10,29 @@ func (k key) hash() uint64 {
 	return h ^ h>>31
 }
 
-// members is a set of uint32 (ports or address codes): a sorted slice
-// while small, a map beyond.
+// members is a set of uint32 (ports or address codes), kept in the order
+// they came (so what a cell gained since it last reported is a suffix,
+// see hbTable.eachMemberSince), with a map to look them up beyond a few.
 type members struct {
-	small []uint32
-	m     map[uint32]struct{}
+	list []uint32
+	m    map[uint32]struct{}
 }
 
 const smallMembers = 16
 
 func (s *members) add(v uint32) {
+	if s.has(v) {
+		return
+	}
+	s.list = append(s.list, v)
 	if s.m != nil {
 		s.m[v] = struct{}{}
-		return
+	} else if len(s.list) > smallMembers {
+		s.m = make(map[uint32]struct{}, 2*len(s.list))
+		for _, x := range s.list {
+			s.m[x] = struct{}{}
+		}
 	}
-	i := sort.Search(len(s.small), func(j int) bool { return s.small[j] >= v })
-	if i < len(s.small) && s.small[i] == v {
-		return
-	}
-	if len(s.small) < smallMembers {
-		s.small = append(s.small, 0)
-		copy(s.small[i+1:], s.small[i:])
-		s.small[i] = v
-		return
-	}
-	s.m = make(map[uint32]struct{}, 2*smallMembers)
-	for _, x := range s.small {
-		s.m[x] = struct{}{}
-	}
-	s.m[v] = struct{}{}
-	s.small = nil
 }
 
 func (s *members) has(v uint32) bool {
@@ -48,25 +40,18 @@ func (s *members) has(v uint32) bool {
 		_, ok := s.m[v]
 		return ok
 	}
-	i := sort.Search(len(s.small), func(j int) bool { return s.small[j] >= v })
-	return i < len(s.small) && s.small[i] == v
+	for _, x := range s.list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
-func (s *members) len() int {
-	if s.m != nil {
-		return len(s.m)
-	}
-	return len(s.small)
-}
+func (s *members) len() int { return len(s.list) }
 
 func (s *members) each(fn func(uint32)) {
-	if s.m != nil {
-		for v := range s.m {
-			fn(v)
-		}
-		return
-	}
-	for _, v := range s.small {
+	for _, v := range s.list {
 		fn(v)
 	}
 }
@@ -170,10 +155,10 @@ func (p *chunkPool) release(t *hbTable) {
 	t.chunks = nil
 }
 
-// find returns the index of k's cell, or -1.
-func (t *hbTable) find(k key) int32 {
+// find returns the index of k's cell (h is k.hash()), or -1.
+func (t *hbTable) find(k key, h uint64) int32 {
 	mask := len(t.slots) - 1
-	for i := int(k.hash()) & mask; ; i = (i + 1) & mask {
+	for i := int(h) & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
 			return -1
@@ -184,14 +169,14 @@ func (t *hbTable) find(k key) int32 {
 	}
 }
 
-// get returns the index of k's cell, adding an empty one (chunks come
-// from pool).
-func (t *hbTable) get(k key, pool *chunkPool) int32 {
+// get returns the index of k's cell (h is k.hash()), adding an empty one
+// (chunks come from pool).
+func (t *hbTable) get(k key, h uint64, pool *chunkPool) int32 {
 	if (t.n+1)*2 > int32(len(t.slots)) {
 		t.grow()
 	}
 	mask := len(t.slots) - 1
-	for i := int(k.hash()) & mask; ; i = (i + 1) & mask {
+	for i := int(h) & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
 			ci := t.n
@@ -253,6 +238,19 @@ func (t *hbTable) eachMember(c *cell, fn func(uint32)) {
 	case c.set != 0:
 		t.sets[c.set-1].each(fn)
 	case c.nmem1:
+		fn(c.mem1)
+	}
+}
+
+// eachMemberSince calls fn for every member of c after its first n (the
+// members it had when it last reported to its episode).
+func (t *hbTable) eachMemberSince(c *cell, n int, fn func(uint32)) {
+	switch {
+	case c.set != 0:
+		for _, v := range t.sets[c.set-1].list[n:] {
+			fn(v)
+		}
+	case c.nmem1 && n == 0:
 		fn(c.mem1)
 	}
 }

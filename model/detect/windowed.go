@@ -154,12 +154,13 @@ func (w *windowed) add(c *cols, i int, row uint64) {
 			k = key{a: uint64(src)<<32 | uint64(dst), b: uint64(dp) | uint64(c.protocol(i))<<16}
 		}
 	}
-	if w.parts > 1 && (k.hash()>>32)%w.parts != w.part {
+	h := k.hash()
+	if w.parts > 1 && (h>>32)*w.parts>>32 != w.part { // not % parts: a division per row
 		return
 	}
 	st := c.startTime(i)
 	t := w.table(floorDiv(st, w.hop))
-	ci := t.get(k, &w.pool)
+	ci := t.get(k, h, &w.pool)
 	cl := t.at(ci)
 	cl.flows[dir]++
 	cl.bytes[dir] += c.byteCount(i)
@@ -341,7 +342,7 @@ func (w *windowed) touch(t *hbTable, ci int32, nb [2]*hbTable) {
 		}
 		other := cref{}
 		if o != nil {
-			if oi := o.find(k); oi >= 0 {
+			if oi := o.find(k, k.hash()); oi >= 0 {
 				other = cref{o, oi}
 			}
 		}
@@ -504,7 +505,9 @@ func (w *windowed) propagate(r cref) {
 	e.minRow = min(e.minRow, uint64(c.minSeg)<<segShift)
 	e.maxRow = max(e.maxRow, uint64(c.maxSeg)<<segShift|(1<<segShift-1))
 	if now.mem != rep.mem {
-		t.eachMember(c, e.mem.add)
+		// Only what it gained: a cell of a busy sweep holds thousands of
+		// hosts, and went over them all again at every segment.
+		t.eachMemberSince(c, rep.mem, e.mem.add)
 	}
 	e.changed = true
 	t.reps[r.ci] = now
