@@ -1,6 +1,5 @@
 package detect
 
-
 // key identifies what a windowed detection counts by: two 64-bit words
 // packed from address codes, ports and protocol (see windowed.keyOf).
 type key struct{ a, b uint64 }
@@ -57,11 +56,14 @@ func (s *members) each(fn func(uint32)) {
 }
 
 // cell is what one key did in one half-window. Cells are many (one per
-// key and half-window), so they are kept small: times are uint32 seconds,
-// rows are tracked by segment (eviction drops whole segments), a single
-// member is kept inline and larger sets live in the table.
+// key and half-window) and every record counted reads and writes one, so
+// a cell is one 64-byte cache line (chunks are page-aligned): times are
+// uint32 seconds, rows are tracked by segment (eviction drops whole
+// segments), the key's second word (at most 24 bits: a port and a
+// protocol) shares a word with the flags, and a single member is kept
+// inline (larger sets live in the table).
 type cell struct {
-	k       key
+	a       uint64    // key.a
 	bytes   [2]uint64 // by direction (unidirectional, blocked-internal); else [0]
 	flows   [2]uint32
 	rejects uint32
@@ -70,10 +72,22 @@ type cell struct {
 	minSeg  uint32 // segments (global row >> 16) of the oldest and newest record
 	maxSeg  uint32
 	ep      int32  // episode id + 1, 0 while not part of one
-	mem1    uint32 // the only member while set == 0 and nmem == 1
-	set     int32  // index + 1 into hbTable.sets once there are two members or more
-	nmem1   bool   // mem1 holds a member
+	kb      uint32 // key.b in the low kbBits, and the flags above them
+	mem     uint32 // the only member (flagOne), or index + 1 into hbTable.sets (flagSet)
 }
+
+const (
+	kbBits  = 24 // key.b holds a port and a protocol at most
+	kbMask  = 1<<kbBits - 1
+	flagOne = 1 << 30 // mem is the only member
+	flagSet = 1 << 29 // mem is a set's index + 1
+)
+
+// key returns the cell's key.
+func (c *cell) key() key { return key{c.a, uint64(c.kb & kbMask)} }
+
+// is reports whether the cell is k's.
+func (c *cell) is(k key) bool { return c.a == k.a && uint64(c.kb&kbMask) == k.b }
 
 // contrib is what a cell has already added to its episode.
 type contrib struct {
@@ -163,7 +177,7 @@ func (t *hbTable) find(k key, h uint64) int32 {
 		if s == 0 {
 			return -1
 		}
-		if t.at(s-1).k == k {
+		if t.at(s - 1).is(k) {
 			return s - 1
 		}
 	}
@@ -183,12 +197,12 @@ func (t *hbTable) get(k key, h uint64, pool *chunkPool) int32 {
 			if int(ci>>chunkBits) == len(t.chunks) {
 				t.chunks = append(t.chunks, pool.get())
 			}
-			*t.at(ci) = cell{k: k, first: 1<<32 - 1, minSeg: 1<<32 - 1}
+			*t.at(ci) = cell{a: k.a, kb: uint32(k.b), first: 1<<32 - 1, minSeg: 1<<32 - 1}
 			t.n++
 			t.slots[i] = ci + 1
 			return ci
 		}
-		if t.at(s-1).k == k {
+		if t.at(s - 1).is(k) {
 			return s - 1
 		}
 	}
@@ -198,7 +212,7 @@ func (t *hbTable) grow() {
 	t.slots = make([]int32, len(t.slots)*2)
 	mask := len(t.slots) - 1
 	for ci := int32(0); ci < t.n; ci++ {
-		i := int(t.at(ci).k.hash()) & mask
+		i := int(t.at(ci).key().hash()) & mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
@@ -209,59 +223,55 @@ func (t *hbTable) grow() {
 // addMember adds v to c's members.
 func (t *hbTable) addMember(c *cell, v uint32) {
 	switch {
-	case c.set != 0:
-		t.sets[c.set-1].add(v)
-	case !c.nmem1:
-		c.mem1, c.nmem1 = v, true
-	case c.mem1 != v:
+	case c.kb&flagSet != 0:
+		t.sets[c.mem-1].add(v)
+	case c.kb&flagOne == 0:
+		c.mem = v
+		c.kb |= flagOne
+	case c.mem != v:
 		t.sets = append(t.sets, members{})
-		c.set = int32(len(t.sets))
-		t.sets[c.set-1].add(c.mem1)
-		t.sets[c.set-1].add(v)
+		s := &t.sets[len(t.sets)-1]
+		s.add(c.mem)
+		s.add(v)
+		c.mem = uint32(len(t.sets))
+		c.kb = c.kb&^flagOne | flagSet
 	}
 }
 
 // memberLen is the number of c's members.
 func (t *hbTable) memberLen(c *cell) int {
 	switch {
-	case c.set != 0:
-		return t.sets[c.set-1].len()
-	case c.nmem1:
+	case c.kb&flagSet != 0:
+		return t.sets[c.mem-1].len()
+	case c.kb&flagOne != 0:
 		return 1
 	}
 	return 0
 }
 
 // eachMember calls fn for every member of c.
-func (t *hbTable) eachMember(c *cell, fn func(uint32)) {
-	switch {
-	case c.set != 0:
-		t.sets[c.set-1].each(fn)
-	case c.nmem1:
-		fn(c.mem1)
-	}
-}
+func (t *hbTable) eachMember(c *cell, fn func(uint32)) { t.eachMemberSince(c, 0, fn) }
 
 // eachMemberSince calls fn for every member of c after its first n (the
 // members it had when it last reported to its episode).
 func (t *hbTable) eachMemberSince(c *cell, n int, fn func(uint32)) {
 	switch {
-	case c.set != 0:
-		for _, v := range t.sets[c.set-1].list[n:] {
+	case c.kb&flagSet != 0:
+		for _, v := range t.sets[c.mem-1].list[n:] {
 			fn(v)
 		}
-	case c.nmem1 && n == 0:
-		fn(c.mem1)
+	case c.kb&flagOne != 0 && n == 0:
+		fn(c.mem)
 	}
 }
 
 // hasMember reports whether v is one of c's members.
 func (t *hbTable) hasMember(c *cell, v uint32) bool {
 	switch {
-	case c.set != 0:
-		return t.sets[c.set-1].has(v)
-	case c.nmem1:
-		return c.mem1 == v
+	case c.kb&flagSet != 0:
+		return t.sets[c.mem-1].has(v)
+	case c.kb&flagOne != 0:
+		return c.mem == v
 	}
 	return false
 }

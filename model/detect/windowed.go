@@ -317,7 +317,7 @@ func (r cref) cell() *cell { return r.t.at(r.ci) }
 // tables of the half-windows before and after t (nil when none).
 func (w *windowed) touch(t *hbTable, ci int32, nb [2]*hbTable) {
 	c := t.at(ci)
-	k := c.k
+	k := c.key()
 	thr, incl := w.thr, w.incl
 	self := cref{t, ci}
 	for side, o := range nb {
