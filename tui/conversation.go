@@ -66,9 +66,13 @@ func satAdd(a, b uint64) uint64 {
 	return 1<<64 - 1
 }
 
-// convEntryBytes is the scratch space one part takes in the map (key,
-// value and the map's own overhead), for the --max-memory share.
-const convEntryBytes = 96
+// convEntryBytes is the scratch space one part takes, for the
+// --max-memory share: in the map 78 to 117 B (key, value and the map's
+// own slack, by where the count falls between two growths; measured on
+// Go 1.26), then 48 B in the sorted list while the map is still held,
+// and a little for the growth the collector has not yet taken back. It
+// was 96 (the map alone): 10M records under 512MB peaked at 822 MB.
+const convEntryBytes = 176
 
 // mergeable reports whether q can be answered merged: every metric is a
 // sum (a distinct count of two directions cannot be merged from their
@@ -143,67 +147,159 @@ func mergeConversations(snap *model.Snapshot, sel *model.Selection, q model.Grou
 		}
 		covered = sel.Newest(read)
 	}
-	type pairKey struct{ a, b uint32 }
-	pairs := make(map[pairKey]*[2]convSums, len(parts)/2+1)
+	res := &model.GroupResult{Query: q, Count: covered.Count, Saturated: make([]bool, len(q.Metrics))}
+	// The parts go into a slice sorted by pair (the map is let go), so a
+	// pair's parts are neighbours: each pair is summed as it is met and
+	// offered to the ranking, which keeps the top ones (all of them for
+	// an export) on small structs; rows, with their key texts, are built
+	// for the kept ones only. Memory: the map and the slice, no more
+	// (convEntryBytes counts both).
+	list := make([]convPartSums, 0, len(parts))
 	for k, s := range parts {
-		d := pairs[pairKey{k.a, k.b}]
-		if d == nil {
-			d = new([2]convSums)
-			pairs[pairKey{k.a, k.b}] = d
-		}
-		if k.rev {
-			d[1].maxOf(s)
-		} else {
-			d[0].maxOf(s)
-		}
+		list = append(list, convPartSums{k, s})
 	}
-	res := &model.GroupResult{Query: q, Groups: len(pairs), Count: covered.Count, Saturated: make([]bool, len(q.Metrics))}
-	// Ranked on small structs; rows (with their key texts) are built for
-	// the kept ones only.
-	type ranked struct {
-		a, b model.KeyValue
-		sum  convSums
-		val  float64
-	}
+	clear(parts)
+	parts = nil
+	slices.SortFunc(list, func(x, y convPartSums) int {
+		return cmp.Or(cmp.Compare(x.k.a, y.k.a), cmp.Compare(x.k.b, y.k.b))
+	})
+	rk := convRanking{snap: snap, asc: q.Asc, top: q.Top}
 	var total convSums
-	all := make([]ranked, 0, len(pairs))
-	for k, d := range pairs {
+	ratio := q.Metrics[0].Kind == model.MetricRejectRatio
+	for i := 0; i < len(list); {
+		a, b := list[i].k.a, list[i].k.b
+		var d [2]convSums // the busiest interface's view of each direction
+		for ; i < len(list) && list[i].k.a == a && list[i].k.b == b; i++ {
+			if list[i].k.rev {
+				d[1].maxOf(list[i].s)
+			} else {
+				d[0].maxOf(list[i].s)
+			}
+		}
 		sum := d[0]
 		sum.add(d[1])
 		total.add(sum)
-		v, _ := convMetrics(q.Metrics[:1], sum)
-		all = append(all, ranked{a: addrKey(snap, k.a), b: addrKey(snap, k.b), sum: sum, val: v[0]})
+		res.Groups++
+		if ratio && sum.flows < minRatioFlows { // as dropSmall
+			continue
+		}
+		rk.offer(convRanked{a: a, b: b, sum: sum, val: convValue(q.Metrics[0], sum)})
 	}
-	pairs = nil
+	list = nil
 	res.Totals, res.TotalInts = convMetrics(q.Metrics, total)
-	slices.SortFunc(all, func(x, y ranked) int {
-		if c := cmp.Compare(y.val, x.val); c != 0 {
-			if q.Asc {
-				return -c
-			}
-			return c
-		}
-		return cmp.Or(keyCompare(min2(x.a, x.b), min2(y.a, y.b)), keyCompare(max2(x.a, x.b), max2(y.a, y.b)))
-	})
-	if q.Metrics[0].Kind == model.MetricRejectRatio { // as dropSmall
-		kept := all[:0]
-		for _, r := range all {
-			if r.sum.flows >= minRatioFlows {
-				kept = append(kept, r)
-			}
-		}
-		all = kept
-	}
-	if q.Top > 0 && len(all) > q.Top {
-		all = all[:q.Top]
-	}
-	rows := make([]model.GroupRow, len(all))
-	for i, r := range all {
-		rows[i].Key = []model.KeyValue{min2(r.a, r.b), max2(r.a, r.b)} // shown in address order
+	kept := rk.result()
+	rows := make([]model.GroupRow, len(kept))
+	for i, r := range kept {
+		x, y := addrKey(snap, r.a), addrKey(snap, r.b)
+		rows[i].Key = []model.KeyValue{min2(x, y), max2(x, y)} // shown in address order
 		rows[i].Vals, rows[i].Ints = convMetrics(q.Metrics, r.sum)
 	}
 	res.Rows = rows
 	return res, covered, nil
+}
+
+// convPartSums is a part and its sums, in the sorted list.
+type convPartSums struct {
+	k convPart
+	s convSums
+}
+
+// convRanked is a pair being ranked: its address codes, sums and value.
+type convRanked struct {
+	a, b uint32
+	sum  convSums
+	val  float64
+}
+
+// convRanking keeps the top pairs offered (every one when top is 0):
+// candidates are kept until there are twice top, then cut back to top,
+// so it holds at most 2*top whatever the number of pairs.
+type convRanking struct {
+	snap *model.Snapshot
+	asc  bool
+	top  int
+	kept []convRanked
+}
+
+func (r *convRanking) offer(c convRanked) {
+	if r.top > 0 && len(r.kept) >= r.top && r.compare(c, r.kept[r.top-1]) >= 0 {
+		return // no better than the last of the top kept at the last cut
+	}
+	r.kept = append(r.kept, c)
+	if r.top > 0 && len(r.kept) >= 2*r.top {
+		r.cut()
+	}
+}
+
+// cut sorts the kept pairs and keeps the top ones.
+func (r *convRanking) cut() {
+	slices.SortFunc(r.kept, r.compare)
+	if r.top > 0 && len(r.kept) > r.top {
+		r.kept = r.kept[:r.top]
+	}
+}
+
+// result returns the top pairs in order.
+func (r *convRanking) result() []convRanked {
+	r.cut()
+	return r.kept
+}
+
+// compare ranks by value (largest first unless asc), ties by the pair's
+// addresses in address order.
+func (r *convRanking) compare(x, y convRanked) int {
+	if c := cmp.Compare(y.val, x.val); c != 0 {
+		if r.asc {
+			return -c
+		}
+		return c
+	}
+	xl, xh := r.order(x.a, x.b)
+	yl, yh := r.order(y.a, y.b)
+	return cmp.Or(r.addrCompare(xl, yl), r.addrCompare(xh, yh))
+}
+
+// order returns a pair's codes, the lower address first.
+func (r *convRanking) order(a, b uint32) (uint32, uint32) {
+	if r.addrCompare(b, a) < 0 {
+		return b, a
+	}
+	return a, b
+}
+
+// addrCompare orders address codes as keyCompare orders their key
+// values: absent first, then by address.
+func (r *convRanking) addrCompare(a, b uint32) int {
+	return keyCompare(addrOnly(r.snap, a), addrOnly(r.snap, b))
+}
+
+// addrOnly is addrKey without the text: for comparing.
+func addrOnly(snap *model.Snapshot, code uint32) model.KeyValue {
+	if code == 0 || int(code) >= len(snap.Addrs) || !snap.Addrs[code].IsValid() {
+		return model.KeyValue{Absent: true}
+	}
+	a := snap.Addrs[code]
+	return model.KeyValue{Addr: netip.PrefixFrom(a, a.BitLen())}
+}
+
+// convValue is the value of metric m for sums s (as convMetrics, for one
+// metric, without allocating: it runs once per pair).
+func convValue(m model.Metric, s convSums) float64 {
+	switch m.Kind {
+	case model.MetricCount:
+		return float64(s.flows)
+	case model.MetricBytes:
+		return float64(s.bytes)
+	case model.MetricPackets:
+		return float64(s.packets)
+	case model.MetricRejects:
+		return float64(s.rejects)
+	case model.MetricRejectRatio:
+		if s.flows > 0 {
+			return float64(s.rejects) / float64(s.flows)
+		}
+	}
+	return 0
 }
 
 // convMetrics computes each metric of ms from a conversation's sums.

@@ -85,12 +85,14 @@ func TestFollowBandwidthPTY(t *testing.T) {
 	}
 }
 
-// TestMemoryBoundPTY: 10M records and the heaviest grouping (conversation
-// pairs with their distinct destination ports) under --max-memory 512MB:
-// the process's peak resident memory (VmHWM) stays under the bound, and
-// the grouping's memory goes back once the Groups view is left. It needs
-// a 10M-line file (go run ../shared/bench/gen/main.go) and a minute, so
-// it runs only with FLOWLENS_MEMTEST=FILE.
+// TestMemoryBoundPTY: 10M records and the heaviest groupings under
+// --max-memory 512MB: conversation pairs with their distinct destination
+// ports (one way), the merged conversations c opens (both ways, each flow
+// once, their parts counted under the scratch share), and Flows sorted by
+// bytes. The process's peak resident memory (VmHWM) stays under the
+// bound, and the groupings' memory goes back once the Groups view is
+// left. It needs a 10M-line file (go run ../shared/bench/gen/main.go)
+// and a few minutes, so it runs only with FLOWLENS_MEMTEST=FILE.
 func TestMemoryBoundPTY(t *testing.T) {
 	path := os.Getenv("FLOWLENS_MEMTEST")
 	if path == "" {
@@ -100,6 +102,8 @@ func TestMemoryBoundPTY(t *testing.T) {
 	p := startPTY(t, 160, 48, nil, "--no-follow", "--max-memory", "512MB", path)
 	p.waitWithin(t, 3*time.Minute, "sources done")
 	loaded := procMemory(t, p.cmd.Process.Pid)
+	pid := p.cmd.Process.Pid
+	resetPeak(t, pid) // from here on each step's peak is its own
 	p.typeKeys(t, "2")
 	p.waitFor(t, "top srcaddr by flows")
 	off := len(p.written())
@@ -110,31 +114,80 @@ func TestMemoryBoundPTY(t *testing.T) {
 	p.typeKeys(t, "m")
 	time.Sleep(300 * time.Millisecond)
 	p.typeKeys(t, "dst ports\r")
-	deadline := time.Now().Add(3 * time.Minute)
-	for !strings.Contains(plain(p.since(off)), "top conversation by dst ports · 1000 of") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no answer; the terminal got %q", plain(p.since(off)))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	grouped := procMemory(t, p.cmd.Process.Pid)
+	waitOut(t, p, off, "by dst ports · one way (a distinct count does not merge) · 1000 of")
+	grouped := procMemory(t, pid)
+	ports := coveredText(plain(p.since(off)))
+	resetPeak(t, pid)
+
+	// c in Flows: the conversations merged both ways, ranked by bytes.
 	p.typeKeys(t, "1")
 	p.waitFor(t, "[1 Flows]")
+	off = len(p.written())
+	p.typeKeys(t, "c")
+	waitOut(t, p, off, "both ways, each flow once · 1000 of")
+	merged := procMemory(t, pid)
+	convs := coveredText(plain(p.since(off)))
+	resetPeak(t, pid)
+
+	// Flows sorted by bytes: the best rows of 10M kept, off the UI thread.
+	p.typeKeys(t, "1")
+	p.waitFor(t, "[1 Flows]")
+	off = len(p.written())
+	t0 := time.Now()
+	p.typeKeys(t, "s")
+	waitOut(t, p, off, "▼bytes · top 1.0k of ")
+	sortTook := time.Since(t0)
+	sorted := procMemory(t, pid)
+	resetPeak(t, pid)
+
 	time.Sleep(2 * time.Second) // the memory is given back off the UI goroutine
-	left := procMemory(t, p.cmd.Process.Pid)
-	out := plain(p.since(off))
-	covered := "all records"
-	if i := strings.Index(out, "newest "); i >= 0 {
-		covered, _, _ = strings.Cut(out[i:], " (memory")
-	}
-	t.Logf("--max-memory 512MB, 10M lines: loaded RSS %s; grouped (%s) RSS %s; Groups left RSS %s; peak %s",
-		mb(loaded.rss), covered, mb(grouped.rss), mb(left.rss), mb(left.hwm))
-	if left.hwm >= bound {
-		t.Errorf("peak resident memory %s passed the 512MB bound", mb(left.hwm))
+	left := procMemory(t, pid)
+	t.Logf("--max-memory 512MB, 10M lines: loaded RSS %s (peak %s); conversation by dst ports (%s) RSS %s (peak %s); "+
+		"merged conversations by bytes (%s) RSS %s (peak %s); Flows sorted by bytes in %s, RSS %s (peak %s); Groups left RSS %s",
+		mb(loaded.rss), mb(loaded.hwm), ports, mb(grouped.rss), mb(grouped.hwm), convs, mb(merged.rss), mb(merged.hwm),
+		sortTook.Round(time.Millisecond), mb(sorted.rss), mb(sorted.hwm), mb(left.rss))
+	for _, m := range []procMem{loaded, grouped, merged, sorted, left} {
+		if m.hwm >= bound {
+			t.Errorf("peak resident memory %s passed the 512MB bound", mb(m.hwm))
+		}
 	}
 	p.typeKeys(t, "q")
 	if code := p.wait(t); code != 0 {
 		t.Errorf("exit status %d", code)
+	}
+}
+
+// waitOut waits (3 minutes at most) until what the terminal got from
+// offset off on holds want.
+func waitOut(t *testing.T, p *ptyProc, off int, want string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(plain(p.since(off)), want) {
+		if time.Now().After(deadline) {
+			out := plain(p.since(off))
+			t.Fatalf("no %q; the terminal got %q", want, out[max(0, len(out)-2000):])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// coveredText says what rows a grouping answered for: all, or the
+// newest that fit the scratch space (as its title says).
+func coveredText(out string) string {
+	covered := "all records"
+	if i := strings.Index(out, "newest "); i >= 0 {
+		covered, _, _ = strings.Cut(out[i:], " (memory")
+	}
+	return covered
+}
+
+// resetPeak resets the process's peak resident memory (VmHWM) to its
+// resident memory now, so the next reading's peak is that of what came
+// after (Linux: clear_refs 5).
+func resetPeak(t *testing.T, pid int) {
+	t.Helper()
+	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
+		t.Fatalf("resetting the peak resident memory: %v", err)
 	}
 }
 
