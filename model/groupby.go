@@ -583,16 +583,24 @@ func (g *grouper) composite(sg *Seg, rs []int32, c []uint64) {
 // compositeInto is composite with scratch space of the caller's own, for
 // goroutines that share the grouper.
 func (g *grouper) compositeInto(sg *Seg, rs []int32, c []uint64, raw []uint32) {
-	clear(c)
 	out := raw[:len(c)]
-	for _, ky := range g.keyers {
+	for k, ky := range g.keyers {
 		ky.codes(sg, rs, out)
 		radix := max(ky.n, 1)
-		if ky.remap != nil {
+		switch {
+		case k == 0 && ky.remap != nil: // the first key's code is the key so far
+			for j, v := range out {
+				c[j] = uint64(ky.remap[v])
+			}
+		case k == 0:
+			for j, v := range out {
+				c[j] = uint64(v)
+			}
+		case ky.remap != nil:
 			for j, v := range out {
 				c[j] = c[j]*radix + uint64(ky.remap[v])
 			}
-		} else {
+		default:
 			for j, v := range out {
 				c[j] = c[j]*radix + uint64(v)
 			}

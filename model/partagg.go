@@ -54,8 +54,7 @@ type partitioned struct {
 // at a time, write-combining, measured 10-15% slower here.)
 type scatterer struct {
 	full  [][][]uint32 // per partition: the filled blocks
-	cur   [][]uint32   // per partition: the block being filled
-	pos   []int        // per partition: the words used in cur
+	cur   []cursor     // per partition: the block being filled
 	slab  []uint32     // where new blocks are cut from
 	slabs []*[64 * blockWords]uint32
 	side  []sideRow
@@ -81,12 +80,18 @@ func (s *scatterer) reset(nparts int) {
 	}
 	s.full = s.full[:nparts]
 	s.cur = fresh(s.cur, nparts)
-	s.pos = fresh(s.pos, nparts)
 	for p := range s.full {
 		s.full[p] = s.full[p][:0]
 	}
 	s.side, s.seen = s.side[:0], s.seen[:0]
 	s.sc = segScratches.Get().(*segScratch)
+}
+
+// cursor is a partition's block being filled and the words used in it
+// (together: a row's write reads one cache line of cursors).
+type cursor struct {
+	b []uint32
+	o int
 }
 
 // sideRow is a row whose bytes or packets did not fit the column (the
@@ -189,7 +194,7 @@ func (pa *partitioned) scatter(sel *Selection) {
 		s := scatterers.Get().(*scatterer)
 		s.reset(nparts)
 		for p := range s.cur {
-			s.cur[p] = s.block()
+			s.cur[p].b = s.block()
 		}
 		for _, ky := range pa.dkeyers {
 			s.seen = append(s.seen, make([]uint64, (ky.size+63)/64))
@@ -307,13 +312,14 @@ func (pa *partitioned) scatterSeg(ss *SegSel, s *scatterer) {
 	shift := 64 - pa.pbits // 64 with one partition: every hash gives 0
 	for j, k := range keys {
 		p := int(hash64(k) >> shift)
-		o := s.pos[p]
+		c := &s.cur[p]
+		o := c.o
 		if o+stride > blockWords {
-			s.full[p] = append(s.full[p], s.cur[p][:o])
-			s.cur[p] = s.block()
+			s.full[p] = append(s.full[p], c.b[:o])
+			c.b = s.block()
 			o = 0
 		}
-		b := s.cur[p][o : o+stride : o+stride]
+		b := c.b[o : o+stride : o+stride]
 		b[0] = uint32(k)
 		if kw == 2 {
 			b[1] = uint32(k >> 32)
@@ -321,7 +327,7 @@ func (pa *partitioned) scatterSeg(ss *SegSel, s *scatterer) {
 		for x, c := range cols {
 			b[kw+x] = c[j]
 		}
-		s.pos[p] = o + stride
+		c.o = o + stride
 	}
 }
 
@@ -514,28 +520,34 @@ func (t *partTable) group(k uint64) int {
 	for ; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
 		if s == 0 {
-			n := len(t.keys)
-			if (n+1)*2 > len(t.slots) {
-				t.grow()
-				return t.group(k)
-			}
-			t.slots[i] = tag | uint64(n+1)
-			t.keys = append(t.keys, k)
-			if a := len(t.acc) + t.stride; a <= cap(t.acc) {
-				t.acc = t.acc[:a]
-				clear(t.acc[a-t.stride:])
-			} else {
-				t.acc = append(t.acc, make([]uint64, t.stride)...)
-			}
-			for d := range t.dcnt[:len(t.pairs)] {
-				t.dcnt[d] = append(t.dcnt[d], 0)
-			}
-			return n
+			return t.add(i, k, tag)
 		}
 		if s&^(1<<32-1) == tag && (t.exact || t.keys[uint32(s)-1] == k) {
 			return int(uint32(s) - 1)
 		}
 	}
+}
+
+// add creates the group of composite key k in empty slot i (its probe's
+// end, tag its tag) and returns its id.
+func (t *partTable) add(i, k, tag uint64) int {
+	n := len(t.keys)
+	if (n+1)*2 > len(t.slots) {
+		t.grow()
+		return t.group(k)
+	}
+	t.slots[i] = tag | uint64(n+1)
+	t.keys = append(t.keys, k)
+	if a := len(t.acc) + t.stride; a <= cap(t.acc) {
+		t.acc = t.acc[:a]
+		clear(t.acc[a-t.stride:])
+	} else {
+		t.acc = append(t.acc, make([]uint64, t.stride)...)
+	}
+	for d := range t.dcnt[:len(t.pairs)] {
+		t.dcnt[d] = append(t.dcnt[d], 0)
+	}
+	return n
 }
 
 // grow doubles the table and places the groups again.
@@ -557,7 +569,7 @@ func (pa *partitioned) aggregateOne(p int, t *partTable) {
 		for _, b := range s.full[p] {
 			rows += len(b) / pa.stride
 		}
-		rows += s.pos[p] / pa.stride
+		rows += s.cur[p].o / pa.stride
 	}
 	// A group's accumulators: its count, then the sums of the row's
 	// summed words (bytes, packets, reject flag), in the same order.
@@ -576,7 +588,7 @@ func (pa *partitioned) aggregateOne(p int, t *partTable) {
 		for _, b := range s.full[p] {
 			pa.addRows(t, b)
 		}
-		pa.addRows(t, s.cur[p][:s.pos[p]])
+		pa.addRows(t, s.cur[p].b[:s.cur[p].o])
 	}
 	o := partOut{}
 	// Rows that overflowed a column: counted already, their sums go in
@@ -679,7 +691,21 @@ func (pa *partitioned) addRows(t *partTable, b []uint32) {
 		if kw == 2 {
 			k |= uint64(w[1]) << 32
 		}
-		id := t.group(k)
+		// t.group(k), its probe inlined
+		i, tag := t.slot(k)
+		var id int
+		for {
+			s := t.slots[i]
+			if s == 0 {
+				id = t.add(i, k, tag)
+				break
+			}
+			if s&^(1<<32-1) == tag && (t.exact || t.keys[uint32(s)-1] == k) {
+				id = int(uint32(s) - 1)
+				break
+			}
+			i = (i + 1) & t.mask
+		}
 		a := t.acc[id*acc : id*acc+acc : id*acc+acc]
 		a[0]++
 		for x := kw; x < wD; x++ {
@@ -712,7 +738,14 @@ func (pa *partitioned) best(t *partTable, groups, n int, iv []uint64, fv []float
 	for id := 0; id < groups; id++ {
 		if h.Len() < n {
 			heap.Push(h, id)
-		} else if less(id, h.items[0]) {
+			continue
+		}
+		// Most groups rank below the worst kept one by value alone: they
+		// are passed over without a call (ties go to less: their keys).
+		if w := h.items[0]; iv != nil && iv[id] != iv[w] && (iv[id] > iv[w]) == asc {
+			continue
+		}
+		if less(id, h.items[0]) {
 			h.items[0] = id
 			heap.Fix(h, 0)
 		}
