@@ -187,15 +187,46 @@ func findingCols(w int) (c findingWidths) {
 	if w >= 150 {
 		c.src, c.dst = 22, 28
 	}
+	return c.fill(w)
+}
+
+// fill gives the rest of width w to what, and to the detail once at least
+// minDetail columns are left for it.
+func (c findingWidths) fill(w int) findingWidths {
 	used := 1 + c.sev + 1 + c.det + 1 + c.src + 1 + c.dst + 1 + c.flows + 1
 	if c.last > 0 {
 		used += c.last + 1
 	}
-	c.what = max(0, w-used)
+	c.what, c.detail = max(0, w-used), 0
 	if rest := w - used - briefWidth - 1; rest >= minDetail {
 		c.what, c.detail = briefWidth, rest
 	}
 	return c
+}
+
+// named widens the source and target columns for the names of the
+// estate (EC2, a names file, the demo's), as Flows and Groups show them,
+// where the table is wide enough to keep a detail column: "10.0.21.13
+// app-7". Narrower, a name is shown when it fits beside its address.
+func (c findingWidths) named(w int) findingWidths {
+	if w < 140 {
+		return c
+	}
+	c.src, c.dst = c.src+9, c.dst+9
+	return c.fill(w)
+}
+
+// withName appends name (sanitized) to an address cell when both fit in
+// width; an address alone otherwise, as Groups does.
+func withName(cell, name string, width int) string {
+	if name == "" {
+		return cell
+	}
+	name = model.Sanitize(name)
+	if len(cell)+1+len(name) > width {
+		return cell
+	}
+	return cell + " " + name
 }
 
 // minDetail is the narrowest detail column worth showing.
@@ -213,7 +244,11 @@ func (v *findingsView) View() string {
 	t := v.env.theme
 	lines := make([]string, 0, v.h)
 	lines = append(lines, fitLine(v.summary(), v.w))
+	names := v.env.nameConfig()
 	c := findingCols(v.w)
+	if !names.Empty() {
+		c = c.named(v.w)
+	}
 	buf := []byte{' '}
 	buf = appendPad(buf, "SEV", c.sev, false)
 	buf = appendPad(append(buf, ' '), "DETECTION", c.det, false)
@@ -243,7 +278,14 @@ func (v *findingsView) View() string {
 		}
 		source := "-"
 		if f.Src.IsValid() {
-			source = f.Src.String()
+			source = withName(truncateMiddle(f.Src.String(), c.src), names.NameOfAddr(f.Src), c.src)
+		}
+		target := truncateAddrPort(model.Sanitize(f.Target()), c.dst)
+		switch {
+		case f.Interface != "":
+			target = withName(target, names.NameOfInterface(f.Interface), c.dst)
+		case f.Dst.IsValid():
+			target = withName(target, names.NameOfAddr(f.Dst), c.dst)
 		}
 		what, detail := model.Sanitize(f.Brief), model.Sanitize(f.Detail)
 		if f.Evicted != detect.EvictNone {
@@ -253,8 +295,8 @@ func (v *findingsView) View() string {
 		b := []byte{gutter}
 		b = appendPad(b, f.Severity.String(), c.sev, false)
 		b = appendPad(append(b, ' '), f.Detection, c.det, false)
-		b = appendPad(append(b, ' '), truncateMiddle(source, c.src), c.src, false)
-		b = appendPad(append(b, ' '), truncateAddrPort(model.Sanitize(f.Target()), c.dst), c.dst, false)
+		b = appendPad(append(b, ' '), source, c.src, false)
+		b = appendPad(append(b, ' '), target, c.dst, false)
 		b = appendPad(append(b, ' '), model.HumanCount(f.Flows), c.flows, true)
 		if c.last > 0 {
 			b = appendPad(append(b, ' '), clockTime(f.Last), c.last, false)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/flowlens/flowlens/model"
 	"github.com/flowlens/flowlens/model/detect"
+	"github.com/flowlens/flowlens/model/vpc"
+	"github.com/flowlens/flowlens/source"
 )
 
 // moveTo presses down until the cursor row shows every want.
@@ -258,6 +260,31 @@ func TestFindingsRows(t *testing.T) {
 			if shown < min(len(res.All), sz.h-4) {
 				t.Errorf("%d of %d findings recognised on screen:\n%s", shown, len(res.All), view)
 			}
+		})
+	}
+}
+
+// TestFindingsNames: the Findings view names the ends of a finding from
+// the estate's names (here the demo's), as Flows and Groups do: beside
+// the address where it fits at 80 columns, always from 140.
+func TestFindingsNames(t *testing.T) {
+	for _, c := range []struct {
+		w, h int
+		want []string
+	}{
+		{80, 24, []string{"10.0.1.10 nat-b", "10.0.0.5:22 bastion"}},
+		{160, 48, []string{"10.0.21.13 app-7", "10.0.1.10 nat-b", "10.0.0.5:22 bastion", "eni-f7f8f57f00c26fa21 nat-b"}},
+	} {
+		t.Run(fmt.Sprintf("%dx%d", c.w, c.h), func(t *testing.T) {
+			clk := newTestClock()
+			cfg := demoConfig(t, clk, false)
+			cfg.Names = &vpc.Store{}
+			cfg.Names.Set(source.DemoConfig()) // the demo's estate names its addresses
+			tm := startProgram(t, cfg, c.w, c.h)
+			waitScreen(t, tm, "sources done", "12.0k records")
+			tm.Type("5")
+			waitScreen(t, tm, append([]string{"[5 Findings]", "12.0k records read"}, c.want...)...)
+			checkScreen(t, tm.s.Screen(), c.w, c.h)
 		})
 	}
 }
