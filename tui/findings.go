@@ -350,6 +350,12 @@ func (v *findingsView) summary() string {
 		s += t.Warn.Render(" · " + strconv.Itoa(unlisted) + " more not listed")
 	}
 	s += t.Muted.Render(" · " + model.HumanCount(v.res.Rows) + " records read")
+	if v.res.Memory >= 1<<20 {
+		// Beside the index's memory, which --max-memory bounds: the
+		// status bar's mem does not count it. Under a MiB (the state
+		// of a few thousand records) it is not worth the room.
+		s += t.Muted.Render(" · detections hold " + model.HumanBytes(uint64(v.res.Memory)))
+	}
 	if v.running {
 		s += t.Muted.Render(" · updating…")
 	}

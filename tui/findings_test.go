@@ -288,3 +288,20 @@ func TestFindingsNames(t *testing.T) {
 		})
 	}
 }
+
+// TestFindingsMemory: the summary line says how much the detections hold
+// (memory --max-memory does not bound) once it is a MiB or more.
+func TestFindingsMemory(t *testing.T) {
+	v, err := newFindings(&env{theme: NewTheme(false), keys: DefaultKeyMap()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.res = detect.Result{Gen: 1, Rows: 1000, Memory: 300 << 20}
+	if s := ansi.Strip(v.summary()); !strings.Contains(s, "detections hold 300 MiB") {
+		t.Errorf("summary %q", s)
+	}
+	v.res.Memory = 500 << 10
+	if s := ansi.Strip(v.summary()); strings.Contains(s, "detections hold") {
+		t.Errorf("summary %q", s)
+	}
+}

@@ -136,6 +136,11 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	}
 	reportBad(stderr, snap)
 	reportCounters(stderr, sts)
+	// The detections' tables are memory beside the index's, which alone
+	// --max-memory bounds: say how much, so a bound that is not kept is
+	// explained.
+	fmt.Fprintf(stderr, "flowlens: the detections held about %s beside the index (--max-memory %s bounds the index, not them)\n",
+		model.HumanBytes(uint64(eng.Memory())), model.HumanBytes(uint64(mem.Max)))
 	if snap.Evicted > 0 {
 		fmt.Fprintf(stderr, "flowlens: --max-memory %s: %s records were read by the detections, then evicted: findings over them are kept, marked evicted, but their evidence is gone from memory\n",
 			q.maxMemory, groupDigits(snap.Evicted))

@@ -128,6 +128,10 @@ func TestFindingsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+	// The detections' memory is said, as --max-memory does not bound it.
+	if !strings.Contains(errOut, "the detections held about ") || !strings.Contains(errOut, "KiB beside the index") {
+		t.Errorf("stderr does not say the detections' memory:\n%s", errOut)
+	}
 	lines := jsonLines(t, out)
 	if len(lines) < 8 {
 		t.Fatalf("%d findings:\n%s", len(lines), out)

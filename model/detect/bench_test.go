@@ -211,12 +211,15 @@ func BenchmarkFullPass(b *testing.B) {
 			b.ResetTimer()
 			cpu := processCPU()
 			var found int
+			var state int64
 			for i := 0; i < b.N; i++ {
 				e := mustEngine(b, Config{})
-				found = len(e.Update(snap).All)
+				res := e.Update(snap)
+				found, state = len(res.All), res.Memory
 			}
 			b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(found), "findings")
+			b.ReportMetric(float64(state)/(1<<20), "state-MiB")
 			b.ReportMetric(float64(snap.Rows())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mrows/s")
 		})
 	}

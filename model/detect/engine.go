@@ -15,6 +15,8 @@ import (
 type runner interface {
 	process(snap *model.Snapshot, sel *model.Selection, from uint64)
 	changedFindings() (changed []*Finding, removed []string)
+	// memory estimates the bytes its state holds.
+	memory() int64
 }
 
 type detector struct {
@@ -40,6 +42,7 @@ type Engine struct {
 	evicted  uint64 // rows the index had evicted at the last Update
 	first    uint64 // the index's first retained row at the last Update
 	markedAt uint64 // first when eviction states were last brought up to date
+	mem      int64  // Result.Memory of the last Update
 }
 
 // MaxListed is how many findings of one detection Result.All lists, the
@@ -64,6 +67,10 @@ type Result struct {
 	// Rows is how many rows the engine has read in all; Evicted how many
 	// of them the index has evicted (findings over those are kept).
 	Rows, Evicted uint64
+	// Memory estimates the bytes the detections' state holds (their
+	// counting tables, runs and findings): memory beside the index's,
+	// which --max-memory does not bound.
+	Memory int64
 }
 
 // New builds an engine. Errors name the detection and threshold at fault.
@@ -159,6 +166,7 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	type out struct {
 		changed []*Finding
 		removed []string
+		mem     int64
 	}
 	// Evaluate every detection's filter, then run every runner, each
 	// stage on as many goroutines as there are cores.
@@ -179,7 +187,7 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 		t := tasks[i]
 		t.run.process(snap, sels[t.d], from)
 		c, r := t.run.changedFindings()
-		outs[i] = out{c, r}
+		outs[i] = out{c, r, t.run.memory()}
 	})
 	for i, d := range e.dets {
 		d.prev = sels[i]
@@ -190,6 +198,7 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	var res Result
 	res.Gen = e.gen
 	for _, o := range outs {
+		res.Memory += o.mem
 		for _, id := range o.removed {
 			if _, ok := e.findings[id]; ok {
 				delete(e.findings, id)
@@ -223,6 +232,8 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	res.All, res.Unlisted = e.all, e.unlisted
 	sort.Slice(res.Changed, func(i, j int) bool { return Less(&res.Changed[i], &res.Changed[j]) })
 	res.Rows, res.Evicted = e.end, snap.Evicted
+	res.Memory += int64(len(e.findings)) * findingBytes
+	e.mem = res.Memory
 	return res
 }
 
@@ -281,6 +292,10 @@ func parallel(n int, fn func(i int)) {
 	}
 	wg.Wait()
 }
+
+// Memory estimates the bytes the detections' state held at the last
+// Update (see Result.Memory).
+func (e *Engine) Memory() int64 { return e.mem }
 
 // Findings returns the findings listed by the last Update, ordered by
 // Less (read only).

@@ -47,3 +47,27 @@ func TestMembersSince(t *testing.T) {
 		t.Fatalf("since all: got %v", got)
 	}
 }
+
+// TestMemory: the engine's estimate of its state grows with what it
+// counts, and counts at least the cells of its tables.
+func TestMemory(t *testing.T) {
+	ix := loadIndex(t, 0, 0, nil, allFixtures...)
+	e := mustEngine(t, Config{})
+	res := e.Update(ix.Snapshot())
+	if res.Memory <= 0 || res.Memory != e.Memory() {
+		t.Fatalf("memory %d, engine says %d", res.Memory, e.Memory())
+	}
+	var cells int64
+	for _, d := range e.dets {
+		for _, r := range d.runs {
+			if w, ok := r.(*windowed); ok {
+				for _, tb := range w.tables {
+					cells += int64(len(tb.chunks)) * int64(unsafe.Sizeof(cellChunk{}))
+				}
+			}
+		}
+	}
+	if cells == 0 || res.Memory < cells {
+		t.Errorf("memory %d, below the %d bytes of the tables' cells", res.Memory, cells)
+	}
+}
