@@ -129,7 +129,7 @@ func TestFindingsCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	// The detections' memory is said, as --max-memory does not bound it.
-	if !strings.Contains(errOut, "the detections held about ") || !strings.Contains(errOut, "KiB beside the index") {
+	if !strings.Contains(errOut, "the detections held about ") || !strings.Contains(errOut, "B beside the index") {
 		t.Errorf("stderr does not say the detections' memory:\n%s", errOut)
 	}
 	lines := jsonLines(t, out)
