@@ -4,7 +4,8 @@
 # hint, valid filter, detail and back, sources, help, resize; the analysis
 # views: groups, key and metric, two drill-down levels and back, chart and
 # zoom, a preset, export, copy through OSC 52 into tmux's buffer; the eni
-# mark, conversations, sort, a typed group key, find, a chart range;
+# mark, conversations, sort in Groups and Flows, a typed group key, find in
+# Flows and Groups, a chart range;
 # NO_COLOR, quit, SIGTERM) and prints every captured screen. The filter
 # history goes to a temporary directory, not yours.
 #
@@ -190,7 +191,7 @@ echo "$buf"
 keys Escape
 wait_for "filter none" "[3 Chart]"
 
-# Issue 16: the eni mark, conversations, sort, typed keys, find, a chart range.
+# Issue 16: the eni mark, conversations, sort, typed keys, find (Flows, Groups), a chart range.
 keys 1
 wait_for "[1 Flows]"
 show "flows: at 80 columns the eni mark (down ingress, up egress, the interface id's end) tells a flow's two records apart"
@@ -219,6 +220,27 @@ wait_for "find (a filter expression"
 keys 'dstport = 22' Enter
 wait_for "match "
 show "find (F): the latest SSH record; n and N step"
+keys s
+wait_for "▼bytes · top "
+show "flows sorted by bytes (s): the best rows kept, the header marks the column and says how many"
+keys S
+wait_for "▲bytes · top "
+keys n
+wait_for "match " "▲bytes"
+show "S reverses; n steps to the next SSH record in the sorted order"
+keys f
+wait_for "FOLLOW"
+show "f: time order again, following"
+keys 2
+wait_for "[2 Groups]" "top srcaddr/16,dstport by"
+keys F
+wait_for "find (text in the keys"
+keys C-u 'SSH' Enter
+wait_for "match 1 of"
+show "find in Groups (F): the groups whose key says ssh, in any case"
+keys N
+wait_for "match "
+show "N: the previous match, wrapping round"
 keys 3
 wait_for "[3 Chart]"
 keys Left v Left Left

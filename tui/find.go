@@ -171,10 +171,7 @@ func (v *flowsView) stepTo(dir int) {
 	v.env.follow = false
 	v.cursor = sg.Base + uint64(i)
 	v.line = v.rowsHeight() / 2
-	fd.note = "match " + itoa(j+1) + " of " + itoa(s.Count)
-	if wrapped {
-		fd.note += " (wrapped)"
-	}
+	fd.note = matchNote(j, s.Count, wrapped)
 }
 
 // Find in Groups (F, n, N) moves the cursor to the next or previous
@@ -229,25 +226,36 @@ func (v *groupsView) findStep(dir int) {
 		v.clamp()
 		return
 	}
-	wrapped := false
-	var j int
-	if dir > 0 {
-		j, _ = slices.BinarySearch(at, v.st.cursor+1)
-		if j >= len(at) {
-			j, wrapped = 0, true
-		}
-	} else {
-		j, _ = slices.BinarySearch(at, v.st.cursor)
-		j--
-		if j < 0 {
-			j, wrapped = len(at)-1, true
-		}
-	}
+	j, wrapped := stepIn(at, v.st.cursor, dir)
 	v.st.cursor = at[j]
-	gf.note = "match " + itoa(j+1) + " of " + itoa(len(at))
-	if wrapped {
-		gf.note += " (wrapped)"
+	gf.note = matchNote(j, len(at), wrapped)
+}
+
+// stepIn returns the index in at (positions, ascending) of the next
+// (dir 1) or previous (-1) position after or before cur, wrapping round
+// at the ends (wrapped says it did).
+func stepIn(at []int, cur, dir int) (j int, wrapped bool) {
+	if dir > 0 {
+		j, _ = slices.BinarySearch(at, cur+1)
+		if j >= len(at) {
+			return 0, true
+		}
+		return j, false
 	}
+	j, _ = slices.BinarySearch(at, cur)
+	if j--; j < 0 {
+		return len(at) - 1, true
+	}
+	return j, false
+}
+
+// matchNote is the header's "match i of n" for match j (0-based).
+func matchNote(j, n int, wrapped bool) string {
+	s := "match " + itoa(j+1) + " of " + itoa(n)
+	if wrapped {
+		s += " (wrapped)"
+	}
+	return s
 }
 
 // findNote recounts the matches in a new answer.
@@ -260,7 +268,7 @@ func (v *groupsView) findNote() {
 	case len(at) == 0:
 		v.gf.note = "no group matches " + model.Sanitize(v.gf.text)
 	case found:
-		v.gf.note = "match " + itoa(j+1) + " of " + itoa(len(at))
+		v.gf.note = matchNote(j, len(at), false)
 	default:
 		v.gf.note = itoa(len(at)) + " matches (n, N)"
 	}

@@ -359,6 +359,7 @@ func (v *flowsView) setSort(col flowSortCol, asc bool) tea.Cmd {
 	}
 	v.srt.q = sortQuery{col: col, asc: asc, k: sortK}
 	v.srt.list, v.srt.pos, v.srt.line = nil, 0, 0
+	v.fd.note = "" // "match i of n" counted in the order left: n counts again in this one
 	v.srt.change(false)
 	return v.refreshSort()
 }
@@ -366,6 +367,7 @@ func (v *flowsView) setSort(col flowSortCol, asc bool) tea.Cmd {
 // sortOff goes back to time order, the cursor on the record it was on.
 func (v *flowsView) sortOff() {
 	row, ok := v.cursorRow()
+	v.fd.note = ""
 	v.srt.q = sortQuery{}
 	v.srt.list = nil
 	v.srt.change(false)
@@ -527,23 +529,7 @@ func (v *flowsView) stepSorted(dir int) {
 		fd.note = "no sorted row matches " + model.Sanitize(fd.expr)
 		return
 	}
-	wrapped := false
-	var j int
-	if dir > 0 {
-		j, _ = slices.BinarySearch(at, s.pos+1)
-		if j >= len(at) {
-			j, wrapped = 0, true
-		}
-	} else {
-		j, _ = slices.BinarySearch(at, s.pos)
-		j--
-		if j < 0 {
-			j, wrapped = len(at)-1, true
-		}
-	}
+	j, wrapped := stepIn(at, s.pos, dir)
 	s.pos, s.line = at[j], v.rowsHeight()/2
-	fd.note = "match " + itoa(j+1) + " of " + itoa(len(at))
-	if wrapped {
-		fd.note += " (wrapped)"
-	}
+	fd.note = matchNote(j, len(at), wrapped)
 }

@@ -203,3 +203,19 @@ func TestKeyReader(t *testing.T) {
 		}
 	}
 }
+
+// TestStepIn: the next and previous match from a position, wrapping.
+func TestStepIn(t *testing.T) {
+	at := []int{2, 5, 9}
+	for _, c := range []struct {
+		cur, dir, j int
+		wrapped     bool
+	}{
+		{-1, 1, 0, false}, {2, 1, 1, false}, {3, 1, 1, false}, {9, 1, 0, true},
+		{9, -1, 1, false}, {5, -1, 0, false}, {2, -1, 2, true}, {0, -1, 2, true},
+	} {
+		if j, w := stepIn(at, c.cur, c.dir); j != c.j || w != c.wrapped {
+			t.Errorf("from %d dir %d: %d %v, want %d %v", c.cur, c.dir, j, w, c.j, c.wrapped)
+		}
+	}
+}
