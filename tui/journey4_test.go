@@ -52,8 +52,8 @@ func ordered(t *testing.T, what string, vs []float64, asc bool) {
 // TestJourneyFlowsSort: s sorts Flows by bytes, largest first, marked
 // in the header with how many rows it keeps; S reverses it; paging past
 // the rows kept asks for more; enter, find and its steps work on the
-// sorted rows; s moves on to the next column; f goes back to time
-// order, following.
+// sorted rows; s moves on to the next column; copy and the
+// conversations work from it; f goes back to time order, following.
 func TestJourneyFlowsSort(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
@@ -98,9 +98,18 @@ func TestJourneyFlowsSort(t *testing.T) {
 			tm.Type("n")
 			waitScreen(t, tm, "match "+strconv.Itoa(atoi(t, m1[1])+1)+" of "+m1[2])
 			cursorOn(t, tm, ":22 ")
-			// s: the next column; f: time order again, following.
+			// s: the next column; y copies the sorted row under the
+			// cursor; c opens its conversations and 1 comes back sorted.
 			tm.Type("s")
 			waitScreen(t, tm, "▼packets") // the header's note; the pkts column, when shown, is marked too
+			tm.Type("y")
+			waitScreen(t, tm, "Copy to the clipboard", "record as JSON")
+			tm.Send(keyEsc)
+			waitGone(t, tm, "Copy to the clipboard")
+			tm.Type("c")
+			waitScreen(t, tm, "top conversation by bytes", "both ways")
+			tm.Type("1")
+			waitScreen(t, tm, "[1 Flows]", "▼packets · top 1.0k of 12.0k")
 			tm.Type("f")
 			waitScreen(t, tm, "FOLLOW")
 			waitGone(t, tm, "▼packets", "top 1.0k")
