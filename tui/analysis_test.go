@@ -230,6 +230,7 @@ func TestExportRecordsAndCopyRecord(t *testing.T) {
 	tm.Type(inc.Filter)
 	tm.Send(keyEnter)
 	waitScreen(t, tm, "filter "+inc.Filter, " match")
+	waitGone(t, tm, "… match") // export waits for the filter's own rows
 	path := filepath.Join(t.TempDir(), "rejects.jsonl")
 	tm.Type("e")
 	waitScreen(t, tm, " records to>", "flowlens-records-")
