@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -27,6 +28,12 @@ type bstat struct {
 // detection's time.
 const statSlab = 1024
 
+// dirtyStat is a count touched since the last settle, and its key.
+type dirtyStat struct {
+	k  uint64
+	bs *bstat
+}
+
 // spikeEp is one run of consecutive spiking buckets of one source.
 type spikeEp struct {
 	src      uint32
@@ -50,7 +57,7 @@ type spike struct {
 	seen    []int64           // by address code: the first start of anything the source sent, +1 (0: never)
 	cnt     map[uint64]*bstat // src<<32 | bucket
 	eps     map[uint32][]*spikeEp
-	dirty   []uint64 // keys counted since the last touch
+	dirty   []dirtyStat // counted since the last touch
 	slab    []bstat  // where new bstats come from
 	maxB    int64
 	rows0   uint64 // rows counted since the last prune
@@ -128,7 +135,7 @@ func (s *spike) process(snap *model.Snapshot, sel *model.Selection, from uint64)
 		bs.minRow, bs.maxRow = min(bs.minRow, row), max(bs.maxRow, row)
 		if !bs.dirty {
 			bs.dirty = true
-			s.dirty = append(s.dirty, k)
+			s.dirty = append(s.dirty, dirtyStat{k, bs})
 		}
 		if b > s.maxB {
 			s.maxB = b
@@ -137,10 +144,10 @@ func (s *spike) process(snap *model.Snapshot, sel *model.Selection, from uint64)
 	})
 	// In key order: the order runs of one source meet in decides which
 	// one's ID the merged run keeps (it was a map's order, which varies).
-	slices.Sort(s.dirty)
-	for _, k := range s.dirty {
-		s.cnt[k].dirty = false
-		s.touch(uint32(k>>32), s.bucketOf(k))
+	slices.SortFunc(s.dirty, func(a, b dirtyStat) int { return cmp.Compare(a.k, b.k) })
+	for _, d := range s.dirty {
+		d.bs.dirty = false
+		s.touch(uint32(d.k>>32), s.bucketOf(d.k), d.bs)
 	}
 	s.dirty = s.dirty[:0]
 	if s.rows0 > pruneRows {
@@ -179,8 +186,7 @@ func (s *spike) baseline(src uint32, b int64) (float64, bool) {
 	return float64(sum) / float64(observed) * float64(s.bucket), true
 }
 
-func (s *spike) touch(src uint32, b int64) {
-	bs := s.cnt[spKey(src, b)]
+func (s *spike) touch(src uint32, b int64, bs *bstat) {
 	for _, e := range s.eps[src] {
 		if e.b0 <= b && b <= e.b1 {
 			e.changed = true
