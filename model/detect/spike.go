@@ -58,7 +58,7 @@ type spike struct {
 	cnt     map[uint64]*bstat // src<<32 | bucket
 	eps     map[uint32][]*spikeEp
 	dirty   []dirtyStat // counted since the last touch
-	slab    []bstat  // where new bstats come from
+	slab    []bstat     // where new bstats come from
 	maxB    int64
 	rows0   uint64 // rows counted since the last prune
 	removed []string
