@@ -101,7 +101,7 @@ func TestJourneyFlowsSort(t *testing.T) {
 			// s: the next column; y copies the sorted row under the
 			// cursor; c opens its conversations and 1 comes back sorted.
 			tm.Type("s")
-			waitScreen(t, tm, "▼packets") // the header's note; the pkts column, when shown, is marked too
+			waitScreen(t, tm, "▼packets · top 1.0k") // the header's note (the pkts column, when shown, is marked too), once the rows are in
 			tm.Type("y")
 			waitScreen(t, tm, "Copy to the clipboard", "record as JSON")
 			tm.Send(keyEsc)
