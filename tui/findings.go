@@ -350,6 +350,9 @@ func (v *findingsView) summary() string {
 		s += t.Warn.Render(" · " + strconv.Itoa(unlisted) + " more not listed")
 	}
 	s += t.Muted.Render(" · " + model.HumanCount(v.res.Rows) + " records read")
+	if note := v.res.LateNote(); note != "" {
+		s += t.Warn.Render(" · " + note)
+	}
 	if v.res.Memory >= 1<<20 {
 		// Beside the index's memory, which --max-memory bounds: the
 		// status bar's mem does not count it. Under a MiB (the state

@@ -146,6 +146,14 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 			q.maxMemory, groupDigits(snap.Evicted))
 	}
 	incomplete := newCoverage(scope, q.maxMemory).report(stderr, snap, sts)
+	// Records the detections could not count (late for a settled
+	// window): the findings do not cover them.
+	for _, n := range eng.Notes() {
+		fmt.Fprintf(stderr, "flowlens: %s\n", n)
+		if incomplete == "" {
+			incomplete = n
+		}
+	}
 	if sig, running := intr.signal(); sig != nil && reached == nil {
 		return interrupted(sig, running, mux.Stats().Records, follow)
 	}

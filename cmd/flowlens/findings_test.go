@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/netip"
 	"os"
@@ -334,5 +335,32 @@ func TestFindingsTable(t *testing.T) {
 	}
 	if flows-dst > 30 {
 		t.Errorf("target column %d wide", flows-dst)
+	}
+}
+
+// TestFindingsLate: records that come after the engine has settled their
+// window (here, a segment of records three hours newer before them) are
+// not detected, and stderr says how many; --strict refuses the answer.
+func TestFindingsLate(t *testing.T) {
+	const t0 = 1717236000
+	var b []byte
+	for i := 0; i < model.SegmentRows+100; i++ {
+		st := t0 + 3*3600 + i/100
+		b = fmt.Appendf(b, "2 111122223333 eni-0f1 10.9.%d.%d 10.8.0.1 40000 443 6 10 1000 %d %d ACCEPT OK\n", i/250%250, i%250+1, st, st+5)
+	}
+	for i := 0; i < 5; i++ {
+		b = fmt.Appendf(b, "2 111122223333 eni-0d1 198.51.100.23 10.0.0.5 %d 22 6 3 180 %d %d REJECT OK\n", 50000+i, t0+i*10, t0+i*10+5)
+	}
+	path := filepath.Join(t.TempDir(), "late.log")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCmd(t, "", "findings", "--detections", "brute-force", path)
+	want := "flowlens: 5 records arrived too late for detection (older than the window kept): brute-force 5\n"
+	if code != 0 || !strings.Contains(errOut, want) {
+		t.Errorf("exit %d, stderr does not say %q:\n%s", code, want, errOut)
+	}
+	if _, errOut, code := runCmd(t, "", "findings", "--strict", "--detections", "brute-force", path); code != 1 || !strings.Contains(errOut, "--strict: 5 records arrived too late") {
+		t.Errorf("--strict: exit %d\n%s", code, errOut)
 	}
 }

@@ -13,8 +13,11 @@ import (
 
 // runner is one detection's incremental state.
 type runner interface {
-	process(snap *model.Snapshot, sel *model.Selection, from uint64)
+	process(snap *model.Snapshot, sel *model.Selection, from uint64, clk *clock)
 	changedFindings() (changed []*Finding, removed []string)
+	// lateRecords counts the records that came for state already
+	// released (see minLateness).
+	lateRecords() uint64
 	// memory estimates the bytes its state holds.
 	memory() int64
 }
@@ -38,11 +41,68 @@ type Engine struct {
 	findings map[string]*Finding // every finding, by ID; published ones are never changed
 	all      []*Finding          // the sorted list handed out (rebuilt when dirty)
 	unlisted map[string]int
-	dirty    bool   // findings changed since all was built
-	evicted  uint64 // rows the index had evicted at the last Update
-	first    uint64 // the index's first retained row at the last Update
-	markedAt uint64 // first when eviction states were last brought up to date
-	mem      int64  // Result.Memory of the last Update
+	dirty    bool              // findings changed since all was built
+	evicted  uint64            // rows the index had evicted at the last Update
+	first    uint64            // the index's first retained row at the last Update
+	markedAt uint64            // first when eviction states were last brought up to date
+	mem      int64             // Result.Memory of the last Update
+	newest   int64             // the latest record start time read (Unix seconds, 0: none)
+	lateness int64             // the lateness allowance in seconds, 0: max(minLateness, window) (tests set it)
+	late     map[string]uint64 // Result.Late of the last Update
+}
+
+// clock says, segment by segment, the newest record start time the engine
+// has seen through a segment: what a detection's half-windows are settled
+// against. It reads every record, not only a detection's own, so a sparse
+// detection releases its tables as time goes on, and all of a detection's
+// runners (and an engine fed one row or a million at a time) settle at
+// the same points.
+type clock struct {
+	bases  []uint64 // the segments read in this Update, by Base
+	newest []int64  // the newest start time through each of them
+	before int64    // the newest start time before them
+	late   int64    // Engine.lateness
+}
+
+// newClock reads the start times of snap's rows from row from on.
+func newClock(snap *model.Snapshot, from uint64, before int64) *clock {
+	c := &clock{before: before}
+	n := before
+	for _, sg := range snap.Segs {
+		if sg.Base+uint64(sg.N) <= from {
+			continue
+		}
+		lo := 0
+		if from > sg.Base {
+			lo = int(from - sg.Base)
+		}
+		if col := sg.Num(model.FieldStart); col != nil && col.U32 != nil {
+			for _, t := range col.U32[lo:sg.N] {
+				n = max(n, int64(t))
+			}
+		}
+		c.bases = append(c.bases, sg.Base)
+		c.newest = append(c.newest, n)
+	}
+	return c
+}
+
+// upTo returns the newest start time of the segments before the one
+// at base (those a detection's selection skips included).
+func (c *clock) upTo(base uint64) int64 {
+	i := sort.Search(len(c.bases), func(i int) bool { return c.bases[i] >= base })
+	if i == 0 {
+		return c.before
+	}
+	return c.newest[i-1]
+}
+
+// last is the newest start time of all.
+func (c *clock) last() int64 {
+	if len(c.newest) == 0 {
+		return c.before
+	}
+	return c.newest[len(c.newest)-1]
 }
 
 // MaxListed is how many findings of one detection Result.All lists, the
@@ -71,6 +131,51 @@ type Result struct {
 	// counting tables, runs and findings): memory beside the index's,
 	// which --max-memory does not bound.
 	Memory int64
+	// Late counts, by detection, the records that arrived for a
+	// half-window already settled and released (older than the window
+	// kept, see Notes): they are not detected. Nil when none.
+	Late map[string]uint64
+}
+
+// LateTotal is the number of records counted in Late.
+func (r *Result) LateTotal() uint64 {
+	var n uint64
+	for _, v := range r.Late {
+		n += v
+	}
+	return n
+}
+
+// LateNote says, in a few words, how many records came too late ("" when
+// none): the Findings view's summary line.
+func (r *Result) LateNote() string {
+	n := r.LateTotal()
+	if n == 0 {
+		return ""
+	}
+	return model.HumanCount(n) + " records arrived too late for detection (older than the window kept)"
+}
+
+// Notes says what the findings do not cover, one sentence each, for the
+// findings command: records that came too late, by detection.
+func (r *Result) Notes() []string {
+	var out []string
+	if note := r.LateNote(); note != "" {
+		names := make([]string, 0, len(r.Late))
+		for d := range r.Late {
+			names = append(names, d)
+		}
+		sort.Strings(names)
+		s := ""
+		for i, d := range names {
+			if i > 0 {
+				s += ", "
+			}
+			s += d + " " + model.HumanCount(r.Late[d])
+		}
+		out = append(out, note+": "+s)
+	}
+	return out
 }
 
 // New builds an engine. Errors name the detection and threshold at fault.
@@ -170,6 +275,8 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	}
 	// Evaluate every detection's filter, then run every runner, each
 	// stage on as many goroutines as there are cores.
+	clk := newClock(snap, from, e.newest)
+	clk.late = e.lateness
 	sels := make([]*model.Selection, len(e.dets))
 	parallel(len(e.dets), func(i int) { sels[i] = e.dets[i].f.Eval(snap, e.dets[i].prev) })
 	type task struct {
@@ -185,7 +292,7 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	outs := make([]out, len(tasks))
 	parallel(len(tasks), func(i int) {
 		t := tasks[i]
-		t.run.process(snap, sels[t.d], from)
+		t.run.process(snap, sels[t.d], from, clk)
 		c, r := t.run.changedFindings()
 		outs[i] = out{c, r, t.run.memory()}
 	})
@@ -193,6 +300,7 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 		d.prev = sels[i]
 	}
 	e.end = max(e.end, snap.End)
+	e.newest = clk.last()
 	e.gen++
 	e.evicted, e.first = snap.Evicted, snap.First
 	var res Result
@@ -232,8 +340,20 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	res.All, res.Unlisted = e.all, e.unlisted
 	sort.Slice(res.Changed, func(i, j int) bool { return Less(&res.Changed[i], &res.Changed[j]) })
 	res.Rows, res.Evicted = e.end, snap.Evicted
+	for _, d := range e.dets {
+		var n uint64
+		for _, r := range d.runs {
+			n += r.lateRecords()
+		}
+		if n > 0 {
+			if res.Late == nil {
+				res.Late = map[string]uint64{}
+			}
+			res.Late[d.spec.Name] += n
+		}
+	}
 	res.Memory += int64(len(e.findings)) * findingBytes
-	e.mem = res.Memory
+	e.mem, e.late = res.Memory, res.Late
 	return res
 }
 
@@ -296,6 +416,13 @@ func parallel(n int, fn func(i int)) {
 // Memory estimates the bytes the detections' state held at the last
 // Update (see Result.Memory).
 func (e *Engine) Memory() int64 { return e.mem }
+
+// Notes says what the findings of the last Update do not cover (see
+// Result.Notes).
+func (e *Engine) Notes() []string {
+	r := Result{Late: e.late}
+	return r.Notes()
+}
 
 // Findings returns the findings listed by the last Update, ordered by
 // Less (read only).

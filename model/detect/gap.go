@@ -42,7 +42,10 @@ func newGaps(s *Spec, v values, scope filter.Node) *gaps {
 	return &gaps{spec: s, v: v, scope: scope, runs: map[uint64][]*stretch{}}
 }
 
-func (g *gaps) process(snap *model.Snapshot, sel *model.Selection, from uint64) {
+// lateRecords is 0: a gap's runs are kept whole, nothing is released.
+func (g *gaps) lateRecords() uint64 { return 0 }
+
+func (g *gaps) process(snap *model.Snapshot, sel *model.Selection, from uint64, _ *clock) {
 	g.snap = snap
 	newRows(sel, from, func(c *cols, i int) {
 		st := c.logStatus(i)

@@ -109,7 +109,11 @@ func (s *spike) activity(snap *model.Snapshot, from uint64) {
 	}
 }
 
-func (s *spike) process(snap *model.Snapshot, sel *model.Selection, from uint64) {
+// lateRecords is 0: the spike's buckets are kept whole, nothing is
+// released.
+func (s *spike) lateRecords() uint64 { return 0 }
+
+func (s *spike) process(snap *model.Snapshot, sel *model.Selection, from uint64, _ *clock) {
 	s.snap = snap
 	s.activity(snap, from)
 	newRows(sel, from, func(c *cols, i int) {

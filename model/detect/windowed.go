@@ -28,6 +28,14 @@ const (
 // keeps writing into old half-windows keeps its tables.
 const pruneRows = 1 << 20
 
+// minLateness is the least time a half-window is kept for records that
+// arrive late once the window after it has passed: flow records are
+// published minutes after they end, and out of order between interfaces.
+// A detection keeps its window's tables for max(minLateness, window)
+// behind the newest record the engine has seen; a record older than that
+// is counted (Result.Late), not detected.
+const minLateness = 3600
+
 // episode is one finding of a windowed detection: a run of consecutive
 // half-windows of one key in which the window's threshold was crossed,
 // with the totals of every record of the key in that run.
@@ -72,6 +80,9 @@ type windowed struct {
 	removed   []string
 	snap      *model.Snapshot
 	pool      chunkPool
+	floor     int64          // the oldest half-window still kept: those before it are settled and released
+	dropped   map[int64]bool // half-windows at or after floor released by pruneRows (their records come too late too)
+	late      uint64         // records of this runner's keys that came for a released half-window
 
 	thr      float64 // the window metric a finding needs (more than it, or at least it when incl)
 	incl     bool
@@ -87,7 +98,8 @@ func newWindowed(kind wkind, s *Spec, v values, rows filter.Node) *windowed {
 		hop = 1
 	}
 	w := &windowed{kind: kind, spec: s, v: v, rows: rows, hop: hop,
-		tables: map[int64]*hbTable{}, byKey: map[key][]int32{}, epHBs: map[int64]bool{}, maxHB: -1 << 62, parts: 1}
+		tables: map[int64]*hbTable{}, byKey: map[key][]int32{}, epHBs: map[int64]bool{}, maxHB: -1 << 62, parts: 1,
+		floor: -1 << 62, dropped: map[int64]bool{}}
 	w.thr, w.incl = w.threshold()
 	w.perHost = v.n("max-flows-per-host")
 	w.minFlows = v.n("flows")
@@ -159,7 +171,12 @@ func (w *windowed) add(c *cols, i int, row uint64) {
 		return
 	}
 	st := c.startTime(i)
-	t := w.table(floorDiv(st, w.hop))
+	hb := floorDiv(st, w.hop)
+	if w.released(hb) {
+		w.late++ // its window was settled and released
+		return
+	}
+	t := w.table(hb)
 	ci := t.get(k, h, &w.pool)
 	cl := t.at(ci)
 	cl.flows[dir]++
@@ -191,21 +208,27 @@ func (w *windowed) add(c *cols, i int, row uint64) {
 
 // process counts the rows of sel from global row from on, segment by
 // segment, and settles the findings they change.
-func (w *windowed) process(snap *model.Snapshot, sel *model.Selection, from uint64) {
+func (w *windowed) process(snap *model.Snapshot, sel *model.Selection, from uint64, clk *clock) {
 	w.snap = snap
 	for k := range sel.Segs {
 		ss := &sel.Segs[k]
 		if ss.Seg.Base+uint64(ss.Seg.N) <= from {
 			continue
 		}
+		// Settle against the records of every detection before this
+		// segment: the half-windows they passed release their tables,
+		// and this segment's records for them are late.
+		w.prune(clk.upTo(ss.Seg.Base), clk.late)
 		segRows(ss, from, func(c *cols, i int) {
 			w.processed++
 			w.add(c, i, c.sg.Base+uint64(i))
 		})
 		w.settle()
-		w.prune()
 	}
+	w.prune(clk.last(), clk.late)
 }
+
+func (w *windowed) lateRecords() uint64 { return w.late }
 
 // metric is what a cell adds to its window's metric, by direction: the
 // quantity the threshold is on (members, flows or bytes). For
@@ -292,16 +315,57 @@ func (w *windowed) covered(lo, hi int64) {
 	}
 }
 
-func (w *windowed) prune() {
+// prune releases the tables of the half-windows that are settled: those
+// that ended more than the window and the lateness allowance before
+// newest (the newest record time the engine has seen, 0: none), and
+// those pruneRows rows left untouched.
+func (w *windowed) prune(newest, late int64) {
+	if newest > 0 {
+		keep := 2*w.hop + max(minLateness, 2*w.hop)
+		if late > 0 {
+			keep = 2*w.hop + late
+		}
+		// The first half-window whose end, (hb+1)*hop, is not before
+		// newest-keep.
+		w.raiseFloor(floorDiv(newest-keep-1, w.hop))
+	}
 	for hb, t := range w.tables {
 		if hb < w.maxHB-3 && t.touched+pruneRows < w.processed && len(t.dirty) == 0 {
-			delete(w.tables, hb)
-			w.pool.release(t)
-			if w.last == t {
-				w.last = nil
-			}
+			w.drop(hb, t)
+			w.dropped[hb] = true
 		}
 	}
+}
+
+// raiseFloor releases every table before half-window floor.
+func (w *windowed) raiseFloor(floor int64) {
+	if floor <= w.floor {
+		return
+	}
+	w.floor = floor
+	for hb, t := range w.tables {
+		if hb < floor {
+			w.drop(hb, t)
+		}
+	}
+	for hb := range w.dropped {
+		if hb < floor {
+			delete(w.dropped, hb)
+		}
+	}
+}
+
+func (w *windowed) drop(hb int64, t *hbTable) {
+	delete(w.tables, hb)
+	w.pool.release(t)
+	if w.last == t {
+		w.last = nil
+	}
+}
+
+// released reports whether half-window hb's table was released.
+func (w *windowed) released(hb int64) bool {
+	return hb < w.floor || len(w.dropped) > 0 && w.dropped[hb]
 }
 
 // cref is a cell and the table that holds it (nil t: no such cell).
@@ -321,6 +385,12 @@ func (w *windowed) touch(t *hbTable, ci int32, nb [2]*hbTable) {
 	thr, incl := w.thr, w.incl
 	self := cref{t, ci}
 	for side, o := range nb {
+		if o == nil && w.released(t.hb-1+2*int64(side)) {
+			// The other half was settled and released: judged on
+			// this half alone, the window could only be wrong (a
+			// one-way flow whose answers are gone).
+			continue
+		}
 		// Skip the window when even the fullest cell of the other
 		// half-window could not lift this one over the threshold.
 		hopeless := true
