@@ -7,23 +7,25 @@ import (
 
 // Budget is how --max-memory, the bound of the whole process, is shared
 // out: the one place that turns it into the index's cap, the room for
-// analysis scratch space and Go's memory limit. The index and the scratch
-// space together stay well under the bound; what is left holds what the
-// heap keeps beside them (ingest buffers, snapshots, selections, results)
-// and the collector's slack, and the memory limit sits under the bound by
-// what Go does not count (the binary's pages, thread stacks).
+// analysis scratch space, the detections' state and Go's memory limit.
+// The three together stay well under the bound; what is left holds what
+// the heap keeps beside them (ingest buffers, snapshots, selections,
+// results) and the collector's slack, and the memory limit sits under the
+// bound by what Go does not count (the binary's pages, thread stacks).
 type Budget struct {
 	Max     int64 // the bound: the process's resident memory stays under it
 	Index   int64 // the index's cap: the oldest segments are evicted beyond it
 	Scratch int64 // scratch space of one analysis (group-by, sort) at a time
+	Detect  int64 // the live detections' state (model/detect: Config.Memory)
 	Limit   int64 // Go's memory limit (runtime/debug.SetMemoryLimit)
 }
 
 // Shares of the bound (in percent) and what the memory limit leaves to
 // what Go does not count.
 const (
-	indexShare   = 60
-	scratchShare = 20
+	indexShare   = 55
+	scratchShare = 15
+	detectShare  = 10
 	limitShare   = 90
 	limitSlack   = 24 << 20
 )
@@ -37,6 +39,7 @@ func NewBudget(bound int64) Budget {
 		Max:     bound,
 		Index:   bound / 100 * indexShare,
 		Scratch: bound / 100 * scratchShare,
+		Detect:  bound / 100 * detectShare,
 		Limit:   max(bound/100*limitShare-limitSlack, bound/2),
 	}
 }

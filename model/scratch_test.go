@@ -121,10 +121,15 @@ func TestScratchRefusal(t *testing.T) {
 // TestBudget: the shares of --max-memory.
 func TestBudget(t *testing.T) {
 	b := NewBudget(512_000_000)
-	if b.Index+b.Scratch >= b.Limit || b.Limit >= b.Max {
-		t.Errorf("budget %+v: index and scratch must fit under the limit, the limit under the bound", b)
+	if b.Index+b.Scratch+b.Detect >= b.Limit || b.Limit >= b.Max {
+		t.Errorf("budget %+v: index, scratch and detections must fit under the limit, the limit under the bound", b)
 	}
-	if small := NewBudget(16 << 20); small.Limit <= 0 || small.Index <= 0 {
+	// The detections' share came out of the index's and the scratch
+	// space's: the three take what those two took before.
+	if b.Detect != 51_200_000 || b.Index+b.Scratch+b.Detect != 409_600_000 {
+		t.Errorf("budget %+v: the detections get 10%%, the three 80%% of the bound", b)
+	}
+	if small := NewBudget(16 << 20); small.Limit <= 0 || small.Index <= 0 || small.Detect <= 0 {
 		t.Errorf("the smallest budget: %+v", small)
 	}
 }

@@ -49,7 +49,7 @@ func (findingsMsg) owner() viewID { return viewFindings }
 // newFindings returns the Findings view, its engine looking at the
 // records within scope (the explorer's time window; nil: all).
 func newFindings(e *env, scope filter.Node) (*findingsView, error) {
-	eng, err := detect.New(detect.Config{Scope: scope})
+	eng, err := detect.New(detect.Config{Scope: scope, Memory: e.mem.Detect})
 	if err != nil {
 		return nil, err
 	}
@@ -353,10 +353,13 @@ func (v *findingsView) summary() string {
 	if note := v.res.LateNote(); note != "" {
 		s += t.Warn.Render(" · " + note)
 	}
+	for _, d := range v.res.Paused {
+		s += t.Warn.Render(" · " + d + " " + detect.PausedNote)
+	}
 	if v.res.Memory >= 1<<20 {
-		// Beside the index's memory, which --max-memory bounds: the
-		// status bar's mem does not count it. Under a MiB (the state
-		// of a few thousand records) it is not worth the room.
+		// The detections' share of --max-memory (the status bar's
+		// mem is the whole process's). Under a MiB (the state of a
+		// few thousand records) it is not worth the room.
 		s += t.Muted.Render(" · detections hold " + model.HumanBytes(uint64(v.res.Memory)))
 	}
 	if v.running {

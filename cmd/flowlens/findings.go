@@ -87,16 +87,16 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	eng, err := detect.New(detect.Config{Only: splitList(q.detections), Set: set, Scope: scope.Node()})
+	mem, err := q.budget()
+	if err != nil {
+		return err
+	}
+	eng, err := detect.New(detect.Config{Only: splitList(q.detections), Set: set, Scope: scope.Node(), Memory: mem.Detect})
 	if err != nil {
 		return usagef("%v", err)
 	}
 	if len(specs) == 0 {
 		return usagef("findings: no SOURCE given (a file, a glob, a directory, -, s3://..., cloudwatch://..., demo)")
-	}
-	mem, err := q.budget()
-	if err != nil {
-		return err
 	}
 	srcs, logf, closeLog, openErr := openLogged(q.debugLog, specs, &opts, stdin, stderr)
 	defer closeLog()
@@ -136,18 +136,18 @@ func runFindings(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	}
 	reportBad(stderr, snap)
 	reportCounters(stderr, sts)
-	// The detections' tables are memory beside the index's, which alone
-	// --max-memory bounds: say how much, so a bound that is not kept is
-	// explained.
-	fmt.Fprintf(stderr, "flowlens: the detections held about %s beside the index (--max-memory %s bounds the index, not them)\n",
-		model.HumanBytes(uint64(eng.Memory())), model.HumanBytes(uint64(mem.Max)))
+	// The detections' state has its share of --max-memory: say how much
+	// it held (past the share, what was released or paused is said
+	// below).
+	fmt.Fprintf(stderr, "flowlens: the detections held about %s beside the index (their share of --max-memory %s is %s)\n",
+		model.HumanBytes(uint64(eng.Memory())), model.HumanBytes(uint64(mem.Max)), model.HumanBytes(uint64(mem.Detect)))
 	if snap.Evicted > 0 {
 		fmt.Fprintf(stderr, "flowlens: --max-memory %s: %s records were read by the detections, then evicted: findings over them are kept, marked evicted, but their evidence is gone from memory\n",
 			q.maxMemory, groupDigits(snap.Evicted))
 	}
 	incomplete := newCoverage(scope, q.maxMemory).report(stderr, snap, sts)
 	// Records the detections could not count (late for a settled
-	// window): the findings do not cover them.
+	// window) and detections paused: the findings do not cover them.
 	for _, n := range eng.Notes() {
 		fmt.Fprintf(stderr, "flowlens: %s\n", n)
 		if incomplete == "" {

@@ -50,7 +50,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.noFollow, "no-follow", false, "read existing data only")
 	fs.IntVar(&c.tail, "tail", -1, "start N lines before the end of existing files (-1: from the beginning)")
 	fs.BoolVar(&c.poll, "poll", false, "poll files instead of using file-system events")
-	fs.StringVar(&c.maxMemory, "max-memory", "1GiB", "memory bound of the process: the index gets 60%, an analysis 20% (units as in filters: 2G = 2e9 bytes, 2GiB = 2^31)")
+	fs.StringVar(&c.maxMemory, "max-memory", "1GiB", "memory bound of the process: the index gets 55%, an analysis 15%, the detections 10% (units as in filters: 2G = 2e9 bytes, 2GiB = 2^31)")
 	fs.StringVar(&c.profile, "profile", "", "AWS shared-config profile")
 	fs.StringVar(&c.region, "region", "", "AWS region")
 	fs.StringVar(&c.endpoint, "endpoint-url", "", "AWS endpoint URL (S3-compatible stores, tests); AWS_ENDPOINT_URL is honoured too")

@@ -117,7 +117,7 @@ Common flags:
   --follow, --no-follow  keep reading new data (default: TUI follows, query does not)
   --tail N               start N lines before the end of existing files
   --poll                 poll files instead of using file-system events
-  --max-memory SIZE      memory bound of the process (default 1GiB: the index gets 60%, an analysis 20%;
+  --max-memory SIZE      memory bound of the process (default 1GiB: the index gets 55%, an analysis 15%, the detections 10%;
                          2G = 2e9 bytes, 2GiB = 2^31, as in filters)
   --profile, --region, --endpoint-url, --stream-prefix, --live-tail   AWS sources
   --tls-cert FILE --tls-key FILE | --insecure-http      firehose:// receivers

@@ -23,11 +23,16 @@ type runner interface {
 }
 
 type detector struct {
-	spec *Spec
-	f    *filter.Filter // the rows it counts, with the scope
-	prev *model.Selection
-	runs []runner // one, or several that split the keys between them
+	spec   *Spec
+	f      *filter.Filter // the rows it counts, with the scope
+	prev   *model.Selection
+	runs   []runner // one, or several that split the keys between them; nil once paused
+	paused bool     // its state passed the bound: no longer fed (its findings stay)
+	late   uint64   // late records of runners let go (paused)
 }
+
+// PausedNote is what is said of a paused detection, after its name.
+const PausedNote = "paused: its state passed the detections' memory share of --max-memory"
 
 // Engine runs the detections incrementally over an index: each Update
 // reads only the rows published since the previous one. Findings outlive
@@ -49,6 +54,8 @@ type Engine struct {
 	newest   int64             // the latest record start time read (Unix seconds, 0: none)
 	lateness int64             // the lateness allowance in seconds, 0: max(minLateness, window) (tests set it)
 	late     map[string]uint64 // Result.Late of the last Update
+	bound    int64             // Config.Memory
+	paused   []string          // Result.Paused
 }
 
 // clock says, segment by segment, the newest record start time the engine
@@ -129,12 +136,17 @@ type Result struct {
 	Rows, Evicted uint64
 	// Memory estimates the bytes the detections' state holds (their
 	// counting tables, runs and findings): memory beside the index's,
-	// which --max-memory does not bound.
+	// kept under Config.Memory when that is set.
 	Memory int64
 	// Late counts, by detection, the records that arrived for a
 	// half-window already settled and released (older than the window
-	// kept, see Notes): they are not detected. Nil when none.
+	// kept, or released to keep Config.Memory; see Notes): they are not
+	// detected. Nil when none.
 	Late map[string]uint64
+	// Paused lists the detections paused because their state passed
+	// Config.Memory (sorted): they read no more records; their findings
+	// stay listed.
+	Paused []string
 }
 
 // LateTotal is the number of records counted in Late.
@@ -157,7 +169,8 @@ func (r *Result) LateNote() string {
 }
 
 // Notes says what the findings do not cover, one sentence each, for the
-// findings command: records that came too late, by detection.
+// findings command: records that came too late, by detection, and the
+// detections paused.
 func (r *Result) Notes() []string {
 	var out []string
 	if note := r.LateNote(); note != "" {
@@ -175,6 +188,9 @@ func (r *Result) Notes() []string {
 		}
 		out = append(out, note+": "+s)
 	}
+	for _, d := range r.Paused {
+		out = append(out, d+" "+PausedNote)
+	}
 	return out
 }
 
@@ -185,7 +201,7 @@ func New(cfg Config) (*Engine, error) {
 	for _, n := range cfg.Only {
 		only[n] = true
 	}
-	e := &Engine{findings: map[string]*Finding{}}
+	e := &Engine{findings: map[string]*Finding{}, bound: cfg.Memory}
 	specs := Specs()
 	known := map[string]bool{}
 	for i := range specs {
@@ -278,7 +294,11 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	clk := newClock(snap, from, e.newest)
 	clk.late = e.lateness
 	sels := make([]*model.Selection, len(e.dets))
-	parallel(len(e.dets), func(i int) { sels[i] = e.dets[i].f.Eval(snap, e.dets[i].prev) })
+	parallel(len(e.dets), func(i int) {
+		if !e.dets[i].paused {
+			sels[i] = e.dets[i].f.Eval(snap, e.dets[i].prev)
+		}
+	})
 	type task struct {
 		d   int
 		run runner
@@ -297,7 +317,9 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 		outs[i] = out{c, r, t.run.memory()}
 	})
 	for i, d := range e.dets {
-		d.prev = sels[i]
+		if !d.paused {
+			d.prev = sels[i]
+		}
 	}
 	e.end = max(e.end, snap.End)
 	e.newest = clk.last()
@@ -340,21 +362,111 @@ func (e *Engine) Update(snap *model.Snapshot) Result {
 	res.All, res.Unlisted = e.all, e.unlisted
 	sort.Slice(res.Changed, func(i, j int) bool { return Less(&res.Changed[i], &res.Changed[j]) })
 	res.Rows, res.Evicted = e.end, snap.Evicted
+	res.Memory += int64(len(e.findings)) * findingBytes
+	if e.bound > 0 && res.Memory > e.bound {
+		res.Memory = e.fit(res.Memory)
+	}
+	res.Late, res.Paused = e.lateCounts(), e.paused
+	e.mem, e.late = res.Memory, res.Late
+	return res
+}
+
+// lateCounts counts the late records by detection (nil: none).
+func (e *Engine) lateCounts() map[string]uint64 {
+	var late map[string]uint64
 	for _, d := range e.dets {
-		var n uint64
+		n := d.late
 		for _, r := range d.runs {
 			n += r.lateRecords()
 		}
 		if n > 0 {
-			if res.Late == nil {
-				res.Late = map[string]uint64{}
+			if late == nil {
+				late = map[string]uint64{}
 			}
-			res.Late[d.spec.Name] += n
+			late[d.spec.Name] += n
 		}
 	}
-	res.Memory += int64(len(e.findings)) * findingBytes
-	e.mem, e.late = res.Memory, res.Late
-	return res
+	return late
+}
+
+// fit brings the detections' state under the bound from mem bytes, and
+// returns what it holds then: the oldest half-windows of every windowed
+// detection are released first (their records that come later are late),
+// down to the two newest of each (the window being counted); if those
+// still pass it, the detections holding the most state are paused.
+func (e *Engine) fit(mem int64) int64 {
+	type old struct {
+		w  *windowed
+		hb int64
+	}
+	var olds []old
+	for _, d := range e.dets {
+		for _, r := range d.runs {
+			if w, ok := r.(*windowed); ok {
+				w.pool.free = nil // the spare chunks first: they hold no state
+				for hb := range w.tables {
+					if hb < w.maxHB-1 {
+						olds = append(olds, old{w, hb})
+					}
+				}
+			}
+		}
+	}
+	// Oldest first by time; at one time, by detection (a stable order).
+	sort.Slice(olds, func(i, j int) bool {
+		a, b := olds[i].hb*olds[i].w.hop, olds[j].hb*olds[j].w.hop
+		if a != b {
+			return a < b
+		}
+		return olds[i].w.spec.Name < olds[j].w.spec.Name || olds[i].w.spec.Name == olds[j].w.spec.Name && olds[i].w.part < olds[j].w.part
+	})
+	mem = e.memory()
+	for _, o := range olds {
+		if mem <= e.bound {
+			return mem
+		}
+		before := o.w.memory()
+		o.w.raiseFloor(o.hb + 1)
+		o.w.pool.free = nil
+		mem -= before - o.w.memory()
+	}
+	for mem > e.bound {
+		var big *detector
+		var most int64
+		for _, d := range e.dets {
+			var n int64
+			for _, r := range d.runs {
+				n += r.memory()
+			}
+			if !d.paused && n > most {
+				big, most = d, n
+			}
+		}
+		if big == nil {
+			break // only the findings are left
+		}
+		for _, r := range big.runs {
+			big.late += r.lateRecords()
+		}
+		big.runs, big.paused, big.prev = nil, true, nil
+		// A new slice: earlier Results keep theirs.
+		p := append(append([]string(nil), e.paused...), big.spec.Name)
+		sort.Strings(p)
+		e.paused = p
+		mem -= most
+	}
+	return mem
+}
+
+// memory estimates the bytes of every detection's state and the findings.
+func (e *Engine) memory() int64 {
+	n := int64(len(e.findings)) * findingBytes
+	for _, d := range e.dets {
+		for _, r := range d.runs {
+			n += r.memory()
+		}
+	}
+	return n
 }
 
 // eviction says how much of f's evidence the index has evicted.
@@ -420,7 +532,7 @@ func (e *Engine) Memory() int64 { return e.mem }
 // Notes says what the findings of the last Update do not cover (see
 // Result.Notes).
 func (e *Engine) Notes() []string {
-	r := Result{Late: e.late}
+	r := Result{Late: e.late, Paused: e.paused}
 	return r.Notes()
 }
 

@@ -107,3 +107,55 @@ func e2s(fs []*Finding) []string {
 	}
 	return out
 }
+
+// TestMemoryCap: past Config.Memory the oldest half-windows are released
+// first (their late records counted like any others); when the newest
+// two alone pass it, the detection is paused, said, and its findings
+// stay listed.
+func TestMemoryCap(t *testing.T) {
+	ix := model.NewIndex(0)
+	var data []byte
+	for h := int64(0); h < 4; h++ { // four half-windows of brute-force (10m windows)
+		data = append(data, attempts(25, t0+h*300)...)
+	}
+	snap := ingest(t, ix, "a", data)
+	free := mustEngine(t, Config{Only: []string{"brute-force"}}).Update(snap)
+	if len(free.All) != 1 || free.Paused != nil || free.Late != nil {
+		t.Fatalf("without a bound: %d findings, paused %v, late %v", len(free.All), free.Paused, free.Late)
+	}
+
+	e := mustEngine(t, Config{Only: []string{"brute-force"}, Memory: free.Memory - 1})
+	res := e.Update(snap)
+	w := e.dets[0].runs[0].(*windowed)
+	if res.Memory > free.Memory-1 || res.Paused != nil {
+		t.Errorf("memory %d over the bound %d, paused %v", res.Memory, free.Memory-1, res.Paused)
+	}
+	if _, ok := w.tables[t0/300]; ok || len(w.tables) != 3 {
+		t.Errorf("the oldest half-window is kept, or more were released: %d tables", len(w.tables))
+	}
+	if len(res.All) != 1 || res.All[0].Flows != 100 {
+		t.Errorf("findings %v, want the one of 100 attempts", res.All)
+	}
+	res = e.Update(ingest(t, ix, "b", attempts(2, t0+10)))
+	if res.Late["brute-force"] != 2 {
+		t.Errorf("late %v, want brute-force 2", res.Late)
+	}
+
+	e = mustEngine(t, Config{Only: []string{"brute-force"}, Memory: 1000})
+	res = e.Update(snap)
+	if len(res.Paused) != 1 || res.Paused[0] != "brute-force" || e.dets[0].runs != nil {
+		t.Fatalf("paused %v, want brute-force, its state let go", res.Paused)
+	}
+	if len(res.All) != 1 || res.All[0].Flows != 100 {
+		t.Errorf("findings %v, want the one of 100 attempts still listed", res.All)
+	}
+	want := "brute-force paused: its state passed the detections' memory share of --max-memory"
+	if notes := strings.Join(res.Notes(), "\n"); notes != want || strings.Join(e.Notes(), "\n") != want {
+		t.Errorf("notes %q, want %q", notes, want)
+	}
+	// A paused detection reads nothing more.
+	res = e.Update(ingest(t, ix, "b", attempts(30, t0+1200)))
+	if len(res.All) != 1 || res.All[0].Flows != 100 || len(res.Changed) != 0 || len(res.Paused) != 1 {
+		t.Errorf("after the pause: findings %v, changed %v, paused %v", res.All, res.Changed, res.Paused)
+	}
+}

@@ -6,8 +6,8 @@ import "unsafe"
 // holds in slices is counted from lengths and capacities, and each map
 // entry and heap object at a typical size for its kind (Go does not say
 // what one structure takes). The estimate is what the Findings view and
-// the findings command report beside --max-memory, which bounds the index
-// only.
+// the findings command report, and what Config.Memory (the detections'
+// share of --max-memory) bounds.
 const (
 	mapEntry     = 48  // a map entry's share of its table, small key and value
 	episodeBytes = 256 // an episode with its ID and a few members

@@ -159,6 +159,11 @@ type Config struct {
 	// Scope restricts the records every detection looks at (a parsed
 	// filter: --filter, --since and --until; nil for all).
 	Scope filter.Node
+	// Memory bounds the detections' state (Result.Memory, bytes; 0: no
+	// bound): past it the oldest half-windows are released, then the
+	// detection holding the most state is paused (model.Budget.Detect,
+	// the detections' share of --max-memory).
+	Memory int64
 }
 
 // values are a detection's thresholds, read.
