@@ -290,7 +290,8 @@ func TestFindingsNames(t *testing.T) {
 }
 
 // TestFindingsMemory: the summary line says how much the detections hold
-// (memory --max-memory does not bound) once it is a MiB or more.
+// (their share of --max-memory) once it is a MiB or more, how many
+// records came too late for them, and which were paused.
 func TestFindingsMemory(t *testing.T) {
 	v, err := newFindings(&env{theme: NewTheme(false), keys: DefaultKeyMap()}, nil)
 	if err != nil {
@@ -301,7 +302,16 @@ func TestFindingsMemory(t *testing.T) {
 		t.Errorf("summary %q", s)
 	}
 	v.res.Memory = 500 << 10
-	if s := ansi.Strip(v.summary()); strings.Contains(s, "detections hold") {
+	if s := ansi.Strip(v.summary()); strings.Contains(s, "detections hold") || strings.Contains(s, "late") || strings.Contains(s, "paused") {
 		t.Errorf("summary %q", s)
+	}
+	v.res.Late = map[string]uint64{"port-scan": 3, "brute-force": 4}
+	v.res.Paused = []string{"rejects-spike"}
+	s := ansi.Strip(v.summary())
+	for _, want := range []string{"7 records arrived too late for detection (older than the window kept)",
+		"rejects-spike paused: its state passed the detections' memory share of --max-memory"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary %q does not say %q", s, want)
+		}
 	}
 }
