@@ -339,13 +339,13 @@ func TestFindingsTable(t *testing.T) {
 }
 
 // TestFindingsLate: records that come after the engine has settled their
-// window (here, a segment of records three hours newer before them) are
+// window (here, a segment of records eight days newer before them) are
 // not detected, and stderr says how many; --strict refuses the answer.
 func TestFindingsLate(t *testing.T) {
 	const t0 = 1717236000
 	var b []byte
 	for i := 0; i < model.SegmentRows+100; i++ {
-		st := t0 + 3*3600 + i/100
+		st := t0 + 8*86400 + i/100
 		b = fmt.Appendf(b, "2 111122223333 eni-0f1 10.9.%d.%d 10.8.0.1 40000 443 6 10 1000 %d %d ACCEPT OK\n", i/250%250, i%250+1, st, st+5)
 	}
 	for i := 0; i < 5; i++ {
