@@ -257,18 +257,7 @@ func TestJourneyFilterHistoryPersists(t *testing.T) {
 			waitScreen(t, tm, "✓")
 			tm.Send(keyEnter)
 			waitScreen(t, tm, "filter dstport = 22")
-			path := filepath.Join(dir, "filter-history")
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				b, _ := os.ReadFile(path)
-				if string(b) == "dstport = 22\n" {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("history file holds %q", b)
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			waitFile(t, filepath.Join(dir, "filter-history"), "dstport = 22\n")
 
 			cfg2 := demoConfig(t, newTestClock(), false)
 			cfg2.ConfigDir = dir
@@ -302,18 +291,7 @@ func TestJourneySavedFilter(t *testing.T) {
 			tm.Type("ssh in")
 			tm.Send(keyEnter)
 			waitScreen(t, tm, "saved as ssh in")
-			path := filepath.Join(dir, "saved-filters")
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				b, _ := os.ReadFile(path)
-				if string(b) == "ssh in\tdstport = 22\n" {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("saved filters file holds %q", b)
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			waitFile(t, filepath.Join(dir, "saved-filters"), "ssh in\tdstport = 22\n")
 
 			cfg2 := demoConfig(t, newTestClock(), false)
 			cfg2.ConfigDir = dir
@@ -359,5 +337,22 @@ func TestJourneySourceFailureStays(t *testing.T) {
 			view, _ := finalView(t, tm)
 			checkScreen(t, view, sz.w, sz.h)
 		})
+	}
+}
+
+// waitFile waits for the file at path to hold want: the explorer writes
+// its files off the UI thread.
+func waitFile(t *testing.T, path, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if string(b) == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s holds %q, want %q", filepath.Base(path), b, want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
