@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"unsafe"
@@ -84,7 +85,11 @@ func NewScan(ix *Index, q ScanQuery) (*Scan, error) {
 		need = need.With(FieldStart) // end is kept as a delta from start
 	}
 	s := &Scan{q: q, skip: ^need}
-	s.pipe = newPipeline(ix, q.Workers, s)
+	workers := q.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	s.pipe = newPipeline(ix, workers, s)
 	return s, nil
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -163,6 +164,23 @@ func TestGroupTiesByValue(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("order %v, key %s: %v, want %v", order, k, got, want)
 			}
+		}
+	}
+}
+
+// TestScanWorkers checks that a scan asked for no particular number of
+// workers parses on every core (it once ran one worker, which held a
+// one-shot query to a single core).
+func TestScanWorkers(t *testing.T) {
+	totals := GroupQuery{Keys: []GroupKey{{Field: FieldAction}}, Metrics: []Metric{{Kind: MetricCount}}}
+	for _, c := range []struct{ asked, want int }{{0, runtime.GOMAXPROCS(0)}, {-1, runtime.GOMAXPROCS(0)}, {3, 3}} {
+		s, err := NewScan(NewIndex(0), ScanQuery{Group: totals, Workers: c.asked})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Pipeline().Close()
+		if got := len(s.workers); got != c.want {
+			t.Errorf("Workers %d: %d workers, want %d", c.asked, got, c.want)
 		}
 	}
 }
