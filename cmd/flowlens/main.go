@@ -36,6 +36,7 @@ func main() {
 // runtime failure, 2 usage or filter syntax error, 3 findings --fail-on
 // reached, 130/143/129 interrupted.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	defer startProfiling(stderr)()
 	var err error
 	switch {
 	case len(args) > 0 && args[0] == "version":
