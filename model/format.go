@@ -57,6 +57,7 @@ const (
 	opAddr
 	opEnum
 	opExtra
+	opSkip // a column the question does not read: only found (see Parser.Skip)
 )
 
 // DefaultFormatString is the AWS default (version 2) format.

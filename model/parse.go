@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net/netip"
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -148,8 +149,12 @@ type Parser struct {
 	extra   [][]byte
 	MaxLine int // longest accepted line in bytes; 0 means DefaultMaxLine
 
-	// skip lists fields that are checked but not kept (see Skip).
-	skip FieldSet
+	// skip lists fields that are not kept (see Skip); unless check is
+	// set, ops marks their columns opSkip.
+	skip  FieldSet
+	check bool
+	ops   []colOp // the format's ops, or a copy with skipped columns marked
+	opsOf *Format // the format ops was made for
 
 	// Last rejection, for Error.
 	badCol   int
@@ -171,18 +176,38 @@ func (p *Parser) SetFormat(f *Format) {
 	if f == nil {
 		f = DefaultFormat
 	}
-	p.format = f
+	if p.format == f && p.opsOf == f {
+		return // the same format again (each job of a worker sets it)
+	}
+	p.format, p.opsOf = f, f
+	p.ops = f.ops
+	if p.skip != 0 && !p.check {
+		p.ops = slices.Clone(f.ops)
+		for i := range p.ops {
+			if op := &p.ops[i]; op.kind != opExtra && p.skip.Has(op.field) {
+				op.kind = opSkip
+			}
+		}
+	}
 	if cap(p.extra) < len(f.Extra) {
 		p.extra = make([][]byte, len(f.Extra))
 	}
 	p.extra = p.extra[:len(f.Extra)]
 }
 
-// Skip makes the parser check the fields in s as usual (a bad value still
-// rejects the line, for the same reason) but leave them absent in the
-// record: a question that reads two fields of fourteen pays for the others
-// only what it takes to check them.
-func (p *Parser) Skip(s FieldSet) { p.skip = s }
+// Skip makes the parser leave the fields in s absent in the record: a
+// question that reads two fields of fourteen pays for the others only
+// what it takes to find them. With check, their values are checked as
+// usual (a bad value still rejects the line, for the same reason, as on
+// the way into the index); without, a skipped field is only found: the
+// line must still have the format's field count and no control bytes,
+// but a value it holds there is not read, so a line whose only fault is
+// in a skipped field is a record.
+func (p *Parser) Skip(s FieldSet, check bool) {
+	p.skip, p.check = s, check
+	p.opsOf = nil
+	p.SetFormat(p.format)
+}
 
 // Parse reads one line (without or with its trailing "\n" or "\r\n").
 // For LineRecord it fills rec. For LineHeader it switches the parser's
@@ -207,7 +232,7 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 		return LineBad, ReasonTooLong
 	}
 
-	ops := p.format.ops
+	ops := p.ops
 	want := len(ops)
 	if want == 0 {
 		return p.parseUnknown(line, headerCheck)
@@ -320,6 +345,8 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 			if i, r = skipToken(line, i); r == ReasonNone {
 				rec.Enums[op.slot], r = parseEnum(op.field, line[start:i])
 			}
+		case opSkip:
+			i, r = skipToken(line, i)
 		case opExtra:
 			if i, r = skipToken(line, i); r == ReasonNone {
 				extra[ei] = line[start:i]

@@ -506,3 +506,39 @@ func TestSWARScans(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipUnchecked: a skipped field is only found unless its check is
+// asked for, and the line's shape is checked either way, in a format set
+// by a header line too.
+func TestSkipUnchecked(t *testing.T) {
+	const hdr = "version srcaddr dstaddr srcport dstport action"
+	skip := ^FieldSet(0).With(FieldAction)
+	for _, c := range []struct {
+		line  string
+		check bool
+		kind  LineKind
+		why   Reason
+	}{
+		{"2 10.0.0.1 10.0.0.2 70000 22 ACCEPT", false, LineRecord, ReasonNone},
+		{"2 10.0.0.1 10.0.0.2 70000 22 ACCEPT", true, LineBad, ReasonRange},
+		{"2 10.0.0.999 x 1 22 ACCEPT", false, LineRecord, ReasonNone},
+		{"2 10.0.0.999 x 1 22 ACCEPT", true, LineBad, ReasonAddress},
+		{"2 10.0.0.1 10.0.0.2 1 22 MAYBE", false, LineBad, ReasonEnum},         // action is read
+		{"2 10.0.0.1 10.0.0.2 1 ACCEPT", false, LineBad, ReasonFieldCount},     // one field short
+		{"2 10.0.0.1 10.0.\x1b0.2 1 22 ACCEPT", false, LineBad, ReasonControl}, // control bytes
+	} {
+		p := NewParser(nil)
+		p.Skip(skip, c.check)
+		var rec Record
+		if k, _ := p.Parse([]byte(hdr), &rec); k != LineHeader {
+			t.Fatalf("header: %v", k)
+		}
+		k, r := p.Parse([]byte(c.line), &rec)
+		if k != c.kind || r != c.why {
+			t.Errorf("%q check %v: %v %v, want %v %v", c.line, c.check, k, r, c.kind, c.why)
+		}
+		if k == LineRecord && (rec.Present != FieldSet(0).With(FieldAction) || rec.Enums[enumSlot[FieldAction]] != uint8(ActionAccept)) {
+			t.Errorf("%q: present %b, action %d", c.line, rec.Present, rec.Enums[enumSlot[FieldAction]])
+		}
+	}
+}

@@ -28,6 +28,12 @@ type ScanQuery struct {
 	FilterFields FieldSet
 	// Workers is the number of parsing goroutines (GOMAXPROCS if <= 0).
 	Workers int
+	// CheckAll checks every field of every line, as the index does, so
+	// that the same lines count as bad. Without it the fields the
+	// question does not read are only found (see Parser.Skip): a line
+	// whose only fault is a bad value in one of them is counted as a
+	// record, which is what makes the scan fast.
+	CheckAll bool
 }
 
 // Fields returns the fields the group query reads: its keys and the
@@ -56,9 +62,9 @@ func (q GroupQuery) Fields() FieldSet {
 // keeping rows: the answer covers every record read, whatever its size.
 // Its Pipeline takes the batches (a source.Mux can drive it); each worker
 // parses them with the shared parser, keeping only the fields the
-// question reads (the others are checked, so bad lines are found and
-// counted exactly as on the way into the index), into blocks of columns
-// of its own. Each full block is filtered by the compiled filter and
+// question reads (the others are only found, or with CheckAll checked so
+// that bad lines are found and counted exactly as on the way into the
+// index), into blocks of columns of its own. Each full block is filtered by the compiled filter and
 // grouped by the group-by code, into the worker's partial groups. Result
 // merges the workers' partial groups and ranks them with the same code
 // the index uses, so the answer is the one Group gives over an index of
@@ -141,7 +147,7 @@ func (s *Scan) newWorker(pw *pworker) {
 	}
 	pw.rv = resolver{ix: w.ix}
 	pw.skip = s.skip
-	pw.parser.Skip(s.skip)
+	pw.parser.Skip(s.skip, s.q.CheckAll)
 	pw.scan = w
 	s.mu.Lock()
 	s.workers = append(s.workers, w)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"reflect"
 	"runtime"
 	"testing"
@@ -64,7 +65,12 @@ func TestScanMatchesGroup(t *testing.T) {
 		"2 10.0.0.9 10.0.0.1 22 REJECT 9000000000\n2 10.0.0.9 - 22 REJECT 1\nnot a line\n"...)
 	ref := NewIndex(1 << 34)
 	ingestChunks(ref, data)
-	rsnap := ref.Publish()
+	// Without CheckAll the scan only finds the fields it does not read:
+	// no question here reads srcport, so the line with srcport 70000 is a
+	// record to it, as to the index over the same lines with a valid port.
+	lazyRef := NewIndex(1 << 34)
+	ingestChunks(lazyRef, bytes.Replace(data, []byte(" 70000 22 "), []byte(" 7000 22 "), 1))
+	snaps := map[bool]*Snapshot{true: ref.Publish(), false: lazyRef.Publish()}
 
 	key := func(s string) GroupKey {
 		k, err := ParseGroupKey(s)
@@ -92,7 +98,9 @@ func TestScanMatchesGroup(t *testing.T) {
 		queries = queries[2:4]
 	}
 	for qi, q := range queries {
-		for _, sel := range []rowSelector{nil, rejects} {
+		for ci, sel := range []rowSelector{nil, rejects, nil, rejects} {
+			checkAll := ci < 2
+			rsnap := snaps[checkAll]
 			var want *GroupResult
 			var err error
 			if sel == nil {
@@ -104,7 +112,7 @@ func TestScanMatchesGroup(t *testing.T) {
 				t.Fatal(err)
 			}
 			ix := NewIndex(0)
-			sq := ScanQuery{Group: q, Workers: 2}
+			sq := ScanQuery{Group: q, Workers: 2, CheckAll: checkAll}
 			if sel != nil {
 				sq.Filter = func() Selector { return sel }
 				sq.FilterFields = FieldSet(0).With(FieldAction)
@@ -121,12 +129,12 @@ func TestScanMatchesGroup(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got.Rows, want.Rows) || !reflect.DeepEqual(got.Totals, want.Totals) ||
 				got.Groups != want.Groups || got.Count != want.Count {
-				t.Errorf("query %d (selector %v): scan %d groups %v %v\nindex %d groups %v %v", qi, sel != nil,
+				t.Errorf("query %d (selector %v, check all %v): scan %d groups %v %v\nindex %d groups %v %v", qi, sel != nil, checkAll,
 					got.Groups, got.Totals, got.Rows[:min(3, len(got.Rows))], want.Groups, want.Totals, want.Rows[:min(3, len(want.Rows))])
 			}
 			st, rst := ix.Publish().Sources, rsnap.Sources
 			if len(st) != 1 || st[0].Records != rst[0].Records || st[0].Bad != rst[0].Bad || st[0].Lines != rst[0].Lines {
-				t.Errorf("query %d: source stats %+v, index %+v", qi, st, rst)
+				t.Errorf("query %d (check all %v): source stats %+v, index %+v", qi, checkAll, st, rst)
 			}
 		}
 	}

@@ -137,7 +137,9 @@ Query flags:
   --interval DUR         with --follow and --group-by: refresh period (default 2s)
   --explain TARGET       athena, insights or cwl-pattern: print the filter translated
                          (with --engine: the whole statement the engine would run)
-  --strict               exit 1 if any record was evicted, dropped or cut short
+  --strict               exit 1 if any record was evicted, dropped or cut short; and check
+                         every field of every line (a one-shot count or group-by otherwise
+                         checks only the fields it reads, plus each line's field count)
   --state FILE           save where each source stopped; a restarted query (even after
                          kill -9) goes on from there: nothing printed twice, nothing missed
 

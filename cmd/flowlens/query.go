@@ -47,7 +47,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.DurationVar(&q.interval, "interval", 2*time.Second, "refresh period with --follow --group-by")
 	fs.StringVar(&q.explain, "explain", "", "athena, insights or cwl-pattern")
 	fs.StringVar(&q.preset, "preset", "", "ask a named question, as the explorer's p does: "+presetNames())
-	fs.BoolVar(&q.strict, "strict", false, "exit 1 when any record was evicted, dropped or cut short by a read fault")
+	fs.BoolVar(&q.strict, "strict", false, "exit 1 when any record was evicted, dropped or cut short by a read fault; check every field of every line")
 	fs.StringVar(&q.state, "state", "", "save where each source stopped to `FILE` and resume from there (records, not groups)")
 	specs, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -122,7 +122,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	flt = nm.bind(flt)
 	var scan *model.Scan
 	if !nm.needIndex(flt, grp) {
-		if scan, err = newScan(ix, flt, grp, follow); err != nil {
+		if scan, err = newScan(ix, flt, grp, follow, q.strict); err != nil {
 			return err
 		}
 	}

@@ -18,8 +18,10 @@ var scanQueries = true
 // refreshes its answer as rows arrive. A scan parses, filters and groups
 // the records on every core as they stream past and keeps no rows, so its
 // answer covers every record read whatever the input's size, with no
-// eviction.
-func newScan(ix *model.Index, f *filter.Filter, grp *grouping, follow bool) (*model.Scan, error) {
+// eviction. It checks the fields the question reads and each line's shape
+// (field count, no control bytes); strict (--strict) checks every field,
+// so that exactly the lines the index would refuse count as bad.
+func newScan(ix *model.Index, f *filter.Filter, grp *grouping, follow, strict bool) (*model.Scan, error) {
 	if follow || grp == nil || !scanQueries {
 		return nil, nil
 	}
@@ -27,7 +29,7 @@ func newScan(ix *model.Index, f *filter.Filter, grp *grouping, follow bool) (*mo
 	if len(q.Keys) == 0 {
 		q = totalsQuery(q)
 	}
-	sq := model.ScanQuery{Group: q, FilterFields: f.Fields()}
+	sq := model.ScanQuery{Group: q, FilterFields: f.Fields(), CheckAll: strict}
 	if !f.Empty() {
 		sq.Filter = f.Selector
 	}
