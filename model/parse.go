@@ -155,6 +155,7 @@ type Parser struct {
 	check bool
 	ops   []colOp // the format's ops, or a copy with skipped columns marked
 	opsOf *Format // the format ops was made for
+	fast  bool    // skipped fields are unchecked: try parseFast first
 
 	// Last rejection, for Error.
 	badCol   int
@@ -181,6 +182,7 @@ func (p *Parser) SetFormat(f *Format) {
 	}
 	p.format, p.opsOf = f, f
 	p.ops = f.ops
+	p.fast = false
 	if p.skip != 0 && !p.check {
 		p.ops = slices.Clone(f.ops)
 		for i := range p.ops {
@@ -188,6 +190,7 @@ func (p *Parser) SetFormat(f *Format) {
 				op.kind = opSkip
 			}
 		}
+		p.fast = len(f.Extra) == 0
 	}
 	if cap(p.extra) < len(f.Extra) {
 		p.extra = make([][]byte, len(f.Extra))
@@ -236,6 +239,11 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 	want := len(ops)
 	if want == 0 {
 		return p.parseUnknown(line, headerCheck)
+	}
+	if p.fast {
+		if kind, ok := p.parseFast(line, rec); ok {
+			return kind, ReasonNone
+		}
 	}
 	rec.Present = 0
 	rec.Num = [numNumSlots]uint64{}

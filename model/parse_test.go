@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -539,6 +540,66 @@ func TestSkipUnchecked(t *testing.T) {
 		}
 		if k == LineRecord && (rec.Present != FieldSet(0).With(FieldAction) || rec.Enums[enumSlot[FieldAction]] != uint8(ActionAccept)) {
 			t.Errorf("%q: present %b, action %d", c.line, rec.Present, rec.Enums[enumSlot[FieldAction]])
+		}
+	}
+}
+
+// TestParseFastAgrees mutates lines in every way the fast path must leave
+// to the full parser (blanks, tabs, control bytes, field counts, absent
+// and bad values, letters at the start, long numbers) and wants the same
+// verdict, reason and record from a parser that tries it first as from
+// the full parser alone, for questions that keep different fields.
+func TestParseFastAgrees(t *testing.T) {
+	lines := splitLines(genLines(2000, 5))
+	r := rand.New(rand.NewPCG(7, 8))
+	muts := []func(l []byte) []byte{
+		func(l []byte) []byte { return l },
+		func(l []byte) []byte { // one byte replaced
+			const bytes = " \t\x1b\x7f-a0.:9Z$\r\x80"
+			l[r.IntN(len(l))] = bytes[r.IntN(len(bytes))]
+			return l
+		},
+		func(l []byte) []byte { // a field dropped or doubled
+			f := bytes.Fields(l)
+			i := r.IntN(len(f))
+			if r.IntN(2) == 0 {
+				f = append(f[:i], f[i+1:]...)
+			} else {
+				f = append(f[:i+1], f[i:]...)
+			}
+			return bytes.Join(f, []byte(" "))
+		},
+		func(l []byte) []byte { // a field replaced
+			f := bytes.Fields(l)
+			f[r.IntN(len(f))] = [][]byte{[]byte("-"), []byte("99999999999999999999999"), []byte("1717236000123"),
+				[]byte("256.1.1.1"), []byte("2001:db8::1"), []byte("ALLOW"), []byte("0x10"), []byte("")}[r.IntN(8)]
+			return bytes.Join(f, []byte(" "))
+		},
+		func(l []byte) []byte { return append([]byte(" "), l...) },
+		func(l []byte) []byte { return append(l, ' ') },
+		func(l []byte) []byte { return bytes.Replace(l, []byte(" "), []byte("  "), 1) },
+	}
+	keeps := []FieldSet{
+		FieldSet(0).With(FieldAction),
+		FieldSet(0).With(FieldSrcAddr).With(FieldBytes),
+		FieldSet(0).With(FieldDstPort).With(FieldAction).With(FieldStart).With(FieldEnd),
+		FieldSet(0).With(FieldInterfaceID).With(FieldLogStatus).With(FieldPackets).With(FieldVersion),
+	}
+	for _, keep := range keeps {
+		fast, full := NewParser(nil), NewParser(nil)
+		fast.Skip(^keep, false)
+		full.Skip(^keep, false)
+		full.fast = false
+		for i, l := range lines {
+			for mi, mut := range muts {
+				line := mut(bytes.Clone(l))
+				var a, b Record
+				ka, ra := fast.Parse(line, &a)
+				kb, rb := full.Parse(line, &b)
+				if ka != kb || ra != rb || ka == LineRecord && !reflect.DeepEqual(a, b) {
+					t.Fatalf("keep %b, line %d mutation %d %q:\nfast %v %v %+v\nfull %v %v %+v", keep, i, mi, line, ka, ra, a, kb, rb, b)
+				}
+			}
 		}
 	}
 }

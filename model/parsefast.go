@@ -1,0 +1,137 @@
+package model
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"net/netip"
+)
+
+// SWAR constants: a byte's high bit in a mask word marks that byte.
+const (
+	lowBits  = 0x7F7F7F7F7F7F7F7F
+	highBits = 0x8080808080808080
+	spaces   = 0x2020202020202020
+)
+
+// zeroBytes marks the bytes of x that are zero (exactly: no borrow runs
+// from one byte into the next).
+func zeroBytes(x uint64) uint64 {
+	return ^(((x & lowBits) + lowBits) | x | lowBits)
+}
+
+// controlBytes marks the bytes of x below ' ' (tab and the control bytes)
+// and DEL: a line holding one is left to the full parser.
+func controlBytes(x uint64) uint64 {
+	below := ^(((x & lowBits) + 0x6060606060606060) | x | lowBits)
+	return below | zeroBytes(x^0x7F7F7F7F7F7F7F7F)
+}
+
+// parseFast reads a line of the common shape, one space between fields
+// and no tab or control byte, when the parser skips fields unchecked (see
+// Skip): it finds every separator eight bytes at a time and converts only
+// the tokens of fields it keeps. ok is false for any other line, and for
+// any token that does not convert: the full parser then reads the line, so
+// every verdict and reason is the full parser's. line has no line end.
+func (p *Parser) parseFast(line []byte, rec *Record) (kind LineKind, ok bool) {
+	n := len(line)
+	if n == 0 {
+		return 0, false
+	}
+	if c := line[0]; c >= 'a' && c <= 'z' || c == '$' || c == ' ' {
+		return 0, false // a header line maybe, or leading blanks
+	}
+	ops := p.ops
+	want := len(ops)
+	rec.Present = 0
+	rec.Num = [numNumSlots]uint64{}
+	rec.Addrs = [numAddrSlots]netip.Addr{}
+	rec.Enums = [numEnumSlots]uint8{}
+	rec.Extra = nil
+	rec.Format = p.format
+	k, s := 0, 0 // the field and where its token starts
+	o := 0
+	for ; o+8 <= n; o += 8 {
+		x := binary.LittleEndian.Uint64(line[o:])
+		if controlBytes(x)&highBits != 0 {
+			return 0, false
+		}
+		for m := zeroBytes(x^spaces) & highBits; m != 0; m &= m - 1 {
+			e := o + bits.TrailingZeros64(m)>>3
+			if e == s || k == want-1 {
+				return 0, false // two spaces in a row, or too many fields
+			}
+			if op := &ops[k]; op.kind != opSkip && !p.convert(op, line[s:e], rec) {
+				return 0, false
+			}
+			k++
+			s = e + 1
+		}
+	}
+	for ; o < n; o++ {
+		c := line[o]
+		if c <= ' ' || c == 0x7f {
+			if c != ' ' || o == s || k == want-1 {
+				return 0, false
+			}
+			if op := &ops[k]; op.kind != opSkip && !p.convert(op, line[s:o], rec) {
+				return 0, false
+			}
+			k++
+			s = o + 1
+		}
+	}
+	if s == n || k != want-1 {
+		return 0, false
+	}
+	if op := &ops[k]; op.kind != opSkip && !p.convert(op, line[s:n], rec) {
+		return 0, false
+	}
+	return LineRecord, true
+}
+
+// convert reads one token of a kept field into rec, as the full parser
+// would; false when it does not convert (the full parser says why).
+func (p *Parser) convert(op *colOp, tok []byte, rec *Record) bool {
+	if len(tok) == 1 && tok[0] == '-' {
+		return true // absent
+	}
+	switch op.kind {
+	case opUint:
+		if len(tok) > 19 {
+			return false // may not fit: the full parser checks exactly
+		}
+		var v uint64
+		for _, c := range tok {
+			d := c - '0'
+			if d > 9 {
+				return false
+			}
+			v = v*10 + uint64(d)
+		}
+		if op.ms && v > msThreshold {
+			v /= 1000
+		}
+		if v > op.max {
+			return false
+		}
+		rec.Num[op.slot] = v
+	case opAddr:
+		a, end, r := scanAddr(tok, 0)
+		if r != ReasonNone || end != len(tok) {
+			return false
+		}
+		rec.Addrs[op.slot] = a
+	case opEnum:
+		v, r := parseEnum(op.field, tok)
+		if r != ReasonNone {
+			return false
+		}
+		rec.Enums[op.slot] = v
+	case opStr:
+		rec.Str[op.slot] = tok
+	default: // unknown ${...} fields: the full parser keeps them
+		return false
+	}
+	rec.Present |= 1 << op.field
+	return true
+}
