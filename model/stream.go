@@ -226,6 +226,22 @@ func (w *scanWorker) group(snap *Snapshot, sel *Selection, from uint64) {
 			continue
 		}
 		comp, out := w.comp[:m], w.raw[:m]
+		if len(w.keys) == 1 {
+			// One key: its natural codes are dense (dictionary codes,
+			// value+1 of a narrow number, local codes of a wide one), so
+			// the code is the group id and no table is probed. Groups of
+			// codes no selected row had stay empty (see Result).
+			w.keys[0].codes(sg, rs, out)
+			top := uint32(0)
+			for _, c := range out {
+				top = max(top, c)
+			}
+			for gid := uint64(len(w.g.cnt)); gid <= uint64(top); gid++ {
+				w.g.newGroup(gid)
+			}
+			w.g.accumulate(sg, rs, out)
+			continue
+		}
 		for k, ky := range w.keys {
 			ky.codes(sg, rs, out)
 			if k == 0 {
@@ -372,6 +388,9 @@ func (s *Scan) Result() (*GroupResult, error) {
 		}
 		g := w.g
 		for gid := range g.cnt {
+			if g.cnt[gid] == 0 {
+				continue // a one-key group no selected row had
+			}
 			groupRecord(w, gid)
 			var wt [4]uint64
 			wt[0] = g.cnt[gid]
