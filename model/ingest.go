@@ -29,6 +29,11 @@ type Batch struct {
 	// source may reuse the buffer. Reused buffers keep a big load from
 	// leaving its whole input behind as garbage.
 	Release func()
+	// NoHeaders says the source checked that no line of Data starts with
+	// a lowercase letter, '$' or a blank, so none can be a header line:
+	// the pipeline then only counts the lines before handing them to its
+	// workers, instead of looking at each for a format change.
+	NoHeaders bool
 	// Cursor, when set, is the source's position once this batch is read
 	// (for --state); the index does not look at it, the source Mux hands
 	// it to MuxOptions.Committed once the batch is in.

@@ -12,3 +12,13 @@ func CutLine(data []byte) (line, rest []byte) {
 	}
 	return data, nil
 }
+
+// countLines returns the number of lines in data, the last one counted
+// whether or not it ends in '\n' (as CutLine cuts them).
+func countLines(data []byte) int64 {
+	n := int64(bytes.Count(data, []byte{'\n'}))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
+}

@@ -194,7 +194,11 @@ func (p *Pipeline) submit(b *Batch, done func(IngestResult)) IngestResult {
 			// Find where this piece leaves the object before a worker
 			// parses it: its last header line sets the format of what
 			// follows, its line count the next line number.
-			lines, last = scanHeaders(piece)
+			if b.NoHeaders {
+				lines = countLines(piece)
+			} else {
+				lines, last = scanHeaders(piece)
+			}
 			if j.final {
 				j.done = done
 			}

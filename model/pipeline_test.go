@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -19,7 +20,7 @@ func TestPipelineMatchesIngest(t *testing.T) {
 	lines := genRecordLines(n, 11)
 	// sprinkle bad lines, and unusable headers after good ones
 	for i := 100; i < len(lines); i += 997 {
-		lines[i] = "garbage " + lines[i]
+		lines[i] = "9garbage " + lines[i] // not a header: batches keep NoHeaders
 	}
 	for i := 5000; i < len(lines); i += 20011 {
 		lines[i] = "version srcaddr srcaddr" // a header naming a field twice: ignored
@@ -53,6 +54,9 @@ func TestPipelineMatchesIngest(t *testing.T) {
 	p := NewPipeline(par, 3)
 	for i := range batches {
 		b := batches[i]
+		// as a file source says it: the line counts and formats must not
+		// change when the pipeline skips looking for headers
+		b.NoHeaders = !bytes.Contains(b.Data, []byte("\nversion")) && !bytes.HasPrefix(b.Data, []byte("version"))
 		p.Submit(&b, nil)
 		if i == 3 {
 			p.Fault("gen", "a", 7, errors.New("unexpected EOF"))

@@ -36,6 +36,9 @@ type chunk struct {
 	line  int64   // line number of the first line
 	lines int     // number of lines in data
 	buf   *[]byte // data's pooled buffer (readBufs), nil if not pooled
+	// noHeaders: no line of data starts with a lowercase letter, '$' or
+	// a blank, so none can be a header line (model.Batch.NoHeaders)
+	noHeaders bool
 }
 
 // release returns the chunk's buffer to the pool once the batch is in
@@ -74,13 +77,14 @@ type header struct {
 type assembler struct {
 	maxLine int
 
-	buf   []byte // [complete lines][partial line]; pooled during a cycle
-	pool  *[]byte
-	ls    int   // buf[:ls] are complete lines
-	scan  int   // buf[:scan] has been searched for newlines
-	lines int   // number of complete lines in buf[:ls]
-	off   int64 // object offset of buf[0]
-	line  int64 // line number of buf[0]
+	buf    []byte // [complete lines][partial line]; pooled during a cycle
+	pool   *[]byte
+	ls     int   // buf[:ls] are complete lines
+	scan   int   // buf[:scan] has been searched for newlines
+	lines  int   // number of complete lines in buf[:ls]
+	mayHdr bool  // a line of buf[:ls] may be a header line (see chunk.noHeaders)
+	off    int64 // object offset of buf[0]
+	line   int64 // line number of buf[0]
 
 	skip    bool  // discarding an over-long line up to its newline
 	skipped int64 // bytes of that line discarded so far; off is its start
@@ -101,7 +105,7 @@ func newAssembler(maxLine int) *assembler {
 // everything before had been consumed. It drops any held bytes.
 func (a *assembler) start(off, line int64) {
 	a.buf = a.buf[:0]
-	a.ls, a.scan, a.lines = 0, 0, 0
+	a.ls, a.scan, a.lines, a.mayHdr = 0, 0, 0, false
 	a.off, a.line = off, line
 	a.skip, a.skipped = false, 0
 }
@@ -230,8 +234,9 @@ func (a *assembler) commit(n int) {
 			a.scan = 0
 			continue
 		}
-		if c := a.buf[a.ls]; c >= 'a' && c <= 'z' || c == '$' {
-			if model.IsHeaderLine(a.buf[a.ls:nl]) {
+		if c := a.buf[a.ls]; c >= 'a' && c <= 'z' || c == '$' || c <= ' ' {
+			a.mayHdr = true
+			if c > ' ' && model.IsHeaderLine(a.buf[a.ls:nl]) {
 				a.hdr = header{data: append([]byte(nil), a.buf[a.ls:nl+1]...), line: a.nextLine(), off: a.off + int64(a.ls)}
 			}
 		}
@@ -252,7 +257,7 @@ func (a *assembler) cut() {
 	if a.ls == 0 {
 		return
 	}
-	c := chunk{off: a.off, line: a.line, lines: a.lines}
+	c := chunk{off: a.off, line: a.line, lines: a.lines, noHeaders: !a.mayHdr}
 	if a.pool != nil && cap(a.buf) == readBufSize {
 		c.data, c.buf = a.buf[:a.ls:a.ls], a.pool
 		next := readBufs.Get().(*[]byte)
@@ -268,7 +273,7 @@ func (a *assembler) cut() {
 	a.off += int64(a.ls)
 	a.line += int64(a.lines)
 	a.scan -= a.ls
-	a.ls, a.lines = 0, 0
+	a.ls, a.lines, a.mayHdr = 0, 0, false
 }
 
 // finish ends the object. With keepPartial an unterminated last line is
@@ -282,6 +287,7 @@ func (a *assembler) finish(keepPartial bool) (lost int) {
 	}
 	if p := a.partial(); p > 0 {
 		if keepPartial {
+			a.mayHdr = true // its first byte was not looked at
 			a.ls = len(a.buf)
 			a.lines++
 		} else {

@@ -261,3 +261,38 @@ func TestIsFlowLogName(t *testing.T) {
 		}
 	}
 }
+
+// TestAssemblerNoHeaders: a chunk says it holds no header line only when
+// none of its lines starts with a lowercase letter, '$' or a blank (a
+// header line, maybe one after blanks), whatever the read sizes.
+func TestAssemblerNoHeaders(t *testing.T) {
+	hdr := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"
+	for _, c := range []struct {
+		name, data string
+		keep       bool
+		plain      bool
+	}{
+		{"records", flowLines(0, 50), false, true},
+		{"a header", flowLines(0, 20) + hdr + flowLines(20, 40), false, false},
+		{"a header after blanks", flowLines(0, 20) + "  " + hdr + flowLines(20, 40), false, false},
+		{"a blank line", flowLines(0, 20) + "\n" + flowLines(20, 40), false, false},
+		{"a ${} header", flowLines(0, 20) + "${version} ${srcaddr}\n" + flowLines(20, 40), false, false},
+		{"a last line without its newline", flowLines(0, 20) + "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK", true, false},
+	} {
+		for _, step := range []int{7, 300, 1 << 20} {
+			chunks, _ := feed(c.data, step, 0, c.keep)
+			plain := true
+			lines := 0
+			for _, ch := range chunks {
+				plain = plain && ch.noHeaders
+				lines += ch.lines
+				if ch.noHeaders && strings.ContainsAny(string(ch.data[:1]), "abcdefghijklmnopqrstuvwxyz$ \t\n") {
+					t.Errorf("%s, reads of %d: a chunk starting %q says it has no header", c.name, step, ch.data[:1])
+				}
+			}
+			if plain != c.plain || lines == 0 {
+				t.Errorf("%s, reads of %d: no headers %v (%d lines), want %v", c.name, step, plain, lines, c.plain)
+			}
+		}
+	}
+}

@@ -42,7 +42,7 @@ func (k *sink) send(obj string, c chunk, reset, eof bool) error {
 // sendAt is send with the position after the chunk (Batch.Cursor).
 func (k *sink) sendAt(obj string, c chunk, reset, eof bool, pos *Position) error {
 	b := model.Batch{Source: k.name, Object: obj, Data: c.data, Line: c.line, Offset: c.off,
-		Format: k.format, Reset: reset, EOF: eof, Release: c.release()}
+		Format: k.format, Reset: reset, EOF: eof, Release: c.release(), NoHeaders: c.noHeaders}
 	if pos != nil {
 		b.Cursor = pos
 	}
