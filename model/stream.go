@@ -236,9 +236,7 @@ func (w *scanWorker) group(snap *Snapshot, sel *Selection, from uint64) {
 			for _, c := range out {
 				top = max(top, c)
 			}
-			for gid := uint64(len(w.g.cnt)); gid <= uint64(top); gid++ {
-				w.g.newGroup(gid)
-			}
+			w.g.growDense(int(top) + 1)
 			w.g.accumulate(sg, rs, out)
 			continue
 		}
@@ -452,4 +450,19 @@ func (ix *Index) appendWeighted(rec *Record, wt [4]uint64) {
 	w.byt = append(w.byt, wt[1])
 	w.pkt = append(w.pkt, wt[2])
 	w.rej = append(w.rej, wt[3])
+}
+
+// growDense makes groups of every id below n (a one-key scan's, whose
+// ids are its codes: see scanWorker.group), each keyed by its id.
+func (g *grouper) growDense(n int) {
+	for gid := uint64(len(g.comps)); gid < uint64(n); gid++ {
+		g.comps = append(g.comps, gid)
+	}
+	grow := func(s []uint64) []uint64 {
+		if s == nil || len(s) >= n {
+			return s
+		}
+		return append(s, make([]uint64, n-len(s))...)
+	}
+	g.cnt, g.byt, g.pkt, g.rej = grow(g.cnt), grow(g.byt), grow(g.pkt), grow(g.rej)
 }
