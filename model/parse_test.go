@@ -593,11 +593,17 @@ func TestParseFastAgrees(t *testing.T) {
 		for i, l := range lines {
 			for mi, mut := range muts {
 				line := mut(bytes.Clone(l))
-				var a, b Record
-				ka, ra := fast.Parse(line, &a)
+				var b Record
 				kb, rb := full.Parse(line, &b)
-				if ka != kb || ra != rb || ka == LineRecord && !reflect.DeepEqual(a, b) {
-					t.Fatalf("keep %b, line %d mutation %d %q:\nfast %v %v %+v\nfull %v %v %+v", keep, i, mi, line, ka, ra, a, kb, rb, b)
+				// the line alone in its buffer (read eight bytes at a
+				// time), and with bytes after it (sixty-four at a time)
+				tail := append(bytes.Clone(line), "\n2 x y\x1b  \xff"+strings.Repeat(" ", 64)...)
+				for _, in := range [][]byte{line[:len(line):len(line)], tail[:len(line)]} {
+					var a Record
+					ka, ra := fast.Parse(in, &a)
+					if ka != kb || ra != rb || ka == LineRecord && !reflect.DeepEqual(a, b) {
+						t.Fatalf("keep %b, line %d mutation %d %q (cap %d):\nfast %v %v %+v\nfull %v %v %+v", keep, i, mi, line, cap(in), ka, ra, a, kb, rb, b)
+					}
 				}
 			}
 		}

@@ -8,9 +8,9 @@ import (
 
 // SWAR constants: a byte's high bit in a mask word marks that byte.
 const (
-	lowBits  = 0x7F7F7F7F7F7F7F7F
-	highBits = 0x8080808080808080
-	spaces   = 0x2020202020202020
+	lowBits    = 0x7F7F7F7F7F7F7F7F
+	highBits   = 0x8080808080808080
+	spacesWord = 0x2020202020202020
 )
 
 // zeroBytes marks the bytes of x that are zero (exactly: no borrow runs
@@ -28,8 +28,9 @@ func controlBytes(x uint64) uint64 {
 
 // parseFast reads a line of the common shape, one space between fields
 // and no tab or control byte, when the parser skips fields unchecked (see
-// Skip): it finds every separator eight bytes at a time and converts only
-// the tokens of fields it keeps. ok is false for any other line, and for
+// Skip): it finds every separator sixty-four bytes at a time when the
+// line's buffer goes on past it (the usual case: a line cut from a batch),
+// else eight, and converts only the tokens of fields it keeps. ok is false for any other line, and for
 // any token that does not convert: the full parser then reads the line, so
 // every verdict and reason is the full parser's. line has no line end.
 func (p *Parser) parseFast(line []byte, rec *Record) (kind LineKind, ok bool) {
@@ -49,13 +50,41 @@ func (p *Parser) parseFast(line []byte, rec *Record) (kind LineKind, ok bool) {
 	rec.Extra = nil
 	rec.Format = p.format
 	k, s := 0, 0 // the field and where its token starts
+	if full := line[:cap(line)]; len(full) >= (n+63)&^63 {
+		// Sixty-four bytes at a time (SSE2 on amd64), reading past the
+		// line's end within its buffer: the bytes past it are masked off.
+		var prev uint64 // bit 0: the byte before the block is a space
+		for o := 0; o < n; o += 64 {
+			sp, other := sepMasks(&full[o])
+			if rest := n - o; rest < 64 {
+				sp &= 1<<rest - 1
+				other &= 1<<rest - 1
+			}
+			if other != 0 || sp&(sp<<1|prev) != 0 {
+				return 0, false // a tab, a control or non-ASCII byte, two spaces in a row
+			}
+			prev = sp >> 63
+			for m := sp; m != 0; m &= m - 1 {
+				e := o + bits.TrailingZeros64(m)
+				if k == want-1 {
+					return 0, false // too many fields
+				}
+				if op := &ops[k]; op.kind != opSkip && !p.convert(op, line[s:e], rec) {
+					return 0, false
+				}
+				k++
+				s = e + 1
+			}
+		}
+		return p.fastLast(line, s, k, rec)
+	}
 	o := 0
 	for ; o+8 <= n; o += 8 {
 		x := binary.LittleEndian.Uint64(line[o:])
 		if controlBytes(x)&highBits != 0 {
 			return 0, false
 		}
-		for m := zeroBytes(x^spaces) & highBits; m != 0; m &= m - 1 {
+		for m := zeroBytes(x^spacesWord) & highBits; m != 0; m &= m - 1 {
 			e := o + bits.TrailingZeros64(m)>>3
 			if e == s || k == want-1 {
 				return 0, false // two spaces in a row, or too many fields
@@ -80,10 +109,16 @@ func (p *Parser) parseFast(line []byte, rec *Record) (kind LineKind, ok bool) {
 			s = o + 1
 		}
 	}
-	if s == n || k != want-1 {
+	return p.fastLast(line, s, k, rec)
+}
+
+// fastLast ends parseFast: the line's last token starts at s and is field
+// k, which must be the format's last.
+func (p *Parser) fastLast(line []byte, s, k int, rec *Record) (LineKind, bool) {
+	if s == len(line) || k != len(p.ops)-1 {
 		return 0, false
 	}
-	if op := &ops[k]; op.kind != opSkip && !p.convert(op, line[s:n], rec) {
+	if op := &p.ops[k]; op.kind != opSkip && !p.convert(op, line[s:], rec) {
 		return 0, false
 	}
 	return LineRecord, true
