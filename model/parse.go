@@ -241,8 +241,8 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 		return p.parseUnknown(line, headerCheck)
 	}
 	if p.fast {
-		if kind, ok := p.parseFast(line, rec); ok {
-			return kind, ReasonNone
+		if end, ok := p.parseFast(line, rec); ok && end == len(line) {
+			return LineRecord, ReasonNone
 		}
 	}
 	rec.Present = 0

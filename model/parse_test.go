@@ -551,6 +551,9 @@ func TestSkipUnchecked(t *testing.T) {
 // the full parser alone, for questions that keep different fields.
 func TestParseFastAgrees(t *testing.T) {
 	lines := splitLines(genLines(2000, 5))
+	for i := range lines {
+		lines[i] = bytes.TrimSuffix(lines[i], []byte("\n"))
+	}
 	r := rand.New(rand.NewPCG(7, 8))
 	muts := []func(l []byte) []byte{
 		func(l []byte) []byte { return l },
@@ -603,6 +606,15 @@ func TestParseFastAgrees(t *testing.T) {
 					ka, ra := fast.Parse(in, &a)
 					if ka != kb || ra != rb || ka == LineRecord && !reflect.DeepEqual(a, b) {
 						t.Fatalf("keep %b, line %d mutation %d %q (cap %d):\nfast %v %v %+v\nfull %v %v %+v", keep, i, mi, line, cap(in), ka, ra, a, kb, rb, b)
+					}
+				}
+				// as a worker reads it: the line at the start of the rest
+				// of its piece, the line end found in the same pass
+				for _, nl := range []string{"\n", "\r\n"} {
+					data := append(append(append(make([]byte, 0, 512), line...), nl...), lines[(i+1)%len(lines)]...)
+					var c Record
+					if e, ok := fast.parseFast(data, &c); ok && (e != len(line) || nl != "\n" || kb != LineRecord || !reflect.DeepEqual(c, b)) {
+						t.Fatalf("keep %b, line %d mutation %d %q: parseFast says a record of %d bytes %+v; full parser %v %v %+v", keep, i, mi, data, e, c, kb, rb, b)
 					}
 				}
 			}

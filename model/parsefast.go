@@ -28,18 +28,25 @@ func controlBytes(x uint64) uint64 {
 
 // parseFast reads a line of the common shape, one space between fields
 // and no tab or control byte, when the parser skips fields unchecked (see
-// Skip): it finds every separator sixty-four bytes at a time when the
-// line's buffer goes on past it (the usual case: a line cut from a batch),
-// else eight, and converts only the tokens of fields it keeps. ok is false for any other line, and for
-// any token that does not convert: the full parser then reads the line, so
-// every verdict and reason is the full parser's. line has no line end.
-func (p *Parser) parseFast(line []byte, rec *Record) (kind LineKind, ok bool) {
+// Skip), and converts only the tokens of the fields it keeps. It finds the
+// separators sixty-four bytes at a time when line's buffer goes on past it
+// (the usual case: a line cut from a batch), else eight. With the former,
+// line may run on past the line's '\n' (a worker hands it the rest of its
+// piece, so that the line end is found in the same pass); end is where the
+// line ends (its '\n', or len(line)). ok is false for a line of any other
+// shape, and for any token that does not convert: the full parser then
+// reads the line, so every verdict and reason is the full parser's.
+func (p *Parser) parseFast(line []byte, rec *Record) (end int, ok bool) {
 	n := len(line)
 	if n == 0 {
 		return 0, false
 	}
-	if c := line[0]; c >= 'a' && c <= 'z' || c == '$' || c == ' ' {
-		return 0, false // a header line maybe, or leading blanks
+	if c := line[0]; c >= 'a' && c <= 'z' || c == '$' || c <= ' ' {
+		return 0, false // a header line maybe, leading blanks, a blank line
+	}
+	maxLine := p.MaxLine
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
 	}
 	ops := p.ops
 	want := len(ops)
@@ -50,18 +57,34 @@ func (p *Parser) parseFast(line []byte, rec *Record) (kind LineKind, ok bool) {
 	rec.Extra = nil
 	rec.Format = p.format
 	k, s := 0, 0 // the field and where its token starts
-	if full := line[:cap(line)]; len(full) >= (n+63)&^63 {
+	// (a worker's line runs on to the end of its piece: it takes the
+	// blocks when the buffer has a kilobyte left, and stops short of its end)
+	if full := line[:cap(line)]; len(full) >= (min(n, 1024)+63)&^63 {
 		// Sixty-four bytes at a time (SSE2 on amd64), reading past the
-		// line's end within its buffer: the bytes past it are masked off.
+		// data's end within its buffer: the bytes past it are masked off.
+		// The line ends at the first '\n' (line may hold the lines after
+		// it: see Pipeline's workers) or at the end of line.
 		var prev uint64 // bit 0: the byte before the block is a space
 		for o := 0; o < n; o += 64 {
+			if o > maxLine || o+64 > len(full) {
+				return 0, false // too long (the full parser says so), or the buffer's end
+			}
 			sp, other := sepMasks(&full[o])
 			if rest := n - o; rest < 64 {
 				sp &= 1<<rest - 1
 				other &= 1<<rest - 1
 			}
-			if other != 0 || sp&(sp<<1|prev) != 0 {
-				return 0, false // a tab, a control or non-ASCII byte, two spaces in a row
+			end := -1
+			if other != 0 {
+				j := bits.TrailingZeros64(other)
+				if line[o+j] != '\n' {
+					return 0, false // a tab, a control or non-ASCII byte
+				}
+				end = o + j
+				sp &= 1<<j - 1
+			}
+			if sp&(sp<<1|prev) != 0 {
+				return 0, false // two spaces in a row
 			}
 			prev = sp >> 63
 			for m := sp; m != 0; m &= m - 1 {
@@ -75,8 +98,11 @@ func (p *Parser) parseFast(line []byte, rec *Record) (kind LineKind, ok bool) {
 				k++
 				s = e + 1
 			}
+			if end >= 0 {
+				return end, end <= maxLine && p.fastLast(line[:end], s, k, rec)
+			}
 		}
-		return p.fastLast(line, s, k, rec)
+		return n, n <= maxLine && p.fastLast(line, s, k, rec)
 	}
 	o := 0
 	for ; o+8 <= n; o += 8 {
@@ -109,19 +135,17 @@ func (p *Parser) parseFast(line []byte, rec *Record) (kind LineKind, ok bool) {
 			s = o + 1
 		}
 	}
-	return p.fastLast(line, s, k, rec)
+	return n, p.fastLast(line, s, k, rec)
 }
 
 // fastLast ends parseFast: the line's last token starts at s and is field
 // k, which must be the format's last.
-func (p *Parser) fastLast(line []byte, s, k int, rec *Record) (LineKind, bool) {
+func (p *Parser) fastLast(line []byte, s, k int, rec *Record) bool {
 	if s == len(line) || k != len(p.ops)-1 {
-		return 0, false
+		return false
 	}
-	if op := &p.ops[k]; op.kind != opSkip && !p.convert(op, line[s:], rec) {
-		return 0, false
-	}
-	return LineRecord, true
+	op := &p.ops[k]
+	return op.kind == opSkip || p.convert(op, line[s:], rec)
 }
 
 // convert reads one token of a kept field into rec, as the full parser

@@ -322,8 +322,19 @@ func (w *pworker) parse(j *pjob) (int64, *Format) {
 	line, off := j.line, j.b.Offset
 	for len(data) > 0 {
 		var l []byte
-		l, data = CutLine(data)
-		switch kind, reason := parser.Parse(l, &w.rec); kind {
+		kind, reason := LineRecord, ReasonNone
+		fast := false
+		if parser.fast { // a scan's parser finds the line end as it reads
+			var e int
+			if e, fast = parser.parseFast(data, &w.rec); fast {
+				l, data = data[:e], data[min(e+1, len(data)):]
+			}
+		}
+		if !fast {
+			l, data = CutLine(data)
+			kind, reason = parser.Parse(l, &w.rec)
+		}
+		switch kind {
 		case LineRecord:
 			j.c.add(&w.rec, line, off, &w.rv)
 			j.res.Records++
