@@ -621,3 +621,49 @@ func TestParseFastAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFastLetters: in a format whose first field is an identifier,
+// data lines start with a letter and stay on the fast path, while a line
+// whose first token could be a field name (a header line maybe) is the full
+// parser's: both parsers agree on every line, headers included.
+func TestParseFastLetters(t *testing.T) {
+	const hdr = "interface-id srcaddr dstaddr dstport action bytes"
+	lines := []string{
+		"eni-0a1b2c3d 10.0.0.1 10.0.0.2 443 ACCEPT 1200",
+		"eni-0a1b2c3d 10.0.0.1 10.0.0.2 443 MAYBE 1200",
+		"eni-0a1b2c3d 10.0.0.999 10.0.0.2 443 ACCEPT 1200",
+		"bogus 10.0.0.1 10.0.0.2 443 ACCEPT 1200",
+		"srcaddr 10.0.0.1 10.0.0.2 443 ACCEPT 1200",
+		"version srcaddr dstaddr dstport action",
+		"${version} ${srcaddr} ${action}",
+		"interface-id srcaddr dstaddr dstport action bytes",
+	}
+	for _, keep := range []FieldSet{FieldSet(0).With(FieldAction), FieldSet(0).With(FieldInterfaceID).With(FieldBytes), FieldSet(0).With(FieldInterfaceID)} {
+		fast, full := NewParser(nil), NewParser(nil)
+		fast.Skip(^keep, false)
+		full.Skip(^keep, false)
+		for _, p := range []*Parser{fast, full} {
+			var rec Record
+			if k, _ := p.Parse([]byte(hdr), &rec); k != LineHeader {
+				t.Fatal(k)
+			}
+		}
+		full.fast = false // (a format change turns it back on)
+		for _, l := range lines {
+			var a, b Record
+			buf := append([]byte(l), "\n"+strings.Repeat("9", 64)...)[:len(l)]
+			ka, ra := fast.Parse(buf, &a)
+			kb, rb := full.Parse([]byte(l), &b)
+			if ka != kb || ra != rb || ka == LineRecord && !reflect.DeepEqual(a, b) {
+				t.Fatalf("keep %b %q: fast %v %v %+v, full %v %v %+v", keep, l, ka, ra, a, kb, rb, b)
+			}
+			if ka == LineHeader { // both switched format: back to the test's
+				for _, p := range []*Parser{fast, full} {
+					var rec Record
+					p.Parse([]byte(hdr), &rec)
+				}
+				full.fast = false
+			}
+		}
+	}
+}

@@ -41,9 +41,13 @@ func (p *Parser) parseFast(line []byte, rec *Record) (end int, ok bool) {
 	if n == 0 {
 		return 0, false
 	}
-	if c := line[0]; c >= 'a' && c <= 'z' || c == '$' || c <= ' ' {
-		return 0, false // a header line maybe, leading blanks, a blank line
+	c := line[0]
+	if c <= ' ' {
+		return 0, false // leading blanks, a blank line
 	}
+	// A line that starts with a letter or '$' may be a header line: its
+	// first token is looked at once found (see nameLike).
+	letter := c >= 'a' && c <= 'z' || c == '$'
 	maxLine := p.MaxLine
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
@@ -89,8 +93,8 @@ func (p *Parser) parseFast(line []byte, rec *Record) (end int, ok bool) {
 			prev = sp >> 63
 			for m := sp; m != 0; m &= m - 1 {
 				e := o + bits.TrailingZeros64(m)
-				if k == want-1 {
-					return 0, false // too many fields
+				if k == want-1 || k == 0 && letter && nameLike(line[:e]) {
+					return 0, false // too many fields, or a header line maybe
 				}
 				if op := &ops[k]; op.kind != opSkip && !p.convert(op, line[s:e], rec) {
 					return 0, false
@@ -112,8 +116,8 @@ func (p *Parser) parseFast(line []byte, rec *Record) (end int, ok bool) {
 		}
 		for m := zeroBytes(x^spacesWord) & highBits; m != 0; m &= m - 1 {
 			e := o + bits.TrailingZeros64(m)>>3
-			if e == s || k == want-1 {
-				return 0, false // two spaces in a row, or too many fields
+			if e == s || k == want-1 || k == 0 && letter && nameLike(line[:e]) {
+				return 0, false // two spaces in a row, too many fields, a header line maybe
 			}
 			if op := &ops[k]; op.kind != opSkip && !p.convert(op, line[s:e], rec) {
 				return 0, false
@@ -125,7 +129,7 @@ func (p *Parser) parseFast(line []byte, rec *Record) (end int, ok bool) {
 	for ; o < n; o++ {
 		c := line[o]
 		if c <= ' ' || c == 0x7f {
-			if c != ' ' || o == s || k == want-1 {
+			if c != ' ' || o == s || k == want-1 || k == 0 && letter && nameLike(line[:o]) {
 				return 0, false
 			}
 			if op := &ops[k]; op.kind != opSkip && !p.convert(op, line[s:o], rec) {
@@ -141,7 +145,7 @@ func (p *Parser) parseFast(line []byte, rec *Record) (end int, ok bool) {
 // fastLast ends parseFast: the line's last token starts at s and is field
 // k, which must be the format's last.
 func (p *Parser) fastLast(line []byte, s, k int, rec *Record) bool {
-	if s == len(line) || k != len(p.ops)-1 {
+	if s == len(line) || k != len(p.ops)-1 || k == 0 && nameLike(line) {
 		return false
 	}
 	op := &p.ops[k]
@@ -193,4 +197,13 @@ func (p *Parser) convert(op *colOp, tok []byte, rec *Record) bool {
 	}
 	rec.Present |= 1 << op.field
 	return true
+}
+
+// nameLike reports whether a line's first token could begin a header line
+// (maybeFieldName: a field name or ${...}, no digits), so that the full
+// parser must look at the line. Data that starts with an identifier
+// ("eni-0a1b...", "vpc-0f...") holds digits and stays on the fast path.
+func nameLike(tok []byte) bool {
+	c := tok[0]
+	return (c >= 'a' && c <= 'z' || c == '$') && maybeFieldName(tok)
 }
