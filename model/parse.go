@@ -245,12 +245,7 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 			return LineRecord, ReasonNone
 		}
 	}
-	rec.Present = 0
-	rec.Num = [numNumSlots]uint64{}
-	rec.Addrs = [numAddrSlots]netip.Addr{}
-	rec.Enums = [numEnumSlots]uint8{}
-	rec.Extra = nil
-	rec.Format = p.format
+	p.clear(rec)
 	extra := p.extra
 	ei := 0
 
@@ -393,6 +388,18 @@ func (p *Parser) parse(line []byte, rec *Record, headerCheck bool) (LineKind, Re
 	}
 	rec.Present &^= p.skip
 	return LineRecord, ReasonNone
+}
+
+// clear empties rec for a line in the parser's format: the record's
+// values are only read where Present says so, but zeroed numbers,
+// addresses and enums keep stale values from leaking anywhere.
+func (p *Parser) clear(rec *Record) {
+	rec.Present = 0
+	rec.Num = [numNumSlots]uint64{}
+	rec.Addrs = [numAddrSlots]netip.Addr{}
+	rec.Enums = [numEnumSlots]uint8{}
+	rec.Extra = nil
+	rec.Format = p.format
 }
 
 // parseUnknown reads a line of an object whose format could not be

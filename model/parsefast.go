@@ -3,7 +3,6 @@ package model
 import (
 	"encoding/binary"
 	"math/bits"
-	"net/netip"
 )
 
 // SWAR constants: a byte's high bit in a mask word marks that byte.
@@ -54,12 +53,7 @@ func (p *Parser) parseFast(line []byte, rec *Record) (end int, ok bool) {
 	}
 	ops := p.ops
 	want := len(ops)
-	rec.Present = 0
-	rec.Num = [numNumSlots]uint64{}
-	rec.Addrs = [numAddrSlots]netip.Addr{}
-	rec.Enums = [numEnumSlots]uint8{}
-	rec.Extra = nil
-	rec.Format = p.format
+	p.clear(rec)
 	k, s := 0, 0 // the field and where its token starts
 	// (a worker's line runs on to the end of its piece: it takes the
 	// blocks when the buffer has a kilobyte left, and stops short of its end)
