@@ -667,3 +667,44 @@ func TestParseFastLetters(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseFast holds the fast path to the full parser on any line, read
+// eight and sixty-four bytes at a time and as a worker reads it (the line
+// followed by another), for a question that keeps three fields.
+// go test ./model -run XXX -fuzz FuzzParseFast explores further.
+func FuzzParseFast(f *testing.F) {
+	for _, l := range splitLines(genLines(20, 3)) {
+		f.Add(bytes.TrimSuffix(l, []byte("\n")))
+	}
+	f.Add([]byte("2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1 2 ACCEPT OK"))
+	f.Add([]byte("2 1 eni-1 10.0.0.1  10.0.0.2 1 22 6 1 40 1 2 ACCEPT OK"))
+	f.Add([]byte("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"))
+	keep := FieldSet(0).With(FieldSrcAddr).With(FieldBytes).With(FieldAction)
+	fast, full := NewParser(nil), NewParser(nil)
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if bytes.IndexByte(line, '\n') >= 0 {
+			return // one line
+		}
+		fast.SetFormat(nil)
+		full.SetFormat(nil)
+		fast.Skip(^keep, false)
+		full.Skip(^keep, false)
+		full.fast = false
+		var b Record
+		kb, rb := full.Parse(line, &b)
+		tail := append(bytes.Clone(line), "\n2 x\x1b  "+strings.Repeat(" ", 64)...)
+		for _, in := range [][]byte{line[:len(line):len(line)], tail[:len(line)]} {
+			fast.SetFormat(nil)
+			var a Record
+			ka, ra := fast.Parse(in, &a)
+			if ka != kb || ra != rb || ka == LineRecord && !reflect.DeepEqual(a, b) {
+				t.Fatalf("%q (cap %d): fast %v %v %+v, full %v %v %+v", line, cap(in), ka, ra, a, kb, rb, b)
+			}
+		}
+		fast.SetFormat(nil)
+		var c Record
+		if e, ok := fast.parseFast(tail, &c); ok && (e != len(line) || kb != LineRecord || !reflect.DeepEqual(c, b)) {
+			t.Fatalf("%q as a worker reads it: a record of %d bytes %+v; full parser %v %v %+v", line, e, c, kb, rb, b)
+		}
+	})
+}
