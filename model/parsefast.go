@@ -37,8 +37,8 @@ func controlBytes(x uint64) uint64 {
 // reads the line, so every verdict and reason is the full parser's.
 func (p *Parser) parseFast(line []byte, rec *Record) (end int, ok bool) {
 	n := len(line)
-	if n == 0 {
-		return 0, false
+	if n == 0 || len(p.ops) == 0 {
+		return 0, false // (no ops: an unknown format, see parseUnknown)
 	}
 	c := line[0]
 	if c <= ' ' {

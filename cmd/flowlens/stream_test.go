@@ -119,11 +119,15 @@ func TestScanMatchesIndex(t *testing.T) {
 	data, _ := os.ReadFile("../../testdata/default.log")
 	os.WriteFile(filepath.Join(tree, "c.log"), data, 0o644)
 
+	// an object whose format cannot be inferred: its lines are bad for
+	// the same reason both ways (the scan once crashed on them)
+	unknown := write("unknown.log", "hello world this is not a flow log\n12 34 56\nfoo bar baz qux 1 2 3\n")
 	inputs := map[string][]string{
 		"fixtures": {"../../testdata/default.log"},
 		"mixed":    {mixed},
 		"synth":    {big},
 		"tree":     {tree},
+		"unknown":  {unknown, "../../testdata/default.log"},
 	}
 	for _, f := range []string{"v3.log", "v5.log", "v7-ecs.log", "v8.log", "ipv6.log", "nodata.log", "malformed.log", "crlf.log", "s3-object.log.gz"} {
 		inputs["fixtures"] = append(inputs["fixtures"], "../../testdata/"+f)
@@ -170,7 +174,7 @@ func TestScanMatchesIndex(t *testing.T) {
 	// asks for every field: inputs with lines bad only in one field are
 	// compared with --strict (TestScanChecksWhatItReads covers the
 	// difference); the clean ones in the default mode, and with --strict.
-	clean := map[string]bool{"synth": true, "fixtures-clean": true}
+	clean := map[string]bool{"synth": true, "fixtures-clean": true, "unknown": true}
 	inputs["fixtures-clean"] = slices.DeleteFunc(slices.Clone(inputs["fixtures"]), func(f string) bool {
 		return strings.HasSuffix(f, "malformed.log")
 	})
