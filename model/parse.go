@@ -155,7 +155,7 @@ type Parser struct {
 	check bool
 	ops   []colOp // the format's ops, or a copy with skipped columns marked
 	opsOf *Format // the format ops was made for
-	fast  bool    // skipped fields are unchecked: try parseFast first
+	fast  bool    // no unknown fields: try parseFast first
 
 	// Last rejection, for Error.
 	badCol   int
@@ -182,7 +182,7 @@ func (p *Parser) SetFormat(f *Format) {
 	}
 	p.format, p.opsOf = f, f
 	p.ops = f.ops
-	p.fast = false
+	p.fast = len(f.Extra) == 0 && len(f.ops) > 0 // (no ops: an unknown format, see parseUnknown)
 	if p.skip != 0 && !p.check {
 		p.ops = slices.Clone(f.ops)
 		for i := range p.ops {
@@ -190,7 +190,6 @@ func (p *Parser) SetFormat(f *Format) {
 				op.kind = opSkip
 			}
 		}
-		p.fast = len(f.Extra) == 0
 	}
 	if cap(p.extra) < len(f.Extra) {
 		p.extra = make([][]byte, len(f.Extra))

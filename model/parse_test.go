@@ -548,7 +548,8 @@ func TestSkipUnchecked(t *testing.T) {
 // to the full parser (blanks, tabs, control bytes, field counts, absent
 // and bad values, letters at the start, long numbers) and wants the same
 // verdict, reason and record from a parser that tries it first as from
-// the full parser alone, for questions that keep different fields.
+// the full parser alone, for questions that keep different fields, for
+// the index (every field) and for --strict (every field checked).
 func TestParseFastAgrees(t *testing.T) {
 	lines := splitLines(genLines(2000, 5))
 	for i := range lines {
@@ -587,11 +588,13 @@ func TestParseFastAgrees(t *testing.T) {
 		FieldSet(0).With(FieldSrcAddr).With(FieldBytes),
 		FieldSet(0).With(FieldDstPort).With(FieldAction).With(FieldStart).With(FieldEnd),
 		FieldSet(0).With(FieldInterfaceID).With(FieldLogStatus).With(FieldPackets).With(FieldVersion),
+		^FieldSet(0), // every field, as the index reads them
 	}
-	for _, keep := range keeps {
+	for ki, keep := range append(keeps, FieldSet(0).With(FieldAction)) {
+		check := ki == len(keeps) // the last: checked but not kept (query --strict)
 		fast, full := NewParser(nil), NewParser(nil)
-		fast.Skip(^keep, false)
-		full.Skip(^keep, false)
+		fast.Skip(^keep, check)
+		full.Skip(^keep, check)
 		full.fast = false
 		for i, l := range lines {
 			for mi, mut := range muts {
@@ -670,7 +673,8 @@ func TestParseFastLetters(t *testing.T) {
 
 // FuzzParseFast holds the fast path to the full parser on any line, read
 // eight and sixty-four bytes at a time and as a worker reads it (the line
-// followed by another), for a question that keeps three fields.
+// followed by another), for a question that keeps three fields and for
+// the index, which keeps them all.
 // go test ./model -run XXX -fuzz FuzzParseFast explores further.
 func FuzzParseFast(f *testing.F) {
 	for _, l := range splitLines(genLines(20, 3)) {
@@ -679,11 +683,15 @@ func FuzzParseFast(f *testing.F) {
 	f.Add([]byte("2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1 2 ACCEPT OK"))
 	f.Add([]byte("2 1 eni-1 10.0.0.1  10.0.0.2 1 22 6 1 40 1 2 ACCEPT OK"))
 	f.Add([]byte("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"))
-	keep := FieldSet(0).With(FieldSrcAddr).With(FieldBytes).With(FieldAction)
 	fast, full := NewParser(nil), NewParser(nil)
 	f.Fuzz(func(t *testing.T, line []byte) {
 		if bytes.IndexByte(line, '\n') >= 0 {
 			return // one line
+		}
+		// three fields kept unchecked (a scan), or every field (the index)
+		keep := FieldSet(0).With(FieldSrcAddr).With(FieldBytes).With(FieldAction)
+		if len(line)%2 == 1 {
+			keep = ^FieldSet(0)
 		}
 		fast.SetFormat(nil)
 		full.SetFormat(nil)
@@ -707,4 +715,22 @@ func FuzzParseFast(f *testing.F) {
 			t.Fatalf("%q as a worker reads it: a record of %d bytes %+v; full parser %v %v %+v", line, e, c, kb, rb, b)
 		}
 	})
+}
+
+// TestParseFastUnknownFormat: an object whose format could not be told has
+// no fields; its lines are the full parser's (bad, for that reason),
+// whatever the parser keeps, and read as a worker reads them.
+func TestParseFastUnknownFormat(t *testing.T) {
+	for _, skip := range []FieldSet{0, ^FieldSet(0).With(FieldAction)} {
+		p := NewParser(unknownFormat("no header"))
+		p.Skip(skip, false)
+		data := []byte("2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1 2 ACCEPT OK\n2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1 2 ACCEPT OK\n" + strings.Repeat(" ", 64))
+		var rec Record
+		if _, ok := p.parseFast(data, &rec); ok {
+			t.Errorf("skip %b: parseFast read a line of an unknown format", skip)
+		}
+		if k, r := p.Parse(data[:54], &rec); k != LineBad || r != ReasonFormat {
+			t.Errorf("skip %b: %v %v, want bad: unknown format", skip, k, r)
+		}
+	}
 }

@@ -26,8 +26,8 @@ func controlBytes(x uint64) uint64 {
 }
 
 // parseFast reads a line of the common shape, one space between fields
-// and no tab or control byte, when the parser skips fields unchecked (see
-// Skip), and converts only the tokens of the fields it keeps. It finds the
+// and no tab or control byte, and converts the tokens of the fields it
+// checks: all of them, or with Skip unchecked only the fields it keeps. It finds the
 // separators sixty-four bytes at a time when line's buffer goes on past it
 // (the usual case: a line cut from a batch), else eight. With the former,
 // line may run on past the line's '\n' (a worker hands it the rest of its
@@ -142,8 +142,11 @@ func (p *Parser) fastLast(line []byte, s, k int, rec *Record) bool {
 	if s == len(line) || k != len(p.ops)-1 || k == 0 && nameLike(line) {
 		return false
 	}
-	op := &p.ops[k]
-	return op.kind == opSkip || p.convert(op, line[s:], rec)
+	if op := &p.ops[k]; op.kind != opSkip && !p.convert(op, line[s:], rec) {
+		return false
+	}
+	rec.Present &^= p.skip // checked but not kept (Skip with check)
+	return true
 }
 
 // convert reads one token of a kept field into rec, as the full parser

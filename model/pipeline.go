@@ -324,7 +324,7 @@ func (w *pworker) parse(j *pjob) (int64, *Format) {
 		var l []byte
 		kind, reason := LineRecord, ReasonNone
 		fast := false
-		if parser.fast { // a scan's parser finds the line end as it reads
+		if parser.fast { // the parser finds the line end as it reads the line
 			var e int
 			if e, fast = parser.parseFast(data, &w.rec); fast {
 				l, data = data[:e], data[min(e+1, len(data)):]
