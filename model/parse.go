@@ -154,7 +154,6 @@ type Parser struct {
 	skip  FieldSet
 	check bool
 	ops   []colOp // the format's ops, or a copy with skipped columns marked
-	opsOf *Format // the format ops was made for
 	fast  bool    // no unknown fields: try parseFast first
 
 	// Last rejection, for Error.
@@ -177,10 +176,18 @@ func (p *Parser) SetFormat(f *Format) {
 	if f == nil {
 		f = DefaultFormat
 	}
-	if p.format == f && p.opsOf == f {
+	if p.format == f {
 		return // the same format again (each job of a worker sets it)
 	}
-	p.format, p.opsOf = f, f
+	p.format = f
+	p.compile()
+}
+
+// compile makes the parser's plan for its format and skipped fields: the
+// format's ops, or a copy with the skipped columns marked opSkip when
+// they are not checked.
+func (p *Parser) compile() {
+	f := p.format
 	p.ops = f.ops
 	p.fast = len(f.Extra) == 0 && len(f.ops) > 0 // (no ops: an unknown format, see parseUnknown)
 	if p.skip != 0 && !p.check {
@@ -207,8 +214,11 @@ func (p *Parser) SetFormat(f *Format) {
 // in a skipped field is a record.
 func (p *Parser) Skip(s FieldSet, check bool) {
 	p.skip, p.check = s, check
-	p.opsOf = nil
-	p.SetFormat(p.format)
+	if p.format == nil {
+		p.SetFormat(nil)
+		return
+	}
+	p.compile()
 }
 
 // Parse reads one line (without or with its trailing "\n" or "\r\n").
